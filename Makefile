@@ -1,0 +1,43 @@
+# One entry point. `make serve` and `make test` each set up what they need first:
+# a project-local virtual environment (.venv) and the site's JavaScript assets (node_modules).
+# Stamp files make a second run skip set-up unless pyproject.toml or package-lock.json changed.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY_STAMP := $(VENV)/.installed
+JS_STAMP := node_modules/.installed
+
+.PHONY: setup serve test test-all build clean help
+
+help:
+	@echo "make serve    set up, then serve the site at http://127.0.0.1:8000"
+	@echo "make test     set up, then run the whole test suite (strict site build included)"
+	@echo "make test-all as 'make test', plus the slow symbolic sizes"
+	@echo "make build    set up, then build the site into ./site with --strict"
+
+$(PY_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+$(JS_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(PY_STAMP) $(JS_STAMP)
+
+serve: setup
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+
+build: setup
+	$(BIN)/mkdocs build --strict
+
+test: setup
+	$(BIN)/python -m pytest
+
+test-all: setup
+	$(BIN)/python -m pytest -m "slow or not slow"
+
+clean:
+	rm -rf $(VENV) node_modules site .pytest_cache

@@ -1,0 +1,156 @@
+"""Hidden-unit activations σ and their derivatives σ', by name.
+
+Seed 1 uses the logistic sigmoid, seed 2 uses tanh; every derivation on the site holds for
+either, so the code takes the activation by name and the pages write σ for both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from rnn_math.registry import equation
+from rnn_math.validation import check_choice
+
+Array = NDArray[np.floating]
+
+
+@equation(
+    "eq-sigmoid",
+    title="Logistic sigmoid",
+    latex=r"\operatorname{sigmoid}(z) = \frac{1}{1 + e^{-z}}",
+)
+def sigmoid(z: Array) -> Array:
+    """Logistic sigmoid, element-wise, finite for any finite input.
+
+    Parameters
+    ----------
+    z
+        Pre-activations, any shape.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``1 / (1 + exp(-z))`` with the same shape and dtype as `z`.
+
+    Notes
+    -----
+    ``exp(-z)`` overflows for z below about -710 in float64 (-88 in float32). Both branches
+    below only ever exponentiate ``-|z|``, which can underflow to 0 (harmless) but not overflow.
+    """
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(np.result_type(z, np.float32), copy=False)
+
+
+@equation(
+    "eq-sigmoid-derivative",
+    title="Derivative of the sigmoid",
+    latex=r"\operatorname{sigmoid}'(z) = \operatorname{sigmoid}(z)\,\bigl(1 - \operatorname{sigmoid}(z)\bigr)",
+)
+def sigmoid_derivative(z: Array) -> Array:
+    """Derivative of the logistic sigmoid, element-wise.
+
+    Parameters
+    ----------
+    z
+        Pre-activations, any shape.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``sigmoid(z) * (1 - sigmoid(z))``, same shape as `z`; at most 1/4, reached at z = 0.
+    """
+    s = sigmoid(z)
+    return s * (1.0 - s)
+
+
+@equation(
+    "eq-tanh",
+    title="Hyperbolic tangent",
+    latex=r"\tanh(z) = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}",
+)
+def tanh(z: Array) -> Array:
+    """Hyperbolic tangent, element-wise (NumPy's, which saturates to ±1 without overflow).
+
+    Parameters
+    ----------
+    z
+        Pre-activations, any shape.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``tanh(z)``, same shape and dtype as `z`.
+    """
+    return np.tanh(z)
+
+
+@equation(
+    "eq-tanh-derivative",
+    title="Derivative of tanh",
+    latex=r"\tanh'(z) = 1 - \tanh^2(z)",
+)
+def tanh_derivative(z: Array) -> Array:
+    """Derivative of tanh, element-wise.
+
+    Parameters
+    ----------
+    z
+        Pre-activations, any shape.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``1 - tanh(z)**2``, same shape as `z`; at most 1, reached at z = 0.
+    """
+    t = np.tanh(z)
+    return 1.0 - t * t
+
+
+@dataclass(frozen=True)
+class Activation:
+    """A hidden-unit activation σ with its derivative σ' and the bound γ = max σ'.
+
+    Attributes
+    ----------
+    name
+        ``"sigmoid"`` or ``"tanh"``.
+    function
+        σ, element-wise.
+    derivative
+        σ', element-wise, as a function of the pre-activation z.
+    derivative_bound
+        γ = sup σ': 1/4 for the sigmoid, 1 for tanh.
+    """
+
+    name: str
+    function: Callable[[Array], Array]
+    derivative: Callable[[Array], Array]
+    derivative_bound: float
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_derivative, 0.25),
+    "tanh": Activation("tanh", tanh, tanh_derivative, 1.0),
+}
+
+
+def get_activation(name: str) -> Activation:
+    """Return the activation called `name`.
+
+    Parameters
+    ----------
+    name
+        ``"sigmoid"`` or ``"tanh"``.
+
+    Raises
+    ------
+    ValueError
+        If the name is unknown; the message lists the known names.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"activation: expected a name such as 'sigmoid' or 'tanh', got {type(name).__name__}")
+    return ACTIVATIONS[check_choice("activation", name, tuple(ACTIVATIONS))]

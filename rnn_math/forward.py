@@ -1,0 +1,351 @@
+"""The forward pass of a vanilla RNN, one function per equation, in derivation order.
+
+Conventions
+-----------
+The pages write vectors as columns (``z^t = W_h h^{t-1} + ...``). The code stores a batch of
+vectors as the rows of an array with any leading axes, so the same equation reads
+``z = h_prev @ W_h.T + ...``: the transpose of the column form, applied to every row at once.
+A sequence batch has shape (B, T, width); a single sequence may drop the B axis.
+
+The per-equation functions do no input checking (they run inside loops); the entry points
+[`hidden_states`][rnn_math.forward.hidden_states] and [`forward`][rnn_math.forward.forward]
+check every argument once and say what is wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from rnn_math.activations import get_activation
+from rnn_math.params import RNNParams
+from rnn_math.registry import equation
+from rnn_math.validation import as_float_array, check_shapes, check_targets, common_dtype
+
+Array = NDArray[np.floating]
+
+
+@equation(
+    "eq-forward-z",
+    title="Pre-activation",
+    latex=r"z^t = W_h h^{t-1} + W_e x^t + b_1",
+)
+def pre_activation(W_h: Array, h_prev: Array, W_e: Array, x_t: Array, b_1: Array) -> Array:
+    """Pre-activation of the hidden units at step t.
+
+    Parameters
+    ----------
+    W_h
+        Recurrent weights, shape (D_h, D_h).
+    h_prev
+        Previous hidden state(s) h^{t-1}, shape (..., D_h).
+    W_e
+        Input weights, shape (D_h, d).
+    x_t
+        Input(s) x^t, shape (..., d).
+    b_1
+        Hidden bias, shape (D_h,).
+
+    Returns
+    -------
+    numpy.ndarray
+        z^t, shape (..., D_h).
+    """
+    return h_prev @ W_h.T + x_t @ W_e.T + b_1
+
+
+@equation(
+    "eq-forward-h",
+    title="Hidden state",
+    latex=r"h^t = \sigma(z^t)",
+)
+def hidden_state(z_t: Array, activation: str = "sigmoid") -> Array:
+    """Hidden state at step t: the activation applied element-wise to the pre-activation.
+
+    Parameters
+    ----------
+    z_t
+        Pre-activation(s) z^t, shape (..., D_h).
+    activation
+        ``"sigmoid"`` (seed 1) or ``"tanh"`` (seed 2).
+
+    Returns
+    -------
+    numpy.ndarray
+        h^t, shape (..., D_h).
+    """
+    return get_activation(activation).function(z_t)
+
+
+@equation(
+    "eq-forward-theta",
+    title="Output logits",
+    latex=r"\theta^t = U h^t + b_2",
+)
+def output_logits(U: Array, h_t: Array, b_2: Array) -> Array:
+    """Output scores (logits) at step t.
+
+    Parameters
+    ----------
+    U
+        Output weights, shape (|V|, D_h).
+    h_t
+        Hidden state(s) h^t, shape (..., D_h).
+    b_2
+        Output bias, shape (|V|,).
+
+    Returns
+    -------
+    numpy.ndarray
+        θ^t, shape (..., |V|).
+    """
+    return h_t @ U.T + b_2
+
+
+@equation(
+    "eq-softmax",
+    title="Softmax output",
+    latex=r"\hat{y}^t_i = \operatorname{softmax}(\theta^t)_i = \frac{e^{\theta^t_i}}{\sum_{j=1}^{|V|} e^{\theta^t_j}}",
+)
+def softmax(theta_t: Array) -> Array:
+    """Softmax over the last axis: the predicted distribution over the vocabulary.
+
+    Parameters
+    ----------
+    theta_t
+        Logits θ^t, shape (..., |V|).
+
+    Returns
+    -------
+    numpy.ndarray
+        ŷ^t, shape (..., |V|); each row is non-negative and sums to 1.
+
+    Notes
+    -----
+    Softmax is unchanged by adding a constant to every logit, so the largest logit is
+    subtracted first: every exponent is then at most 0 and nothing overflows.
+    """
+    shifted = theta_t - np.max(theta_t, axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+@equation(
+    "eq-loss-step",
+    title="Cross-entropy at step t",
+    latex=(
+        r"L^t = -\sum_{i=1}^{|V|} y^t_i \log \hat{y}^t_i"
+        r" = -\theta^t_{k_t} + \log \sum_{j=1}^{|V|} e^{\theta^t_j}"
+    ),
+)
+def step_loss(theta_t: Array, target_t: NDArray[np.integer]) -> Array:
+    """Cross-entropy between the one-hot target and the softmax of the logits.
+
+    Parameters
+    ----------
+    theta_t
+        Logits θ^t, shape (..., |V|).
+    target_t
+        Index k_t of the correct entry (the 1 in the one-hot y^t), shape (...).
+
+    Returns
+    -------
+    numpy.ndarray
+        L^t in nats, shape (...).
+
+    Notes
+    -----
+    Computed from the logits as ``logsumexp(θ) - θ[k]`` rather than ``-log(softmax(θ)[k])``:
+    the probability can underflow to 0 for very negative logits, its logarithm cannot.
+    """
+    peak = np.max(theta_t, axis=-1, keepdims=True)
+    log_normaliser = peak[..., 0] + np.log(np.sum(np.exp(theta_t - peak), axis=-1))
+    correct = np.take_along_axis(theta_t, np.asarray(target_t)[..., None], axis=-1)[..., 0]
+    return log_normaliser - correct
+
+
+@equation(
+    "eq-loss-total",
+    title="Sequence loss",
+    latex=r"L = \sum_{t=1}^{T} L^t",
+)
+def total_loss(step_losses: Array) -> float:
+    """Loss of a sequence (or a batch of sequences): the sum of the per-step losses.
+
+    Parameters
+    ----------
+    step_losses
+        L^t for every step (and every sequence of a batch), any shape.
+
+    Returns
+    -------
+    float
+        Their sum. Batches are summed too, not averaged, so that the gradients on the
+        BPTT page are exactly the derivatives of this number.
+    """
+    return float(np.sum(step_losses))
+
+
+@dataclass(frozen=True)
+class ForwardPass:
+    """Everything the forward pass computed, kept for the backward pass.
+
+    Arrays have a leading batch axis B unless the input was a single sequence.
+
+    Attributes
+    ----------
+    z
+        Pre-activations z^1..z^T, shape (B, T, D_h).
+    h
+        Hidden states h^0..h^T, shape (B, T + 1, D_h); ``h[:, 0]`` is h^0.
+    theta
+        Logits θ^1..θ^T, shape (B, T, |V|).
+    y_hat
+        Softmax outputs ŷ^1..ŷ^T, shape (B, T, |V|).
+    step_losses
+        L^1..L^T, shape (B, T).
+    loss
+        L, summed over steps and sequences.
+    """
+
+    z: Array
+    h: Array
+    theta: Array
+    y_hat: Array
+    step_losses: Array
+    loss: float
+
+
+def _check_sequence_inputs(
+    xs: ArrayLike, h_0: ArrayLike | None, D_h: int, d: int, dtype: np.dtype
+) -> tuple[Array, Array, bool]:
+    """Check xs (and h_0), add a batch axis to a single sequence; return (xs, h_0, batched)."""
+    xs = as_float_array("xs", xs, ndim=(2, 3))
+    batched = xs.ndim == 3
+    xs3 = xs if batched else xs[None]
+    check_shapes([("xs", xs3.shape if batched else xs.shape, ("B", "T", d) if batched else ("T", d))])
+    if xs3.dtype != dtype:
+        raise TypeError(f"xs: expected dtype {dtype} (the dtype of the parameters), got {xs3.dtype}")
+    B = xs3.shape[0]
+    if h_0 is None:
+        h0 = np.zeros((B, D_h), dtype=dtype)
+    else:
+        h0 = as_float_array("h_0", h_0, ndim=(1, 2))
+        h0 = np.broadcast_to(h0, (B, D_h)) if h0.shape in ((D_h,), (B, D_h)) else h0
+        check_shapes([("h_0", h0.shape, (B, D_h))])
+        common_dtype(xs=xs3, h_0=h0)
+    return xs3, h0, batched
+
+
+def hidden_states(
+    W_h: ArrayLike,
+    W_e: ArrayLike,
+    b_1: ArrayLike,
+    xs: ArrayLike,
+    *,
+    activation: str = "sigmoid",
+    h_0: ArrayLike | None = None,
+) -> tuple[Array, Array]:
+    """Run the recurrence alone: z^t and h^t for t = 1..T (an encoder, with no output layer).
+
+    Parameters
+    ----------
+    W_h, W_e, b_1
+        Recurrent weights (D_h, D_h), input weights (D_h, d), hidden bias (D_h,).
+    xs
+        Inputs x^1..x^T, shape (B, T, d), or (T, d) for one sequence.
+    activation
+        ``"sigmoid"`` or ``"tanh"``.
+    h_0
+        Initial hidden state, shape (D_h,) or (B, D_h); zeros if omitted.
+
+    Returns
+    -------
+    z : numpy.ndarray
+        Pre-activations, shape (B, T, D_h) (or (T, D_h) for one sequence).
+    h : numpy.ndarray
+        Hidden states h^0..h^T, shape (B, T + 1, D_h) (or (T + 1, D_h)).
+    """
+    W_h = as_float_array("W_h", W_h, ndim=2)
+    W_e = as_float_array("W_e", W_e, ndim=2)
+    b_1 = as_float_array("b_1", b_1, ndim=1)
+    sizes = check_shapes(
+        [("W_h", W_h.shape, ("D_h", "D_h")), ("W_e", W_e.shape, ("D_h", "d")), ("b_1", b_1.shape, ("D_h",))]
+    )
+    dtype = common_dtype(W_h=W_h, W_e=W_e, b_1=b_1)
+    get_activation(activation)
+    xs3, h0, batched = _check_sequence_inputs(xs, h_0, sizes["D_h"], sizes["d"], dtype)
+    z, h = _recurrence(W_h, W_e, b_1, xs3, h0, activation)
+    return (z, h) if batched else (z[0], h[0])
+
+
+def _recurrence(
+    W_h: Array, W_e: Array, b_1: Array, xs: Array, h_0: Array, activation: str
+) -> tuple[Array, Array]:
+    """Unchecked recurrence over a batch: equations z^t and h^t for t = 1..T."""
+    B, T, _ = xs.shape
+    D_h = W_h.shape[0]
+    z = np.empty((B, T, D_h), dtype=xs.dtype)
+    h = np.empty((B, T + 1, D_h), dtype=xs.dtype)
+    h[:, 0] = h_0
+    for t in range(T):
+        z[:, t] = pre_activation(W_h, h[:, t], W_e, xs[:, t], b_1)
+        h[:, t + 1] = hidden_state(z[:, t], activation)
+    return z, h
+
+
+def forward(
+    params: RNNParams,
+    xs: ArrayLike,
+    targets: ArrayLike,
+    *,
+    activation: str = "sigmoid",
+    h_0: ArrayLike | None = None,
+) -> ForwardPass:
+    """The whole forward pass: hidden states, logits, softmax outputs and the loss.
+
+    Parameters
+    ----------
+    params
+        The model's weights and biases.
+    xs
+        Inputs x^1..x^T, shape (B, T, d), or (T, d) for one sequence.
+    targets
+        Indices k_t of the correct outputs, shape (B, T), or (T,) for one sequence.
+    activation
+        ``"sigmoid"`` (seed 1) or ``"tanh"`` (seed 2).
+    h_0
+        Initial hidden state, shape (D_h,) or (B, D_h); zeros if omitted.
+
+    Returns
+    -------
+    ForwardPass
+        Every intermediate quantity and the loss L (summed over steps and sequences).
+
+    Raises
+    ------
+    ValueError, TypeError
+        On a wrong shape, dtype, non-finite value, empty sequence, out-of-range target
+        or unknown activation; the message names the argument.
+    """
+    if not isinstance(params, RNNParams):
+        raise TypeError(f"params: expected RNNParams, got {type(params).__name__}")
+    get_activation(activation)
+    dims = params.dims
+    xs3, h0, batched = _check_sequence_inputs(xs, h_0, dims.D_h, dims.d, params.dtype)
+    targets_arr = check_targets("targets", targets, dims.V)
+    expected = xs3.shape[:2] if batched else xs3.shape[1:2]
+    if targets_arr.shape != expected:
+        raise ValueError(f"targets: expected shape {expected} (one index per input step), got {targets_arr.shape}")
+    targets2 = targets_arr if batched else targets_arr[None]
+
+    z, h = _recurrence(params.W_h, params.W_e, params.b_1, xs3, h0, activation)
+    theta = output_logits(params.U, h[:, 1:], params.b_2)
+    y_hat = softmax(theta)
+    losses = step_loss(theta, targets2)
+    result = ForwardPass(z, h, theta, y_hat, losses, total_loss(losses))
+    if batched:
+        return result
+    return ForwardPass(z[0], h[0], theta[0], y_hat[0], losses[0], result.loss)

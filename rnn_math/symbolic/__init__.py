@@ -1,0 +1,6 @@
+"""SymPy twins: each registered equation rebuilt as an exact symbolic expression.
+
+The twins take SymPy matrices with column vectors, exactly as the pages write them, so that a
+twin reads like its equation. Tests evaluate them at 50 significant digits and compare with the
+NumPy implementations, and differentiate them exactly to prove the gradient formulas.
+"""
