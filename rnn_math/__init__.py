@@ -2,11 +2,11 @@
 
 Each derived equation is a small NumPy function registered under a stable id
 ([`rnn_math.registry`][rnn_math.registry]), beside a SymPy twin in `rnn_math.symbolic`.
+Import functions from their modules (``from rnn_math.forward import forward``): module names
+follow the pages of the site.
 """
 
-from rnn_math.activations import get_activation, sigmoid, tanh
-from rnn_math.forward import ForwardPass, forward, hidden_states
 from rnn_math.params import RNNParams
 
-__all__ = ["ForwardPass", "RNNParams", "forward", "get_activation", "hidden_states", "sigmoid", "tanh"]
+__all__ = ["RNNParams"]
 __version__ = "0.1.0"

@@ -82,13 +82,16 @@ def check_shapes(shapes: Sequence[tuple[str, tuple[int, ...], tuple[Dim, ...]]])
     sizes: dict[str, int] = {}
     origin: dict[str, str] = {}
     for name, actual, pattern in shapes:
-        wanted = "(" + ", ".join("*" if d is None else str(d) for d in pattern) + ")"
+        parts = ["*" if d is None else str(d) for d in pattern]
+        wanted = "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
         if len(actual) != len(pattern):
             raise ValueError(f"{name}: expected shape {wanted}, got {tuple(actual)}")
         for axis, (got, dim) in enumerate(zip(actual, pattern, strict=True)):
             if isinstance(dim, int) and got != dim:
                 raise ValueError(f"{name}: expected shape {wanted}, got {tuple(actual)}")
             if isinstance(dim, str):
+                if dim in sizes and sizes[dim] != got and origin[dim] == name:
+                    raise ValueError(f"{name}: expected shape {wanted} (every {dim} axis equal), got {tuple(actual)}")
                 if dim in sizes and sizes[dim] != got:
                     raise ValueError(
                         f"{name}: expected shape {wanted} with {dim} = {sizes[dim]} "

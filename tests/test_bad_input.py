@@ -1,0 +1,113 @@
+"""Bad input fails early with a message naming the argument, what was expected and what came."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnn_math.activations import get_activation
+from rnn_math.forward import forward, hidden_states
+from rnn_math.params import RNNParams
+
+P = RNNParams.random(d=3, D_h=4, V=5, seed=0)
+XS = np.zeros((2, 6, 3))
+TARGETS = np.zeros((2, 6), dtype=int)
+
+
+def params_with(**changes) -> dict:
+    values = P.as_dict()
+    values.update(changes)
+    return values
+
+
+def test_a_non_square_recurrent_matrix_names_W_h_and_both_shapes():
+    with pytest.raises(ValueError, match=r"W_h: expected shape \(D_h, D_h\) \(every D_h axis equal\), got \(4, 3\)"):
+        RNNParams(**params_with(W_h=np.zeros((4, 3))))
+
+
+def test_an_input_matrix_of_the_wrong_height_names_W_e_and_D_h():
+    with pytest.raises(ValueError, match=r"W_e: expected shape \(D_h, d\) with D_h = 4 \(from W_h\), got \(5, 3\)"):
+        RNNParams(**params_with(W_e=np.zeros((5, 3))))
+
+
+def test_inputs_of_the_wrong_width_name_xs():
+    with pytest.raises(ValueError, match=r"xs: expected shape \(B, T, 3\), got \(2, 6, 7\)"):
+        forward(P, np.zeros((2, 6, 7)), TARGETS)
+
+
+def test_integer_weights_are_refused_with_their_dtype():
+    with pytest.raises(TypeError, match="W_h: expected a float32 or float64 array, got dtype int64"):
+        RNNParams(**params_with(W_h=np.zeros((4, 4), dtype=np.int64)))
+
+
+def test_mixed_precision_parameters_are_refused():
+    with pytest.raises(TypeError, match="U: expected dtype float64 \\(the dtype of W_h\\), got float32"):
+        RNNParams(**params_with(U=P.U.astype(np.float32)))
+
+
+def test_inputs_of_another_dtype_than_the_parameters_are_refused():
+    with pytest.raises(TypeError, match="xs: expected dtype float64 .*, got float32"):
+        forward(P, XS.astype(np.float32), TARGETS)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_inputs_are_refused_with_a_count(bad: float):
+    xs = XS.copy()
+    xs[1, 2, 0] = bad
+    with pytest.raises(ValueError, match="xs: expected finite values, got 1 NaN or infinite entries"):
+        forward(P, xs, TARGETS)
+
+
+def test_a_nan_weight_is_refused():
+    W_h = P.W_h.copy()
+    W_h[0, 0] = np.nan
+    with pytest.raises(ValueError, match="W_h: expected finite values"):
+        RNNParams(**params_with(W_h=W_h))
+
+
+@pytest.mark.parametrize("bad_target", [5, -1])
+def test_targets_outside_the_vocabulary_are_refused(bad_target: int):
+    targets = TARGETS.copy()
+    targets[0, 3] = bad_target
+    with pytest.raises(ValueError, match=rf"targets: expected indices in 0..4 \(\|V\| = 5\), got {bad_target}"):
+        forward(P, XS, targets)
+
+
+def test_float_targets_are_refused():
+    with pytest.raises(TypeError, match="targets: expected integer class indices, got dtype float64"):
+        forward(P, XS, TARGETS.astype(float))
+
+
+def test_targets_of_another_length_than_the_inputs_are_refused():
+    with pytest.raises(ValueError, match=r"targets: expected shape \(2, 6\) \(one index per input step\), got \(2, 5\)"):
+        forward(P, XS, TARGETS[:, :5])
+
+
+def test_an_empty_sequence_is_refused():
+    with pytest.raises(ValueError, match=r"xs: expected a non-empty array, got shape \(0, 3\)"):
+        forward(P, np.zeros((0, 3)), np.zeros(0, dtype=int))
+
+
+def test_an_unknown_activation_lists_the_known_ones():
+    with pytest.raises(ValueError, match="activation: expected one of 'sigmoid', 'tanh', got 'relu'"):
+        forward(P, XS, TARGETS, activation="relu")
+
+
+def test_an_activation_that_is_not_a_name_is_refused():
+    with pytest.raises(TypeError, match="activation: expected a name"):
+        get_activation(np.tanh)
+
+
+def test_an_initial_state_of_the_wrong_width_names_h_0():
+    with pytest.raises(ValueError, match=r"h_0: expected shape \(2, 4\), got \(2, 3\)"):
+        forward(P, XS, TARGETS, h_0=np.zeros((2, 3)))
+
+
+def test_hidden_states_checks_its_arguments_too():
+    with pytest.raises(ValueError, match=r"b_1: expected shape \(D_h,\) with D_h = 2"):
+        hidden_states(np.eye(2), np.ones((2, 1)), np.zeros(3), np.ones((2, 1)))
+
+
+def test_random_parameters_refuse_a_zero_size():
+    with pytest.raises(ValueError, match="D_h: expected a positive integer, got 0"):
+        RNNParams.random(d=3, D_h=0, V=5)

@@ -1,0 +1,48 @@
+"""Sigmoid, softmax and the loss stay finite, without overflow warnings, at extreme inputs.
+
+pyproject.toml turns every RuntimeWarning (overflow, invalid value) into an error, so each of
+these tests also fails if NumPy merely warns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnn_math.activations import sigmoid, sigmoid_derivative, tanh_derivative
+from rnn_math.forward import softmax, step_loss
+
+EXTREME = np.array([-1e4, -750.0, -40.0, 0.0, 40.0, 750.0, 1e4])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_saturates_to_exactly_0_and_1_without_overflow(dtype):
+    s = sigmoid(EXTREME.astype(dtype))
+    assert s.dtype == dtype
+    assert s[0] == 0.0 and s[-1] == 1.0 and s[3] == 0.5
+    assert np.all(np.diff(s) >= 0)
+
+
+def test_activation_derivatives_vanish_but_stay_finite_at_saturation():
+    assert np.all(np.isfinite(sigmoid_derivative(EXTREME)))
+    assert sigmoid_derivative(EXTREME)[0] == 0.0 and tanh_derivative(EXTREME)[-1] == 0.0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_of_huge_logits_is_a_finite_distribution(dtype):
+    y = softmax(np.array([1e4, -1e4, 0.0, 1e4 - 1.0], dtype=dtype))
+    assert np.all(np.isfinite(y))
+    assert y.sum() == pytest.approx(1.0, rel=1e-6)
+    assert y[0] == pytest.approx(1 / (1 + np.exp(-1.0)), rel=1e-6)
+
+
+def test_the_loss_of_a_confidently_wrong_prediction_is_large_and_finite():
+    theta = np.array([1e4, -1e4, 0.0])
+    assert step_loss(theta, np.array(1)) == pytest.approx(2e4, rel=1e-12)
+    assert step_loss(theta, np.array(0)) == 0.0
+
+
+def test_the_loss_of_float32_logits_of_1e4_is_finite():
+    theta = np.array([[1e4, -1e4], [-1e4, 1e4]], dtype=np.float32)
+    losses = step_loss(theta, np.array([1, 1]))
+    assert np.all(np.isfinite(losses)) and losses[1] == 0.0
