@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from rnn_math.activations import get_activation
-from rnn_math.forward import ForwardPass, forward
+from rnn_math.forward import ForwardPass, _batch_major, _check_forward_inputs, _forward_time_major
 from rnn_math.params import RNNParams
 from rnn_math.registry import equation
 
@@ -349,28 +349,59 @@ def bptt(
     ValueError, TypeError
         On bad input, as [`forward`][rnn_math.forward.forward] reports it.
     """
-    fp = forward(params, xs, targets, activation=activation, h_0=h_0)
-    batched = fp.z.ndim == 3
-    z, h = (fp.z, fp.h) if batched else (fp.z[None], fp.h[None])
-    xs3 = np.asarray(xs) if batched else np.asarray(xs)[None]
-    targets2 = np.asarray(targets) if batched else np.asarray(targets)[None]
-    y_hat = fp.y_hat if batched else fp.y_hat[None]
-
-    output_grads = output_gradient(y_hat, targets2)
-    deltas = np.empty_like(z)
-    delta_next = np.zeros_like(z[:, 0])  # δ^{T+1} = 0: nothing comes back from beyond the last step
-    for t in range(z.shape[1] - 1, -1, -1):
-        grad_h = hidden_gradient(params.U, output_grads[:, t], params.W_h, delta_next)
-        deltas[:, t] = delta_next = delta(grad_h, z[:, t], activation)
-
+    xs_tm, targets_tm, h0, batched = _check_forward_inputs(params, xs, targets, activation, h_0)
+    fp = _forward_time_major(params, xs_tm, targets_tm, h0, activation)
+    deltas, output_grads = _backward_time_major(params, fp, targets_tm, activation)
+    T, B, D_h = deltas.shape
+    flat_deltas = deltas.reshape(T * B, D_h)
     grads = RNNGrads(
-        grad_W_h=grad_W_h(deltas, h[:, :-1]),
-        grad_W_e=grad_W_e(deltas, xs3),
+        grad_W_h=grad_W_h(deltas, fp.h[:-1]),
+        grad_W_e=grad_W_e(deltas, xs_tm),
         grad_b_1=grad_b_1(deltas),
-        grad_U=grad_U(output_grads, h[:, 1:]),
+        grad_U=grad_U(output_grads, fp.h[1:]),
         grad_b_2=grad_b_2(output_grads),
     )
-    g_h0, g_xs = grad_h_0(params.W_h, deltas[:, 0]), grad_x(params.W_e, deltas)
+    g_h0 = grad_h_0(params.W_h, deltas[0])
+    g_xs = np.swapaxes(grad_x(params.W_e, flat_deltas).reshape(T, B, -1), 0, 1)
+    deltas, output_grads = np.swapaxes(deltas, 0, 1), np.swapaxes(output_grads, 0, 1)
     if not batched:
         g_h0, g_xs, deltas, output_grads = g_h0[0], g_xs[0], deltas[0], output_grads[0]
-    return BPTTResult(fp.loss, grads, g_h0, g_xs, deltas, output_grads, fp)
+    return BPTTResult(fp.loss, grads, g_h0, g_xs, deltas, output_grads, _batch_major(fp, batched))
+
+
+#: σ'(z) from h = σ(z), which the forward pass already holds: the same arithmetic as the
+#: activation module's derivative (1 - t·t with t = tanh z; s·(1 - s) with s = sigmoid z)
+#: without computing σ again. Other activations fall back to their derivative of z.
+def _slope_from_output(h: Array, z: Array, activation: str) -> Array:
+    if activation == "tanh":
+        slope = np.multiply(h, h)
+        return np.subtract(1.0, slope, out=slope)
+    if activation == "sigmoid":
+        slope = np.subtract(1.0, h)
+        return np.multiply(h, slope, out=slope)
+    return get_activation(activation).derivative(z)
+
+
+def _backward_time_major(
+    params: RNNParams, fp: ForwardPass, targets: NDArray[np.intp], activation: str
+) -> tuple[Array, Array]:
+    """δ^t and ŷ^t − y^t for every step, on the time-major arrays of `_forward_time_major`.
+
+    Exact algebra on eq-bptt-hidden-grad and eq-bptt-delta: the output part ``U^T (ŷ^t − y^t)``
+    does not depend on the recursion, so it is one product over all T·B rows; the slopes
+    σ'(z^t) are computed for all steps at once into the array that becomes δ. Only
+    ``W_h^T δ^{t+1}`` stays in the loop, written into a preallocated buffer, and δ^t is formed
+    in place. tests/test_fast_path.py proves this equals the step-by-step composition of
+    ``hidden_gradient`` and ``delta``.
+    """
+    output_grads = output_gradient(fp.y_hat, targets)
+    T, B, V = output_grads.shape
+    from_output = (output_grads.reshape(T * B, V) @ params.U).reshape(T, B, -1)
+    deltas = _slope_from_output(fp.h[1:], fp.z, activation)
+    deltas[T - 1] *= from_output[T - 1]  # δ^{T+1} = 0: nothing comes back from beyond the last step
+    from_next = np.empty_like(deltas[0])
+    for t in range(T - 2, -1, -1):
+        np.matmul(deltas[t + 1], params.W_h, out=from_next)
+        from_next += from_output[t]
+        deltas[t] *= from_next
+    return deltas, output_grads

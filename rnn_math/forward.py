@@ -192,7 +192,9 @@ def total_loss(step_losses: Array) -> float:
 class ForwardPass:
     """Everything the forward pass computed, kept for the backward pass.
 
-    Arrays have a leading batch axis B unless the input was a single sequence.
+    Arrays have a leading batch axis B unless the input was a single sequence. They are views
+    of time-major storage (each step's rows contiguous, which the fast path needs), so they are
+    not C-contiguous; NumPy indexing and arithmetic do not care.
 
     Attributes
     ----------
@@ -284,15 +286,56 @@ def hidden_states(
 def _recurrence(
     W_h: Array, W_e: Array, b_1: Array, xs: Array, h_0: Array, activation: str
 ) -> tuple[Array, Array]:
-    """Unchecked recurrence over a batch: equations z^t and h^t for t = 1..T."""
-    B, T, _ = xs.shape
+    """Unchecked recurrence over a batch: equations z^t and h^t for t = 1..T.
+
+    Returns batch-major views ``(B, T, D_h)`` and ``(B, T + 1, D_h)`` of the time-major arrays
+    that ``_recurrence_time_major`` fills.
+    """
+    z, h = _recurrence_time_major(W_h, W_e, b_1, _time_major(xs), h_0, activation)
+    return z.transpose(1, 0, 2), h.transpose(1, 0, 2)
+
+
+def _time_major(values: Array) -> Array:
+    """(B, T, ...) → a contiguous (T, B, ...) copy, so that every step is one contiguous block."""
+    return np.ascontiguousarray(np.swapaxes(values, 0, 1))
+
+
+#: Activations with a NumPy ufunc that can write σ(z) straight into the hidden-state buffer. The
+#: ufunc is the very function the activation module applies (``np.tanh``), so the values are equal.
+_ACTIVATION_UFUNCS = {"tanh": np.tanh}
+
+
+def _recurrence_time_major(
+    W_h: Array, W_e: Array, b_1: Array, xs: Array, h_0: Array, activation: str
+) -> tuple[Array, Array]:
+    """The recurrence on time-major arrays: xs (T, B, d) → z (T, B, D_h), h (T + 1, B, D_h).
+
+    The speed-ups are exact algebra on the equations z^t and h^t:
+    the input part ``W_e x^t + b_1`` of every step does not depend on the recurrence, so it is
+    one matrix product over all T·B rows, written straight into ``z``; only ``W_h h^{t-1}`` is
+    left in the time loop, computed into a preallocated buffer and added in place. Time-major
+    storage makes ``z[t]``, ``h[t]`` contiguous and lets the gradient sums over all steps be
+    single products without copies. tests/test_fast_path.py proves this equals the step-by-step
+    composition of ``pre_activation`` and ``hidden_state``.
+    """
+    T, B, d = xs.shape
     D_h = W_h.shape[0]
-    z = np.empty((B, T, D_h), dtype=xs.dtype)
-    h = np.empty((B, T + 1, D_h), dtype=xs.dtype)
-    h[:, 0] = h_0
+    dtype = np.result_type(xs, W_h, W_e, b_1, h_0)
+    z = np.empty((T, B, D_h), dtype=dtype)
+    h = np.empty((T + 1, B, D_h), dtype=dtype)
+    h[0] = h_0
+    np.matmul(xs.reshape(T * B, d), W_e.T, out=z.reshape(T * B, D_h))
+    z += b_1
+    W_h_T = W_h.T
+    recurrent = np.empty((B, D_h), dtype=dtype)
+    ufunc = _ACTIVATION_UFUNCS.get(activation)
     for t in range(T):
-        z[:, t] = pre_activation(W_h, h[:, t], W_e, xs[:, t], b_1)
-        h[:, t + 1] = hidden_state(z[:, t], activation)
+        np.matmul(h[t], W_h_T, out=recurrent)
+        z[t] += recurrent
+        if ufunc is not None:
+            ufunc(z[t], out=h[t + 1])
+        else:
+            h[t + 1] = hidden_state(z[t], activation)
     return z, h
 
 
@@ -330,6 +373,14 @@ def forward(
         On a wrong shape, dtype, non-finite value, empty sequence, out-of-range target
         or unknown activation; the message names the argument.
     """
+    xs_tm, targets_tm, h0, batched = _check_forward_inputs(params, xs, targets, activation, h_0)
+    return _batch_major(_forward_time_major(params, xs_tm, targets_tm, h0, activation), batched)
+
+
+def _check_forward_inputs(
+    params: RNNParams, xs: ArrayLike, targets: ArrayLike, activation: str, h_0: ArrayLike | None
+) -> tuple[Array, NDArray[np.intp], Array, bool]:
+    """Check every argument of `forward` once; return time-major xs (T, B, d), targets (T, B), h_0, batched."""
     if not isinstance(params, RNNParams):
         raise TypeError(f"params: expected RNNParams, got {type(params).__name__}")
     get_activation(activation)
@@ -340,12 +391,29 @@ def forward(
     if targets_arr.shape != expected:
         raise ValueError(f"targets: expected shape {expected} (one index per input step), got {targets_arr.shape}")
     targets2 = targets_arr if batched else targets_arr[None]
+    return _time_major(xs3), np.ascontiguousarray(targets2.T), h0, batched
 
-    z, h = _recurrence(params.W_h, params.W_e, params.b_1, xs3, h0, activation)
-    theta = output_logits(params.U, h[:, 1:], params.b_2)
+
+def _forward_time_major(
+    params: RNNParams, xs: Array, targets: NDArray[np.intp], h_0: Array, activation: str
+) -> ForwardPass:
+    """Unchecked forward pass on time-major arrays: xs (T, B, d), targets (T, B).
+
+    Returns a ForwardPass whose arrays are time-major: z (T, B, D_h), h (T + 1, B, D_h),
+    theta and y_hat (T, B, |V|), step_losses (T, B). The logits of all steps are one product.
+    """
+    z, h = _recurrence_time_major(params.W_h, params.W_e, params.b_1, xs, h_0, activation)
+    T, B, D_h = z.shape
+    theta = output_logits(params.U, h[1:].reshape(T * B, D_h), params.b_2).reshape(T, B, -1)
     y_hat = softmax(theta)
-    losses = step_loss(theta, targets2)
-    result = ForwardPass(z, h, theta, y_hat, losses, total_loss(losses))
+    losses = step_loss(theta, targets)
+    return ForwardPass(z, h, theta, y_hat, losses, total_loss(losses))
+
+
+def _batch_major(fp: ForwardPass, batched: bool) -> ForwardPass:
+    """Batch-major views (B, T, ...) of a time-major ForwardPass, or the one sequence's arrays."""
+    z, h, theta, y_hat = (np.swapaxes(a, 0, 1) for a in (fp.z, fp.h, fp.theta, fp.y_hat))
+    losses = fp.step_losses.T
     if batched:
-        return result
-    return ForwardPass(z[0], h[0], theta[0], y_hat[0], losses[0], result.loss)
+        return ForwardPass(z, h, theta, y_hat, losses, fp.loss)
+    return ForwardPass(z[0], h[0], theta[0], y_hat[0], losses[0], fp.loss)
