@@ -40,9 +40,14 @@ def sigmoid(z: Array) -> Array:
     -----
     ``exp(-z)`` overflows for z below about -710 in float64 (-88 in float32). Both branches
     below only ever exponentiate ``-|z|``, which can underflow to 0 (harmless) but not overflow.
+
+    Complex input (complex-step differentiation, see [`rnn_math.gradcheck`][rnn_math.gradcheck])
+    is accepted: the branch is chosen by the real part and the exponent is ``-z`` or ``z`` itself,
+    never ``|z|``, so the function stays analytic. For real input this is exactly ``-|z|``.
     """
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(np.result_type(z, np.float32), copy=False)
+    negative = np.real(z) < 0
+    e = np.exp(np.where(negative, z, -z))
+    return np.where(negative, e / (1.0 + e), 1.0 / (1.0 + e)).astype(np.result_type(z, np.float32), copy=False)
 
 
 @equation(

@@ -125,9 +125,11 @@ def softmax(theta_t: Array) -> Array:
     Notes
     -----
     Softmax is unchanged by adding a constant to every logit, so the largest logit is
-    subtracted first: every exponent is then at most 0 and nothing overflows.
+    subtracted first: every exponent is then at most 0 and nothing overflows. For complex
+    logits (complex-step differentiation) the shift is the largest real part: any constant
+    shift leaves the softmax unchanged, and a real one keeps the function analytic.
     """
-    shifted = theta_t - np.max(theta_t, axis=-1, keepdims=True)
+    shifted = theta_t - np.max(np.real(theta_t), axis=-1, keepdims=True)
     e = np.exp(shifted)
     return e / np.sum(e, axis=-1, keepdims=True)
 
@@ -158,9 +160,10 @@ def step_loss(theta_t: Array, target_t: NDArray[np.integer]) -> Array:
     Notes
     -----
     Computed from the logits as ``logsumexp(θ) - θ[k]`` rather than ``-log(softmax(θ)[k])``:
-    the probability can underflow to 0 for very negative logits, its logarithm cannot.
+    the probability can underflow to 0 for very negative logits, its logarithm cannot. The
+    shift is the largest real part, so complex logits (complex-step differentiation) work too.
     """
-    peak = np.max(theta_t, axis=-1, keepdims=True)
+    peak = np.max(np.real(theta_t), axis=-1, keepdims=True)
     log_normaliser = peak[..., 0] + np.log(np.sum(np.exp(theta_t - peak), axis=-1))
     correct = np.take_along_axis(theta_t, np.asarray(target_t)[..., None], axis=-1)[..., 0]
     return log_normaliser - correct

@@ -14,12 +14,19 @@ from numpy.typing import ArrayLike, NDArray
 #: Floating dtypes the NumPy functions accept; float64 is the default everywhere.
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
+#: The one complex dtype accepted, and only where a caller asks for it with
+#: ``allow_complex=True``: complex-step differentiation evaluates the loss at complex128
+#: parameters (see ``rnn_math.gradcheck``). Users' arrays never become complex by accident.
+COMPLEX_DTYPES = (np.dtype(np.complex128),)
+
 #: A dimension is an int (must match), a str (a name that must be equal everywhere it appears
 #: in one call, see :func:`check_shapes`), or None (anything).
 Dim = int | str | None
 
 
-def as_float_array(name: str, value: ArrayLike, *, ndim: int | tuple[int, ...] | None = None) -> NDArray[np.floating]:
+def as_float_array(
+    name: str, value: ArrayLike, *, ndim: int | tuple[int, ...] | None = None, allow_complex: bool = False
+) -> NDArray[np.floating]:
     """Return `value` as a float32/float64 array after checking dtype, rank and finiteness.
 
     Parameters
@@ -30,6 +37,8 @@ def as_float_array(name: str, value: ArrayLike, *, ndim: int | tuple[int, ...] |
         The array (or nested list) to check.
     ndim
         Accepted number(s) of dimensions, or None for any.
+    allow_complex
+        Also accept complex128 (for complex-step differentiation only; off by default).
 
     Returns
     -------
@@ -45,8 +54,11 @@ def as_float_array(name: str, value: ArrayLike, *, ndim: int | tuple[int, ...] |
         If the rank is wrong, the array is empty, or it holds NaN or infinite values.
     """
     array = np.asarray(value)
-    if array.dtype not in FLOAT_DTYPES:
-        raise TypeError(f"{name}: expected a float32 or float64 array, got dtype {array.dtype}")
+    if allow_complex and array.dtype in COMPLEX_DTYPES:
+        pass
+    elif array.dtype not in FLOAT_DTYPES:
+        wanted = "a float32, float64 or complex128 array" if allow_complex else "a float32 or float64 array"
+        raise TypeError(f"{name}: expected {wanted}, got dtype {array.dtype}")
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else ndim
         if array.ndim not in allowed:
