@@ -232,3 +232,17 @@ def test_ctrl_c_saves_a_checkpoint_of_the_steps_done_and_exits_130(tmp_path: Pat
     code, _, err = cli("train", "--steps", "20", "--checkpoint", str(model), *FAST)
     assert code == 130 and "interrupted at step 7" in err
     assert load_checkpoint(model).state.step == 7
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_progress_is_a_live_bar_with_the_running_loss(tmp_path: Path):
+    out, err = io.StringIO(), _Terminal()
+    code = main(["train", "--steps", "20", "--hidden-size", "8", "--seq-length", "10", "--sample-every", "0",
+                 "--checkpoint", str(tmp_path / "m.npz")], out=out, err=err)
+    assert code == 0
+    assert "\r" in err.getvalue() and "20/20" in err.getvalue() and "nats/char" in err.getvalue()
+    assert "step 20/20  loss" not in err.getvalue()  # the plain-line fallback is not used

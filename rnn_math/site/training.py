@@ -111,8 +111,8 @@ def corpus_facts() -> str:
     vocab = Vocabulary.from_text(corpus.text)
     names = corpus.text.split()
     return (
-        f"It has {len(names)} names and {len(corpus.text)} characters; its vocabulary is the "
-        f"{len(vocab)} characters `{''.join(c for c in vocab.chars if c != chr(10))}` and the line break, "
+        f"It has {len(names)} names and {len(corpus.text)} characters; its vocabulary has "
+        f"$\\lvert V \\rvert = {len(vocab)}$ characters, `{''.join(c for c in vocab.chars if c != chr(10))}` and the line break, "
         f"so a model that guesses uniformly loses $\\log {len(vocab)} = {number(uniform_loss(len(vocab)))}$ "
         f"nats per character. The first five: {', '.join(f'*{n}*' for n in names[:5])}."
     )
