@@ -212,6 +212,9 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         checkpoint, corpus = _resume(args)
         settings, vocab, state = checkpoint.settings, checkpoint.vocab, checkpoint.state
         target = Path(args.checkpoint if args.checkpoint is not None else args.resume)
+        if corpus.sha256 != checkpoint.corpus_sha256:
+            print(f"note: {corpus.source} is not the text the checkpoint was trained on (same characters); "
+                  f"training continues on it", file=err)
     else:
         settings = _settings_from(args, TrainSettings())
         corpus = read_corpus(args.corpus)

@@ -246,3 +246,13 @@ def test_on_a_terminal_progress_is_a_live_bar_with_the_running_loss(tmp_path: Pa
     assert code == 0
     assert "\r" in err.getvalue() and "20/20" in err.getvalue() and "nats/char" in err.getvalue()
     assert "step 20/20  loss" not in err.getvalue()  # the plain-line fallback is not used
+
+
+def test_resuming_on_another_text_with_the_same_characters_says_so_and_continues(tmp_path: Path, corpus_file: Path):
+    model = tmp_path / "m.npz"
+    assert cli("train", str(corpus_file), "--steps", "5", "--checkpoint", str(model), *FAST)[0] == 0
+    other = tmp_path / "other.txt"
+    other.write_text("the mat sat on the cat\nthe log sat on the dog\n" * 20, encoding="utf-8")
+    code, _, err = cli("train", str(other), "--steps", "10", "--resume", str(model), "--quiet")
+    assert code == 0 and "is not the text the checkpoint was trained on" in err
+    assert load_checkpoint(model).state.step == 10
