@@ -354,12 +354,15 @@ def bptt(
     deltas, output_grads = _backward_time_major(params, fp, targets_tm, activation)
     T, B, D_h = deltas.shape
     flat_deltas = deltas.reshape(T * B, D_h)
+    # output_grads is (T, B, |V|) over vocabulary-major storage: its (T·B, |V|) matrix is a free
+    # (transposed) view, which the sums over all steps take as one product with no copy.
+    output_grad_rows = output_grads.transpose(2, 0, 1).reshape(-1, T * B).T
     grads = RNNGrads(
         grad_W_h=grad_W_h(deltas, fp.h[:-1]),
         grad_W_e=grad_W_e(deltas, xs_tm),
         grad_b_1=grad_b_1(deltas),
-        grad_U=grad_U(output_grads, fp.h[1:]),
-        grad_b_2=grad_b_2(output_grads),
+        grad_U=grad_U(output_grad_rows, fp.h[1:].reshape(T * B, D_h)),
+        grad_b_2=grad_b_2(output_grad_rows),
     )
     g_h0 = grad_h_0(params.W_h, deltas[0])
     g_xs = np.swapaxes(grad_x(params.W_e, flat_deltas).reshape(T, B, -1), 0, 1)
@@ -394,9 +397,12 @@ def _backward_time_major(
     in place. tests/test_fast_path.py proves this equals the step-by-step composition of
     ``hidden_gradient`` and ``delta``.
     """
-    output_grads = output_gradient(fp.y_hat, targets)
-    T, B, V = output_grads.shape
-    from_output = (output_grads.reshape(T * B, V) @ params.U).reshape(T, B, -1)
+    T, B, V = fp.y_hat.shape
+    # ŷ − y (eq-bptt-output-grad) on the (|V|, T·B) storage of ŷ: subtract 1 at each target.
+    output_grads_v = fp.y_hat.transpose(2, 0, 1).reshape(V, T * B).copy()
+    output_grads_v[targets.reshape(-1), np.arange(T * B)] -= 1
+    output_grads = output_grads_v.reshape(V, T, B).transpose(1, 2, 0)
+    from_output = (output_grads_v.T @ params.U).reshape(T, B, -1)
     deltas = _slope_from_output(fp.h[1:], fp.z, activation)
     deltas[T - 1] *= from_output[T - 1]  # δ^{T+1} = 0: nothing comes back from beyond the last step
     from_next = np.empty_like(deltas[0])

@@ -329,7 +329,7 @@ def _recurrence_time_major(
     h[0] = h_0
     np.matmul(xs.reshape(T * B, d), W_e.T, out=z.reshape(T * B, D_h))
     z += b_1
-    W_h_T = W_h.T
+    W_h_T = np.ascontiguousarray(W_h.T)  # packed once, not by BLAS at every step
     recurrent = np.empty((B, D_h), dtype=dtype)
     ufunc = _ACTIVATION_UFUNCS.get(activation)
     for t in range(T):
@@ -407,10 +407,32 @@ def _forward_time_major(
     """
     z, h = _recurrence_time_major(params.W_h, params.W_e, params.b_1, xs, h_0, activation)
     T, B, D_h = z.shape
-    theta = output_logits(params.U, h[1:].reshape(T * B, D_h), params.b_2).reshape(T, B, -1)
-    y_hat = softmax(theta)
-    losses = step_loss(theta, targets)
+    theta, y_hat, losses = _output_layer(params.U, params.b_2, h[1:].reshape(T * B, D_h), targets.reshape(-1))
+    V = params.U.shape[0]
+    theta, y_hat = (a.reshape(V, T, B).transpose(1, 2, 0) for a in (theta, y_hat))
+    losses = losses.reshape(T, B)
     return ForwardPass(z, h, theta, y_hat, losses, total_loss(losses))
+
+
+def _output_layer(U: Array, b_2: Array, h: Array, targets: NDArray[np.intp]) -> tuple[Array, Array, Array]:
+    """Logits, softmax and step losses of N rows h (N, D_h) at once, stored vocabulary-major (|V|, N).
+
+    The same arithmetic as ``output_logits``, ``softmax`` and ``step_loss`` (largest logit
+    subtracted, ``log Σ e`` for the loss), with two speed-ups that change no formula: the
+    exponentials are computed once and shared by softmax and loss, and the arrays are (|V|, N)
+    so that the max and the sum over the vocabulary run down contiguous rows (NumPy reduces the
+    short last axis of an (N, |V|) array row by row, about twenty times slower at |V| = 64).
+    """
+    N = h.shape[0]
+    theta = np.matmul(U, h.T)
+    theta += b_2[:, None]
+    peak = np.max(np.real(theta), axis=0)
+    y_hat = np.subtract(theta, peak)
+    np.exp(y_hat, out=y_hat)
+    normaliser = np.sum(y_hat, axis=0)
+    losses = peak + np.log(normaliser) - theta[targets, np.arange(N)]
+    y_hat /= normaliser
+    return theta, y_hat, losses
 
 
 def _batch_major(fp: ForwardPass, batched: bool) -> ForwardPass:

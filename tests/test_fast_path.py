@@ -209,3 +209,16 @@ def test_returned_arrays_are_batch_major_views_with_the_documented_shapes():
     assert fp.step_losses.shape == (2, 5) and result.grad_xs.shape == xs.shape
     assert result.deltas.shape == (2, 5, 6) and result.output_grads.shape == (2, 5, 4)
     np.testing.assert_array_equal(fp.h[:, 0], h_0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_extreme_logits_stay_finite_and_equal_the_per_equation_loss(dtype):
+    """The shared-exponential output layer keeps softmax's and step_loss's protection against overflow."""
+    params, xs, targets, h_0 = problem(dtype)
+    params = RNNParams(**{**params.as_dict(), "U": (params.U * 1e3).astype(dtype)})  # logits in the thousands
+    fp = forward(params, xs, targets, activation="tanh", h_0=h_0)
+    assert np.all(np.isfinite(fp.y_hat)) and np.all(np.isfinite(fp.step_losses))
+    theta = np.asarray(fp.theta)
+    tolerance = AGREES_64 if dtype == np.float64 else 1e-6
+    assert relative_error(fp.step_losses, step_loss(theta, targets)) < tolerance
+    assert relative_error(fp.y_hat, softmax(theta)) < tolerance
