@@ -1,0 +1,345 @@
+"""Jacobian products through time and the Pascanu et al. bound: exact, numeric and by examples.
+
+Every check runs on the implementation and on a plausible wrong version (the product in the
+wrong order, σ' taken at the wrong place, a γ that is too small), which must fail it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from rnn_math.activations import get_activation
+from rnn_math.bptt import output_gradient
+from rnn_math.forward import hidden_states, output_logits, step_loss
+from rnn_math.gradient_flow import (
+    hidden_jacobian,
+    jacobian_norm_bound,
+    largest_singular_value,
+    last_loss_hidden_gradients,
+    step_jacobian,
+)
+from rnn_math.params import RNNParams
+from rnn_math.symbolic import forward as sym_forward
+from rnn_math.symbolic import gradient_flow as sym
+from rnn_math.symbolic.evaluate import evaluate, exact, relative_error, to_matrix
+
+#: NumPy against 50 digits: a product of a few matrices rounds a few times.
+AGREES = 1e-13
+#: Central differences with step 1e-6 are good to about 1e-9 here; a wrong formula misses by far more.
+FD_AGREES = 1e-7
+DISAGREES = 1e-3
+#: "The bound holds" allows only rounding: a few units in the last place per factor.
+ROUNDING = 1e-12
+
+ACTIVATIONS = ["sigmoid", "tanh"]
+
+
+def model(seed: int, D_h: int = 3, d: int = 2, T: int = 6, activation: str = "tanh"):
+    """Random weights, inputs and the forward pre-activations of one sequence.
+
+    W_h is scaled by 1/γ so that the gradient neither vanishes nor explodes over six steps:
+    finite differences then measure it with a relative error near 1e-9.
+    """
+    rng = np.random.default_rng(seed)
+    scale = 1.2 / get_activation(activation).derivative_bound
+    W_h = scale * rng.standard_normal((D_h, D_h)) / np.sqrt(D_h)
+    W_e, b_1 = rng.standard_normal((D_h, d)), 0.5 * rng.standard_normal(D_h)
+    xs, h_0 = rng.standard_normal((T, d)), rng.uniform(-0.5, 0.5, D_h)
+    z, h = hidden_states(W_h, W_e, b_1, xs, activation=activation, h_0=h_0)
+    return W_h, W_e, b_1, xs, z, h
+
+
+def reversed_order_jacobian(W_h, z, k, t, activation):
+    """Wrong: the one-step Jacobians multiplied with the earliest on the left."""
+    product = np.eye(W_h.shape[0])
+    for j in range(k + 1, t + 1):
+        product = product @ step_jacobian(W_h, z[j - 1], activation)
+    return product
+
+
+def slope_at_h_jacobian(W_h, z, k, t, activation):
+    """Wrong: σ' evaluated at the hidden state h = σ(z) instead of at z."""
+    act = get_activation(activation)
+    product = np.eye(W_h.shape[0])
+    for j in range(k + 1, t + 1):
+        product = (act.derivative(act.function(z[j - 1]))[:, None] * W_h) @ product
+    return product
+
+
+def central_difference_jacobian(W_h, W_e, b_1, xs, h, k, t, activation, step=1e-6):
+    """∂h^t/∂h^k by central differences: rerun the recurrence from a perturbed h^k."""
+    def h_t(h_k):
+        return hidden_states(W_h, W_e, b_1, xs[k:t], activation=activation, h_0=h_k)[1][-1]
+
+    columns = []
+    for b in range(h.shape[1]):
+        e = np.zeros(h.shape[1])
+        e[b] = step
+        columns.append((h_t(h[k] + e) - h_t(h[k] - e)) / (2 * step))
+    return np.stack(columns, axis=1)
+
+
+# ---- twins at 50 digits ------------------------------------------------------------------------
+
+@pytest.mark.equation("eq-step-jacobian")
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_step_jacobian_equals_its_twin_and_rejects_the_transposed_product(activation: str):
+    W_h, *_, z, _ = model(1, activation=activation)
+    twin = evaluate(sym.step_jacobian(to_matrix(W_h), to_matrix(z[2]), activation))
+    assert relative_error(step_jacobian(W_h, z[2], activation), twin) <= AGREES
+    wrong = W_h * get_activation(activation).derivative(z[2])[None, :]  # W_h diag(σ') instead
+    assert relative_error(wrong, twin) > DISAGREES
+
+
+@pytest.mark.equation("eq-jacobian-product")
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_jacobian_product_equals_its_twin_and_rejects_the_reversed_order(activation: str):
+    W_h, *_, z, _ = model(2, activation=activation)
+    twin = evaluate(sym.hidden_jacobian(to_matrix(W_h), [to_matrix(v) for v in z], 1, 5, activation))
+    assert relative_error(hidden_jacobian(W_h, z, 1, 5, activation), twin) <= AGREES
+    assert relative_error(reversed_order_jacobian(W_h, z, 1, 5, activation), twin) > DISAGREES
+
+
+@pytest.mark.equation("eq-jacobian-bound")
+def test_bound_equals_its_twin_and_rejects_the_largest_eigenvalue_in_place_of_the_singular_value():
+    W_h = np.array([[0.9, 2.0], [-0.3, 0.4]])
+    twin = evaluate(sym.jacobian_norm_bound(to_matrix(W_h), 5, exact(0.25)))
+    assert relative_error(jacobian_norm_bound(W_h, 5, "sigmoid"), twin) <= AGREES
+    wrong = (0.25 * np.max(np.abs(np.linalg.eigvals(W_h)))) ** 5  # spectral radius, not λ_1
+    assert relative_error(wrong, twin) > DISAGREES
+
+
+@pytest.mark.equation("eq-last-loss-hidden-grad")
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_last_loss_gradients_equal_their_twin_and_reject_the_untransposed_jacobian(activation: str):
+    W_h, *_, z, _ = model(3, activation=activation)
+    U, out = np.random.default_rng(3).standard_normal((4, 3)), np.array([0.1, -0.7, 0.4, 0.2])
+    numpy_value = last_loss_hidden_gradients(U, W_h, out, z, activation)
+    for k in (0, 3, 6):
+        twin = evaluate(sym.last_loss_hidden_gradient(to_matrix(U), to_matrix(W_h), to_matrix(out),
+                                                      [to_matrix(v) for v in z], k, activation))
+        assert relative_error(numpy_value[k], twin.ravel()) <= AGREES
+    wrong = hidden_jacobian(W_h, z, 0, 6, activation) @ (out @ U)  # J (not Jᵀ) times ∂L^T/∂h^T
+    assert relative_error(wrong, twin.ravel()) > DISAGREES
+
+
+# ---- exact proof: the product is the Jacobian of the unrolled recurrence, for any σ -------------
+
+def unrolled_symbolic(activation, lag: int = 2):
+    W_h = sym_forward.matrix_symbols("w", 2, 2)
+    h_k = sym_forward.matrix_symbols("h", 2)
+    h, z = h_k, []
+    for j in range(lag):
+        c = sym_forward.matrix_symbols(f"c{j}", 2)  # W_e x^j + b_1: a constant for this Jacobian
+        z.append(W_h * h + c)
+        h = sym_forward.hidden_state(z[-1], activation)
+    return W_h, h_k, h, z
+
+
+@pytest.mark.equation("eq-jacobian-product", "eq-step-jacobian")
+def test_product_is_exactly_the_jacobian_of_the_unrolled_recurrence_for_any_activation():
+    g = sp.Function("g")  # an arbitrary differentiable activation
+    W_h, h_k, h_t, z = unrolled_symbolic(g)
+    difference = h_t.jacobian(h_k) - sym.hidden_jacobian(W_h, z, 0, 2, g)
+    assert difference.applyfunc(lambda e: sp.expand(e.doit())) == sp.zeros(2, 2)
+
+
+def test_the_exact_proof_rejects_the_product_in_reversed_order():
+    g = sp.Function("g")
+    W_h, h_k, h_t, z = unrolled_symbolic(g)
+    reversed_product = sp.eye(2)
+    for j in range(1, 3):
+        reversed_product = reversed_product * sym.step_jacobian(W_h, z[j - 1], g)
+    difference = h_t.jacobian(h_k) - reversed_product
+    assert difference.applyfunc(lambda e: sp.expand(e.doit())) != sp.zeros(2, 2)
+
+
+# ---- finite differences of h^t with respect to h^k ---------------------------------------------
+
+@pytest.mark.equation("eq-jacobian-product")
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("k, t", [(0, 1), (0, 6), (2, 5), (4, 4)])
+def test_jacobian_product_matches_central_differences_of_h_t_in_h_k(activation: str, k: int, t: int):
+    W_h, W_e, b_1, xs, z, h = model(4, activation=activation)
+    estimate = np.eye(3) if k == t else central_difference_jacobian(W_h, W_e, b_1, xs, h, k, t, activation)
+    assert relative_error(hidden_jacobian(W_h, z, k, t, activation), estimate) <= FD_AGREES
+
+
+@pytest.mark.parametrize("wrong", [reversed_order_jacobian, slope_at_h_jacobian], ids=["reversed-order", "slope-at-h"])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_the_finite_difference_check_rejects_a_wrong_jacobian(wrong: Callable, activation: str):
+    W_h, W_e, b_1, xs, z, h = model(4, activation=activation)
+    estimate = central_difference_jacobian(W_h, W_e, b_1, xs, h, 0, 6, activation)
+    assert relative_error(wrong(W_h, z, 0, 6, activation), estimate) > DISAGREES
+
+
+@pytest.mark.equation("eq-last-loss-hidden-grad")
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_last_loss_gradient_matches_central_differences_of_L_T_in_h_k(activation: str):
+    params = RNNParams.random(d=2, D_h=3, V=4, seed=5, scale=0.8)
+    # W_h scaled by 1/γ and U by 3, so that ∂L^T/∂h^0 stays well above the rounding noise of L^T.
+    gamma = get_activation(activation).derivative_bound
+    params = RNNParams(**{**params.as_dict(), "W_h": params.W_h / gamma, "U": 3 * params.U})
+    xs, target_T = np.random.default_rng(5).standard_normal((6, 2)), 3
+    z, h = hidden_states(params.W_h, params.W_e, params.b_1, xs, activation=activation)
+    y_hat_T = np.exp(output_logits(params.U, h[-1], params.b_2))
+    out = output_gradient(y_hat_T / y_hat_T.sum(), np.array(target_T))
+    grads = last_loss_hidden_gradients(params.U, params.W_h, out, z, activation)
+
+    def L_T(k: int, h_k: np.ndarray) -> float:
+        h_T = hidden_states(params.W_h, params.W_e, params.b_1, xs[k:], activation=activation, h_0=h_k)[1][-1]
+        return float(step_loss(output_logits(params.U, h_T, params.b_2), np.array(target_T)))
+
+    for k in (0, 2, 5):
+        eye = 1e-4 * np.eye(3)  # L^T is about 1: a larger step keeps rounding below 1e-11
+        estimate = np.array([(L_T(k, h[k] + e) - L_T(k, h[k] - e)) / 2e-4 for e in eye])
+        assert relative_error(grads[k], estimate) <= FD_AGREES
+        assert relative_error(grads[k + 1], estimate) > DISAGREES  # one step off is caught
+
+
+# ---- the bound on many random models -----------------------------------------------------------
+
+def random_models(count: int = 120):
+    """Models of various widths and weight scales (λ_1 from about 0.2/γ to 8/γ), both activations."""
+    rng = np.random.default_rng(2013)
+    for i in range(count):
+        activation = ACTIVATIONS[i % 2]
+        D_h = int(rng.integers(2, 7))
+        gamma = get_activation(activation).derivative_bound
+        W_h = rng.standard_normal((D_h, D_h))
+        W_h *= np.exp(rng.uniform(np.log(0.2), np.log(8.0))) / (gamma * largest_singular_value(W_h))
+        W_e, b_1 = rng.standard_normal((D_h, 2)), rng.normal(0, 0.5, D_h)
+        z, _ = hidden_states(W_h, W_e, b_1, rng.normal(0, 0.5, (12, 2)), activation=activation)
+        yield activation, W_h, z
+
+
+def tight_models():
+    """Models whose every pre-activation is 0 (σ' = γ) with W_h a scaled rotation: the bound is attained."""
+    angle = 0.7
+    Q = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    for activation, a in (("tanh", 1.5), ("sigmoid", 6.0)):
+        yield activation, a * Q, np.zeros((12, 2))
+
+
+def bound_violations(models, gamma_for: Callable[[str], float]) -> int:
+    """How many (model, lag) pairs have ‖∂h^t/∂h^0‖_2 above (γ λ_1)^t by more than rounding."""
+    count = 0
+    for activation, W_h, z in models:
+        for t in range(1, z.shape[0] + 1):
+            norm = np.linalg.norm(hidden_jacobian(W_h, z, 0, t, activation), 2)
+            count += norm > jacobian_norm_bound(W_h, t, activation, gamma=gamma_for(activation)) * (1 + ROUNDING)
+    return count
+
+
+@pytest.mark.equation("eq-jacobian-bound")
+def test_the_bound_holds_on_every_lag_of_many_random_models():
+    models = [*random_models(), *tight_models()]
+    assert bound_violations(models, lambda a: get_activation(a).derivative_bound) == 0
+
+
+@pytest.mark.parametrize("activation, wrong_gamma", [("tanh", 0.25), ("sigmoid", 0.125)])
+def test_a_too_small_gamma_gives_a_bound_that_models_violate(activation: str, wrong_gamma: float):
+    models = [m for m in [*random_models(), *tight_models()] if m[0] == activation]
+    assert bound_violations(models, lambda a: wrong_gamma) > 0
+
+
+@pytest.mark.equation("eq-jacobian-bound")
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_the_bound_is_attained_when_every_slope_is_gamma_and_W_h_is_a_scaled_rotation(activation: str):
+    (_, W_h, z), = [m for m in tight_models() if m[0] == activation]
+    for t in (1, 5, 12):
+        norm = np.linalg.norm(hidden_jacobian(W_h, z, 0, t, activation), 2)
+        assert norm == pytest.approx(jacobian_norm_bound(W_h, t, activation), rel=1e-12)
+
+
+@pytest.mark.equation("eq-step-jacobian")
+def test_every_one_step_jacobian_is_bounded_by_gamma_lambda_1():
+    for activation, W_h, z in random_models(40):
+        bound = jacobian_norm_bound(W_h, 1, activation)
+        assert all(np.linalg.norm(step_jacobian(W_h, z_j, activation), 2) <= bound * (1 + ROUNDING) for z_j in z)
+
+
+# ---- the two conditions, and why neither can be turned around ---------------------------------
+
+def lag_norms(activation: str, W_h: np.ndarray, h_0: np.ndarray, b_1: np.ndarray, T: int = 40) -> np.ndarray:
+    """‖∂h^t/∂h^0‖_2 for t = 1..T, with no input (x = 0)."""
+    z, _ = hidden_states(W_h, np.zeros((len(b_1), 1)), b_1, np.zeros((T, 1)), activation=activation, h_0=h_0)
+    return np.array([np.linalg.norm(hidden_jacobian(W_h, z, 0, t, activation), 2) for t in range(1, T + 1)])
+
+
+@pytest.mark.equation("eq-jacobian-bound")
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_lambda_1_below_one_over_gamma_is_sufficient_for_vanishing(activation: str):
+    gamma = get_activation(activation).derivative_bound
+    for seed in range(10):
+        W_h = np.random.default_rng(seed).standard_normal((3, 3))
+        W_h *= 0.9 / (gamma * largest_singular_value(W_h))  # γ λ_1 = 0.9
+        norms = lag_norms(activation, W_h, np.full(3, 0.3), np.full(3, 0.1))
+        assert np.all(norms <= 0.9 ** np.arange(1, 41) * (1 + ROUNDING))
+        assert norms[-1] < 0.9**40 * (1 + ROUNDING) < 0.015
+
+
+@pytest.mark.equation("eq-jacobian-bound")
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_without_lambda_1_above_one_over_gamma_nothing_explodes(activation: str):
+    # The contrapositive of "λ_1 > 1/γ is necessary for exploding": at λ_1 = 1/γ no lag exceeds 1.
+    gamma = get_activation(activation).derivative_bound
+    for seed in range(10):
+        W_h = np.random.default_rng(seed).standard_normal((3, 3))
+        W_h /= gamma * largest_singular_value(W_h)
+        assert np.max(lag_norms(activation, W_h, np.full(3, 0.3), np.zeros(3))) <= 1 + ROUNDING
+
+
+@pytest.mark.equation("eq-jacobian-bound")
+@pytest.mark.parametrize("activation, a", [("tanh", 1.5), ("sigmoid", 6.0)])
+def test_above_one_over_gamma_gradients_can_explode(activation: str, a: float):
+    # Every unit sits at z = 0 (σ' = γ) and W_h = a·rotation: the norm grows as (γ a)^t > 1.
+    (_, W_h, _), = [m for m in tight_models() if m[0] == activation]
+    h_0 = np.zeros(2) if activation == "tanh" else np.full(2, 0.5)
+    b_1 = np.zeros(2) if activation == "tanh" else -W_h @ h_0  # keeps z = 0 at h = 1/2
+    norms = lag_norms(activation, W_h, h_0, b_1)
+    gamma = get_activation(activation).derivative_bound
+    np.testing.assert_allclose(norms, (gamma * a) ** np.arange(1, 41), rtol=1e-12)
+    assert norms[-1] > 1e6
+
+
+@pytest.mark.parametrize("activation, a, h_0, b_1", [("tanh", 3.0, 1.0, 0.0), ("sigmoid", 12.0, 1.0, -6.0)])
+def test_above_one_over_gamma_is_not_sufficient_for_exploding_saturated_units_still_vanish(
+    activation: str, a: float, h_0: float, b_1: float
+):
+    # λ_1 = 3/γ, yet the state settles where the units saturate (σ' about γ/100): the gradient vanishes.
+    W_h = a * np.eye(2)
+    assert largest_singular_value(W_h) > 1 / get_activation(activation).derivative_bound
+    norms = lag_norms(activation, W_h, np.full(2, h_0), np.full(2, b_1))
+    assert norms[-1] < 1e-20
+    assert norms[-1] < jacobian_norm_bound(W_h, 40, activation) * 1e-40  # far below the bound
+
+
+# ---- bad input ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("k, t", [(-1, 2), (3, 2), (0, 7)])
+def test_steps_outside_0_to_T_are_refused(k: int, t: int):
+    W_h, *_, z, _ = model(1)
+    with pytest.raises(ValueError, match=r"^k, t: expected 0 <= k <= t <= T = 6"):
+        hidden_jacobian(W_h, z, k, t, "tanh")
+
+
+def test_a_non_integer_step_and_a_mismatched_width_are_refused():
+    W_h, *_, z, _ = model(1)
+    with pytest.raises(TypeError, match=r"^t: expected an integer step, got float"):
+        hidden_jacobian(W_h, z, 0, 2.0, "tanh")
+    with pytest.raises(ValueError, match=r"^z: expected shape \(D_h,\) with D_h = 3"):
+        hidden_jacobian(W_h, z[:, :2], 0, 2, "tanh")
+    with pytest.raises(ValueError, match=r"^lag: expected a non-negative integer"):
+        jacobian_norm_bound(W_h, -1)
+
+
+def test_a_batch_of_sequences_gives_one_jacobian_per_sequence():
+    W_h, *_, z, _ = model(1)
+    z2 = np.stack([z, 0.5 * z])
+    batch = hidden_jacobian(W_h, z2, 1, 4, "tanh")
+    np.testing.assert_allclose(batch[1], hidden_jacobian(W_h, 0.5 * z, 1, 4, "tanh"), rtol=1e-15)
