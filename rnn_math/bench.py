@@ -3,8 +3,8 @@
 Run ``python -m rnn_math.bench`` (or ``python -m rnn_math bench``). In one run it
 
 1. pins every library to one thread (the environment variables below are set before NumPy is
-   imported, by re-running the command in a fresh interpreter if needed; PyTorch gets
-   ``torch.set_num_threads(1)``);
+   imported, by running the command in a fresh interpreter if they are not set yet; PyTorch
+   gets ``torch.set_num_threads(1)``);
 2. checks, before timing, that each peer's loss and gradients agree with ours (relative
    1e-10 in float64, 1e-4 in float32); a peer that disagrees is not timed, one that is not
    installed is reported as skipped;
@@ -27,6 +27,7 @@ import json
 import os
 import platform
 import shlex
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -86,16 +87,18 @@ TINY_SCALING_T = (3, 6)
 AGREEMENT = {"float64": 1e-10, "float32": 1e-4}
 
 
-def _pin_threads(argv: Sequence[str]) -> None:
-    """Re-run this command in a fresh interpreter with THREAD_ENV unless it is already set.
+def _threads_pinned() -> bool:
+    return all(os.environ.get(key) == value for key, value in THREAD_ENV.items())
+
+
+def _run_pinned(argv: Sequence[str]) -> int:
+    """Run this command in a fresh interpreter with THREAD_ENV set; return its exit code.
 
     The variables only take effect if set before the libraries load, and this package imports
-    NumPy as soon as it is imported, so setting them now would be too late.
+    NumPy as soon as it is imported, so setting them in this process would be too late.
     """
-    if all(os.environ.get(key) == value for key, value in THREAD_ENV.items()):
-        return
     env = {**os.environ, **THREAD_ENV}
-    os.execve(sys.executable, [sys.executable, "-m", "rnn_math.bench", *argv], env)
+    return subprocess.run([sys.executable, "-m", "rnn_math.bench", *argv], env=env, check=False).returncode
 
 
 def _quartiles(samples: Sequence[float]) -> tuple[float, float, float]:
@@ -301,7 +304,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; print the tables; write the JSON results if asked. Returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
-    _pin_threads(argv)
+    if not _threads_pinned():
+        return _run_pinned(argv)
 
     from rnn_math.bench_peers import peer_status
 
