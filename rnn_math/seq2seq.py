@@ -30,6 +30,7 @@ trainer groups them so), which needs no padding and no masks.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -725,38 +726,79 @@ def loss(params: dict[str, Array], source: Tokens, targets: Tokens) -> float | c
     return run_forward(params, np.asarray(source), np.asarray(targets)).loss
 
 
-def run_backward(params: Seq2SeqParams, source: Tokens, targets: Tokens) -> Seq2SeqBackward:
-    """Unchecked backward pass over a batch (see [`backward`][rnn_math.seq2seq.backward])."""
+#: The functions [`run_backward`][rnn_math.seq2seq.run_backward] composes, by equation id: the
+#: default of every replacement. ``"eq-bptt-delta@T"`` is the encoder's error at its last step,
+#: where the hand-off enters (the same equation as at the other steps, by default).
+BACKWARD_STEPS: dict[str, Callable[..., Array]] = {
+    "eq-bptt-output-grad": bptt.output_gradient,
+    "eq-decoder-grad-wout": grad_W_out,
+    "eq-decoder-grad-bout": grad_b_out,
+    "eq-decoder-state-grad": decoder_state_gradient,
+    "eq-decoder-delta": decoder_delta,
+    "eq-decoder-grad-wdec": grad_W_dec,
+    "eq-decoder-grad-v": grad_V,
+    "eq-decoder-grad-c": grad_c,
+    "eq-handoff": handoff_gradient,
+    "eq-encoder-state-grad": encoder_state_gradient,
+    "eq-bptt-delta@T": bptt.delta,
+    "eq-bptt-delta": bptt.delta,
+    "eq-bptt-grad-wh": bptt.grad_W_h,
+    "eq-bptt-grad-we": bptt.grad_W_e,
+    "eq-bptt-grad-b1": bptt.grad_b_1,
+    "eq-bptt-grad-x": bptt.grad_x,
+    "eq-embedding-grad": grad_embedding,
+}
+
+
+def run_backward(
+    params: Seq2SeqParams,
+    source: Tokens,
+    targets: Tokens,
+    *,
+    replace: Mapping[str, Callable[..., Array]] | None = None,
+) -> Seq2SeqBackward:
+    """Unchecked backward pass over a batch (see [`backward`][rnn_math.seq2seq.backward]).
+
+    `replace` maps equation ids (keys of [`BACKWARD_STEPS`][rnn_math.seq2seq.BACKWARD_STEPS]) to
+    wrong versions with the same signature: the negative controls of the tests use it.
+    """
+    eq = dict(BACKWARD_STEPS)
+    if replace:
+        unknown = set(replace) - set(BACKWARD_STEPS)
+        if unknown:
+            raise ValueError(f"replace: expected equation ids among {sorted(BACKWARD_STEPS)}, got {sorted(unknown)}")
+        eq.update(replace)
     fp = run_forward(params, source, targets)
     T_enc, T_dec = fp.z.shape[1], fp.o.shape[1]
 
     # Decoder: output gradients of all steps at once, then the state recursion from T' down to 1.
-    g = bptt.output_gradient(fp.p, targets)
+    g = eq["eq-bptt-output-grad"](fp.p, targets)
     deltas_dec = np.empty_like(fp.s[:, 1:])
     delta_next = np.zeros_like(fp.s[:, 0])  # δ^dec_{T'+1} = 0
     for t in range(T_dec - 1, -1, -1):
-        grad_s = decoder_state_gradient(params.W_out, g[:, t], params.W_dec, delta_next)
-        deltas_dec[:, t] = delta_next = decoder_delta(grad_s, fp.s[:, t + 1])
+        grad_s = eq["eq-decoder-state-grad"](params.W_out, g[:, t], params.W_dec, delta_next)
+        deltas_dec[:, t] = delta_next = eq["eq-decoder-delta"](grad_s, fp.s[:, t + 1])
 
     # The hand-off, then BPTT through the encoder, which has no outputs of its own.
-    grad_context = handoff_gradient(params.W_dec, deltas_dec[:, 0])
+    grad_context = eq["eq-handoff"](params.W_dec, deltas_dec[:, 0])
     deltas_enc = np.empty_like(fp.z)
     grad_h = grad_context
     for t in range(T_enc - 1, -1, -1):
-        deltas_enc[:, t] = bptt.delta(grad_h, fp.z[:, t], "tanh")
-        grad_h = encoder_state_gradient(params.W_h, deltas_enc[:, t])
+        step = eq["eq-bptt-delta@T"] if t == T_enc - 1 else eq["eq-bptt-delta"]
+        deltas_enc[:, t] = step(grad_h, fp.z[:, t], "tanh")
+        grad_h = eq["eq-encoder-state-grad"](params.W_h, deltas_enc[:, t])
 
     grads = Seq2SeqGrads(
-        grad_E_en=grad_embedding(params.n_en, source, bptt.grad_x(params.W_e, deltas_enc)),
-        grad_W_h=bptt.grad_W_h(deltas_enc, fp.h[:, :-1]),
-        grad_W_e=bptt.grad_W_e(deltas_enc, fp.x),
-        grad_b_1=bptt.grad_b_1(deltas_enc),
-        grad_E_hi=grad_embedding(params.n_hi + 1, fp.inputs, bptt.grad_x(params.V, deltas_dec)),
-        grad_W_dec=grad_W_dec(deltas_dec, fp.s[:, :-1]),
-        grad_V=grad_V(deltas_dec, fp.y),
-        grad_c=grad_c(deltas_dec),
-        grad_W_out=grad_W_out(g, fp.s[:, 1:]),
-        grad_b_out=grad_b_out(g),
+        grad_E_en=eq["eq-embedding-grad"](params.n_en, source, eq["eq-bptt-grad-x"](params.W_e, deltas_enc)),
+        grad_W_h=eq["eq-bptt-grad-wh"](deltas_enc, fp.h[:, :-1]),
+        grad_W_e=eq["eq-bptt-grad-we"](deltas_enc, fp.x),
+        grad_b_1=eq["eq-bptt-grad-b1"](deltas_enc),
+        grad_E_hi=eq["eq-embedding-grad"](params.n_hi + 1, fp.inputs, eq["eq-bptt-grad-x"](params.V, deltas_dec)),
+        grad_W_dec=eq["eq-decoder-grad-wdec"](deltas_dec, fp.s[:, :-1]),
+        grad_V=eq["eq-decoder-grad-v"](deltas_dec, fp.y),
+        grad_c=eq["eq-decoder-grad-c"](deltas_dec),
+        grad_W_out=eq["eq-decoder-grad-wout"](g, fp.s[:, 1:]),
+        grad_b_out=eq["eq-decoder-grad-bout"](g),
     )
     return Seq2SeqBackward(fp.loss, grads, g, deltas_dec, grad_context, deltas_enc, fp)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from rnn_math.registry import symbolic_twin
+from rnn_math.symbolic import bptt as sym_bptt
 from rnn_math.symbolic.forward import hidden_state, matrix_symbols, pre_activation
 
 Matrix = sp.MatrixBase
@@ -215,56 +216,82 @@ def unrolled_loss(
     return SymbolicSeq2Seq(x, z, h, inputs, y, a, s, o, seq2seq_loss(o, targets))
 
 
-def _derivative(activation: str | Callable[[Expr], Expr], pre: Matrix, post: Matrix) -> Matrix:
-    """σ'(pre) entry by entry: 1 − post² for tanh, the symbolic derivative otherwise."""
-    if activation == "tanh":
-        return post.applyfunc(lambda v: 1 - v**2)
-    u = sp.Dummy("u")
-    slope = sp.Lambda(u, sp.diff(activation(u), u))
-    return pre.applyfunc(slope)
+#: The twins [`closed_form_gradients`][rnn_math.symbolic.seq2seq.closed_form_gradients] composes,
+#: by equation id: the default of every replacement. ``"eq-bptt-delta@T"`` is the encoder's error at
+#: its last step, where the hand-off enters (the same equation as at the other steps, by default).
+BACKWARD_TWINS: dict[str, Callable[..., Matrix]] = {
+    "eq-bptt-output-grad": sym_bptt.output_gradient,
+    "eq-decoder-grad-wout": grad_W_out,
+    "eq-decoder-grad-bout": grad_b_out,
+    "eq-decoder-state-grad": decoder_state_gradient,
+    "eq-decoder-delta": decoder_delta,
+    "eq-decoder-grad-wdec": grad_W_dec,
+    "eq-decoder-grad-v": grad_V,
+    "eq-decoder-grad-c": grad_c,
+    "eq-handoff": handoff_gradient,
+    "eq-encoder-state-grad": encoder_state_gradient,
+    "eq-bptt-delta@T": sym_bptt.delta,
+    "eq-bptt-delta": sym_bptt.delta,
+    "eq-bptt-grad-wh": sym_bptt.grad_W_h,
+    "eq-bptt-grad-we": sym_bptt.grad_W_e,
+    "eq-bptt-grad-b1": sym_bptt.grad_b_1,
+    "eq-bptt-grad-x": sym_bptt.grad_x,
+    "eq-embedding-grad": grad_embedding,
+}
 
 
 def closed_form_gradients(
     params: Mapping[str, Matrix],
     unrolled: SymbolicSeq2Seq,
     targets: Sequence[int],
-    activation: str | Callable[[Expr], Expr] = "tanh",
     *,
     source: Sequence[int],
+    replace: Mapping[str, Callable[..., Matrix]] | None = None,
 ) -> dict[str, Matrix]:
     """Every parameter's gradient from the derived equations (the twins), keyed by parameter name.
 
-    The decoder errors use [`decoder_delta`][rnn_math.symbolic.seq2seq.decoder_delta] for tanh;
-    for another activation g they use g'(a_t), so the same recursion can be proven for any g.
+    Parameters
+    ----------
+    params
+        The parameters the loss was unrolled with.
+    unrolled
+        From [`unrolled_loss`][rnn_math.symbolic.seq2seq.unrolled_loss] (with tanh).
+    targets, source
+        The pair's Hindi targets and English indices.
+    replace
+        Wrong versions of equations by id (keys of
+        [`BACKWARD_TWINS`][rnn_math.symbolic.seq2seq.BACKWARD_TWINS], same signatures), for
+        negative controls.
     """
+    eq = dict(BACKWARD_TWINS)
+    if replace:
+        unknown = set(replace) - set(BACKWARD_TWINS)
+        if unknown:
+            raise ValueError(f"replace: expected equation ids among {sorted(BACKWARD_TWINS)}, got {sorted(unknown)}")
+        eq.update(replace)
     p, u = params, unrolled
-    n_hi = p["W_out"].rows
-    g = [(o_t.applyfunc(sp.exp) / sum(o_t.applyfunc(sp.exp))) - one_hot(k, n_hi) for o_t, k in zip(u.o, targets, strict=True)]
+    g = [eq["eq-bptt-output-grad"](o_t, k) for o_t, k in zip(u.o, targets, strict=True)]
     T_dec, T_enc = len(u.o), len(u.z)
     deltas_dec: list[Matrix] = [sp.zeros(1, 1)] * T_dec
-    delta_next = sp.zeros(p["W_dec"].rows, 1)
+    delta_next = sp.zeros(p["W_dec"].rows, 1)  # δ^dec_{T'+1} = 0
     for t in range(T_dec - 1, -1, -1):
-        grad_s = decoder_state_gradient(p["W_out"], g[t], p["W_dec"], delta_next)
-        if activation == "tanh":
-            delta_next = decoder_delta(grad_s, u.s[t + 1])
-        else:
-            delta_next = grad_s.multiply_elementwise(_derivative(activation, u.a[t], u.s[t + 1]))
-        deltas_dec[t] = delta_next
-    grad_h = handoff_gradient(p["W_dec"], deltas_dec[0])
+        grad_s = eq["eq-decoder-state-grad"](p["W_out"], g[t], p["W_dec"], delta_next)
+        deltas_dec[t] = delta_next = eq["eq-decoder-delta"](grad_s, u.s[t + 1])
+    grad_h = eq["eq-handoff"](p["W_dec"], deltas_dec[0])
     deltas_enc: list[Matrix] = [sp.zeros(1, 1)] * T_enc
     for t in range(T_enc - 1, -1, -1):
-        deltas_enc[t] = grad_h.multiply_elementwise(_derivative(activation, u.z[t], u.h[t + 1]))
-        grad_h = encoder_state_gradient(p["W_h"], deltas_enc[t])
+        step = eq["eq-bptt-delta@T"] if t == T_enc - 1 else eq["eq-bptt-delta"]
+        deltas_enc[t] = step(grad_h, u.z[t], "tanh")
+        grad_h = eq["eq-encoder-state-grad"](p["W_h"], deltas_enc[t])
     return {
-        "E_en": grad_embedding(p["E_en"].rows, list(source), [p["W_e"].T * d for d in deltas_enc]),
-        "W_h": _sum([d * h.T for d, h in zip(deltas_enc, u.h[:-1], strict=True)]),
-        "W_e": _sum([d * x.T for d, x in zip(deltas_enc, u.x, strict=True)]),
-        "b_1": _sum(deltas_enc),
-        "E_hi": grad_embedding(p["E_hi"].rows, u.inputs, [p["V"].T * d for d in deltas_dec]),
-        "W_dec": grad_W_dec(deltas_dec, u.s[:-1]),
-        "V": grad_V(deltas_dec, u.y),
-        "c": grad_c(deltas_dec),
-        "W_out": grad_W_out(g, u.s[1:]),
-        "b_out": grad_b_out(g),
+        "E_en": eq["eq-embedding-grad"](p["E_en"].rows, list(source), [eq["eq-bptt-grad-x"](p["W_e"], d) for d in deltas_enc]),
+        "W_h": eq["eq-bptt-grad-wh"](deltas_enc, u.h[:-1]),
+        "W_e": eq["eq-bptt-grad-we"](deltas_enc, u.x),
+        "b_1": eq["eq-bptt-grad-b1"](deltas_enc),
+        "E_hi": eq["eq-embedding-grad"](p["E_hi"].rows, u.inputs, [eq["eq-bptt-grad-x"](p["V"], d) for d in deltas_dec]),
+        "W_dec": eq["eq-decoder-grad-wdec"](deltas_dec, u.s[:-1]),
+        "V": eq["eq-decoder-grad-v"](deltas_dec, u.y),
+        "c": eq["eq-decoder-grad-c"](deltas_dec),
+        "W_out": eq["eq-decoder-grad-wout"](g, u.s[1:]),
+        "b_out": eq["eq-decoder-grad-bout"](g),
     }
-

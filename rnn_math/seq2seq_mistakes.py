@@ -1,0 +1,72 @@
+"""Plausible wrong versions of the encoder-decoder's backward pass: the negative controls.
+
+Each mistake replaces one equation of the backward pass, in NumPy
+([`run_backward`][rnn_math.seq2seq.run_backward]) and in SymPy
+([`closed_form_gradients`][rnn_math.symbolic.seq2seq.closed_form_gradients]) alike. The tests
+show that every check — the exact proof, the 50-digit comparison, finite differences and complex
+step — rejects every one of them; a check that accepted one would be proving nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+
+@dataclass(frozen=True)
+class Seq2SeqMistake:
+    """One wrong version of one equation.
+
+    Attributes
+    ----------
+    name
+        Short identifier, used as a test id.
+    description
+        What the mistake is, in a sentence.
+    numpy
+        Replacements for [`run_backward`][rnn_math.seq2seq.run_backward], by equation id.
+    sympy
+        The same replacements for the SymPy closed form, by equation id.
+    """
+
+    name: str
+    description: str
+    numpy: Mapping[str, Callable[..., np.ndarray]]
+    sympy: Mapping[str, Callable[..., sp.MatrixBase]]
+
+
+MISTAKES: tuple[Seq2SeqMistake, ...] = (
+    Seq2SeqMistake(
+        "handoff-without-w-dec-transpose",
+        "The hand-off passes δ^dec_1 to the encoder as it is, forgetting the factor W_decᵀ.",
+        numpy={"eq-handoff": lambda W_dec, delta_dec_1: delta_dec_1},
+        sympy={"eq-handoff": lambda W_dec, delta_dec_1: delta_dec_1},
+    ),
+    Seq2SeqMistake(
+        "handoff-without-transpose",
+        "The hand-off multiplies by W_dec instead of W_decᵀ.",
+        numpy={"eq-handoff": lambda W_dec, delta_dec_1: delta_dec_1 @ W_dec.T},
+        sympy={"eq-handoff": lambda W_dec, delta_dec_1: W_dec * delta_dec_1},
+    ),
+    Seq2SeqMistake(
+        "no-tanh-slope-at-last-encoder-step",
+        "The encoder's last error δ^enc_T is taken to be ∂L/∂h_T, forgetting the factor tanh'(z_T).",
+        numpy={"eq-bptt-delta@T": lambda grad_h, z_t, activation="tanh": grad_h},
+        sympy={"eq-bptt-delta@T": lambda grad_h, z_t, activation="tanh": grad_h},
+    ),
+    Seq2SeqMistake(
+        "gradient-cut-at-context",
+        "Nothing flows back through s_0 = h_T: the encoder and the English embeddings get zero gradient.",
+        numpy={"eq-handoff": lambda W_dec, delta_dec_1: np.zeros_like(delta_dec_1)},
+        sympy={"eq-handoff": lambda W_dec, delta_dec_1: sp.zeros(W_dec.rows, 1)},
+    ),
+    Seq2SeqMistake(
+        "decoder-without-recurrent-term",
+        "∂L/∂s_t keeps only the output's share W_outᵀ g_t and drops W_decᵀ δ^dec_{t+1} from the next step.",
+        numpy={"eq-decoder-state-grad": lambda W_out, g_t, W_dec, delta_next: g_t @ W_out},
+        sympy={"eq-decoder-state-grad": lambda W_out, g_t, W_dec, delta_next: W_out.T * g_t},
+    ),
+)
