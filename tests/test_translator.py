@@ -1,0 +1,122 @@
+"""The toy translator: phrase files, training to every pair correct, greedy decoding, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnn_math.translator import (
+    END,
+    HELD_OUT_FILE,
+    TrainingConfig,
+    UnknownWordError,
+    adam_moments,
+    adam_update,
+    english_words,
+    load_pairs,
+    parse_pairs,
+    train,
+)
+
+
+@pytest.fixture(scope="module")
+def trained():
+    return train(load_pairs())
+
+
+def test_every_training_pair_is_translated_exactly_by_greedy_decoding(trained):
+    wrong = [
+        (p.english_text, got, p.hindi_text)
+        for p in load_pairs()
+        if (got := trained.translator.translate(p.english_text)) != p.hindi_text
+    ]
+    assert wrong == []
+
+
+def test_training_is_deterministic(trained):
+    again = train(load_pairs())
+    np.testing.assert_array_equal(again.losses, trained.losses)
+
+
+def test_the_loss_falls_by_orders_of_magnitude(trained):
+    assert trained.losses[-1] < 1e-2 * trained.losses[0]
+
+
+def test_the_phrase_files_are_devanagari_and_disjoint():
+    training, held_out = load_pairs(), load_pairs(HELD_OUT_FILE)
+    assert len(training) >= 30
+    assert all(any("\u0900" <= ch <= "\u097f" for ch in p.hindi_text) for p in training + held_out)
+    assert not {p.english for p in training} & {p.english for p in held_out}
+
+
+def test_every_held_out_word_occurs_in_training():
+    training = load_pairs()
+    english = {w for p in training for w in p.english}
+    hindi = {w for p in training for w in p.hindi}
+    for pair in load_pairs(HELD_OUT_FILE):
+        assert set(pair.english) <= english and set(pair.hindi) <= hindi, pair
+
+
+def test_an_unknown_word_is_named_with_suggestions(trained):
+    with pytest.raises(UnknownWordError, match=r"unknown 'goes2' \(did you mean 'goes'"):
+        trained.translator.translate("he goes2")
+
+
+def test_an_empty_sentence_is_refused(trained):
+    with pytest.raises(ValueError, match="sentence: expected at least one English word"):
+        trained.translator.translate("  ")
+
+
+def test_a_sentence_that_is_not_a_string_is_refused(trained):
+    with pytest.raises(TypeError, match="sentence: expected a string"):
+        trained.translator.translate(["I", "go"])
+
+
+def test_case_and_punctuation_are_ignored():
+    assert english_words("I go!") == ("i", "go")
+
+
+def test_greedy_decoding_stops_at_the_maximum_length(trained):
+    t = trained.translator
+    out = t.translate_indices(t.source_indices("I drink water"), max_length=2)
+    assert len(out) == 2 and t.hindi.words[out[-1]] != END
+    assert t.translate("I drink water", max_length=2).endswith("…")
+
+
+def test_a_bad_maximum_length_is_refused(trained):
+    with pytest.raises(ValueError, match="max_length: expected a positive integer"):
+        trained.translator.translate("I go", max_length=0)
+
+
+def test_an_english_sentence_given_twice_is_refused():
+    with pytest.raises(ValueError, match="already has a translation on line 1"):
+        parse_pairs("I go\tमैं जाता हूँ\nI go\tमैं जाती हूँ\n")
+
+
+def test_a_line_without_a_tab_is_refused():
+    with pytest.raises(ValueError, match="line 1: expected 'English<TAB>Hindi'"):
+        parse_pairs("I go मैं जाता हूँ\n")
+
+
+def test_a_bad_training_config_is_refused():
+    with pytest.raises(ValueError, match="epochs: expected a positive integer"):
+        TrainingConfig(epochs=0)
+
+
+@pytest.mark.equation("eq-adam-moments", "eq-adam-update")
+def test_the_first_adam_step_moves_every_entry_by_the_learning_rate_against_its_gradient():
+    # After one step m̂ = g and v̂ = g², so the step is η·g/|g| = η·sign(g) (up to ε).
+    g = np.array([[3.0, -1e-3], [0.5, -40.0]])
+    m, v = adam_moments(np.zeros_like(g), np.zeros_like(g), g, 0.9, 0.999)
+    step = adam_update(np.zeros_like(g), m, v, 1, 0.01, 0.9, 0.999, 1e-12)
+    np.testing.assert_allclose(step, -0.01 * np.sign(g), rtol=1e-8)
+
+
+@pytest.mark.equation("eq-adam-update")
+def test_without_bias_correction_the_first_step_would_be_three_times_too_large():
+    # m = 0.1 g and v = 0.001 g² after one step: m/√v = 0.1/√0.001 ≈ 3.16, not 1.
+    g = np.array([2.0])
+    m, v = adam_moments(np.zeros(1), np.zeros(1), g, 0.9, 0.999)
+    uncorrected = -0.01 * m / (np.sqrt(v) + 1e-12)  # the plausible mistake
+    corrected = adam_update(np.zeros(1), m, v, 1, 0.01, 0.9, 0.999, 1e-12)
+    assert abs(uncorrected[0]) > 3 * abs(corrected[0])
