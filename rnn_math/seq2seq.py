@@ -759,7 +759,7 @@ def run_backward(
 ) -> Seq2SeqBackward:
     """Unchecked backward pass over a batch (see [`backward`][rnn_math.seq2seq.backward]).
 
-    `replace` maps equation ids (keys of [`BACKWARD_STEPS`][rnn_math.seq2seq.BACKWARD_STEPS]) to
+    `replace` maps equation ids (keys of `BACKWARD_STEPS`) to
     wrong versions with the same signature: the negative controls of the tests use it.
     """
     eq = dict(BACKWARD_STEPS)

@@ -259,8 +259,7 @@ def closed_form_gradients(
     targets, source
         The pair's Hindi targets and English indices.
     replace
-        Wrong versions of equations by id (keys of
-        [`BACKWARD_TWINS`][rnn_math.symbolic.seq2seq.BACKWARD_TWINS], same signatures), for
+        Wrong versions of equations by id (keys of ``BACKWARD_TWINS``, same signatures), for
         negative controls.
     """
     eq = dict(BACKWARD_TWINS)
