@@ -91,6 +91,16 @@ def _threads_pinned() -> bool:
     return all(os.environ.get(key) == value for key, value in THREAD_ENV.items())
 
 
+def _pin_to_one_cpu() -> None:
+    """Bind the process to one CPU, where the system allows it.
+
+    Thread-count settings are requests a library may not fully honour (a runtime can keep helper
+    threads); with the whole process on one CPU, no implementation can use more than one core.
+    """
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+
 def _run_pinned(argv: Sequence[str]) -> int:
     """Run this command in a fresh interpreter with THREAD_ENV set; return its exit code.
 
@@ -147,6 +157,7 @@ def machine() -> dict[str, Any]:
         "numpy": np.__version__,
         "blas": blas,
         "threads": {key: os.environ.get(key) for key in THREAD_ENV},
+        "cpus_bound": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
     }
 
 
@@ -306,6 +317,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if not _threads_pinned():
         return _run_pinned(argv)
+    _pin_to_one_cpu()
 
     from rnn_math.bench_peers import peer_status
 
@@ -317,7 +329,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         torch.set_num_interop_threads(1)
     sizes, scaling_t = (TINY_SIZES, TINY_SCALING_T) if args.tiny else (SIZES, SCALING_T)
     peak_n = 64 if args.tiny else 1536
-    timing = {"rounds": args.rounds, "peak_n": peak_n, "budget": 0.0 if args.tiny else args.budget}
+    timing = {"rounds": args.rounds, "peak_n": peak_n, "budget": 0.0 if args.tiny else args.budget}  # tiny: --rounds only
     started = dt.datetime.now(dt.timezone.utc)
     report: dict[str, Any] = {
         "command": shlex.join(["python", "-m", "rnn_math", "bench", *argv]),

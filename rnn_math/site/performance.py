@@ -1,0 +1,204 @@
+"""Content of the Performance page: the benchmark's results file, rendered when the site is built.
+
+Every number comes from ``docs/data/benchmark.json``, which ``python -m rnn_math bench --output
+docs/data/benchmark.json`` writes; nothing here measures anything, so building the site is fast
+and the page shows exactly the run that was recorded.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from rnn_math.site.formatting import markdown_table
+from rnn_math.site.plots import new_figure, svg_figure
+
+#: The results file, beside the pages that show it.
+RESULTS = Path(__file__).resolve().parents[2] / "docs" / "data" / "benchmark.json"
+
+#: Display names of the implementations, ours first.
+NAMES = {"numpy": "rnn-math (NumPy)", "torch": "PyTorch nn.RNN", "jax": "JAX jit + lax.scan"}
+
+#: The issue's targets: (size, peer, largest allowed time ratio ours/peer), and S3's peak fraction.
+TIME_TARGETS = (("S2", "torch", 0.6), ("S2", "jax", 1.0))
+PEAK_TARGET = ("S3", 0.9)
+
+
+def results() -> dict[str, Any]:
+    """The recorded benchmark run, read from `RESULTS`."""
+    return _load(RESULTS)
+
+
+@cache
+def _load(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text())
+
+
+def _case(size: str, dtype: str) -> dict[str, Any] | None:
+    return next((c for c in results()["cases"] if c["size"] == size and c["dtype"] == dtype), None)
+
+
+def _ms(value: float) -> str:
+    return f"{value:.3g}" if value < 10 else f"{value:.0f}"
+
+
+def sizes() -> str:
+    """The sizes of the recorded run, one row each."""
+    from rnn_math.bench import SIZES
+
+    notes = {"S1": "one-hot inputs (d equals the vocabulary size): the classic character-level example", "S2": "a small mini-batch",
+             "S3": "large enough for the products to dominate"}
+    seen: dict[str, dict[str, Any]] = {}
+    for case in results()["cases"]:
+        seen.setdefault(case["size"], case)
+    rows = [[name, *(str(c[k]) for k in ("B", "T", "d", "D_h", "V")), notes.get(name, "")]
+            for name, c in seen.items() if name in SIZES]
+    return markdown_table(["Size", "B", "T", "d", "$D_h$", "$\\lvert V \\rvert$", ""], rows, "lrrrrrl")
+
+
+def agreement() -> str:
+    """The relative agreement each peer must reach, per dtype, as inline math."""
+    from rnn_math.bench import AGREEMENT
+
+    import math
+
+    return " and ".join(f"$10^{{{round(math.log10(value))}}}$ in {dtype}" for dtype, value in sorted(AGREEMENT.items(), reverse=True))
+
+
+def setup() -> str:
+    """Command, date, machine, BLAS and its kernel, thread settings, library versions."""
+    r = results()
+    m = r["machine"]
+    blas = "; ".join(
+        f"{b.get('internal_api')} {b.get('version')}, kernel {b.get('architecture')}, {b.get('num_threads')} thread(s)"
+        for b in m["blas"]
+    )
+    threads = ", ".join(f"`{k}={v}`" for k, v in m["threads"].items())
+    peers = ", ".join(f"{name} {version}" for name, version in r["peer_versions"].items()) or "none"
+    skipped = [f"{name}: {status}" for name, status in r["peers"].items() if status != "ok"]
+    rows = [
+        ["Command", f"`{r['command']}`"],
+        ["Date (UTC)", r["date"].replace("T", " ").replace("+00:00", "")],
+        ["CPU", f"{m['cpu']} ({m['logical_cpus']} logical CPUs), {m['system']}"],
+        ["BLAS used by NumPy", blas],
+        ["Threads", f"one per library: {threads}, `torch.set_num_threads(1)`"
+                    + (f"; process bound to {m['cpus_bound']} CPU" if m.get("cpus_bound") else "")],
+        ["Versions", f"Python {m['python']}, NumPy {m['numpy']}; peers: {peers}"],
+        ["Run time", f"{r['seconds']:.0f} s"],
+    ]
+    if skipped:
+        rows.append(["Skipped", "; ".join(skipped)])
+    return markdown_table(["", "Recorded run"], rows)
+
+
+def main_table() -> str:
+    """One row per size, dtype and implementation: medians with quartiles, GFLOP/s, peak fraction, ratios."""
+    rows = []
+    for case in results()["cases"]:
+        shape = f"B={case['B']}, T={case['T']}, d={case['d']}, D_h={case['D_h']}, \\|V\\|={case['V']}"
+        label = f"**{case['size']}** {case['dtype']}"
+        for name, r in case["implementations"].items():
+            if "median_ms" not in r:
+                rows.append([label, NAMES.get(name, name), r["status"], "", "", "", ""])
+            else:
+                ratio = f"{r['numpy_time_ratio']:.2f}×" if "numpy_time_ratio" in r else "—"
+                rows.append([
+                    label, NAMES.get(name, name), _ms(r["median_ms"]), f"{_ms(r['q1_ms'])}–{_ms(r['q3_ms'])}",
+                    f"{r['gflops']:.1f}", f"{100 * r['fraction_of_peak']:.0f}%", ratio,
+                ])
+            label = f"<small>{shape}</small>" if label.startswith("**") else ""
+        rows.append([
+            "", f"*matmul peak, n = {case['peak']['n']}*", "", "", f"{case['peak']['gflops_median']:.1f}", "100%",
+            f"<small>{case['rounds']} rounds</small>",
+        ])
+    header = ["Size", "Implementation", "median ms", "quartiles ms", "GFLOP/s", "of peak", "our time / theirs"]
+    return markdown_table(header, rows, "llrrrrr")
+
+
+def targets() -> str:
+    """The issue's float32 targets next to what the recorded run reached."""
+    rows = []
+    for size, peer, limit in TIME_TARGETS:
+        case = _case(size, "float32")
+        r = case["implementations"].get(peer, {}) if case else {}
+        if "numpy_time_ratio" in r:
+            value = r["numpy_time_ratio"]
+            rows.append([f"{size}: our time / {NAMES[peer]}", f"≤ {limit:g}×", f"{value:.2f}×", "met" if value <= limit else "not met"])
+        else:
+            rows.append([f"{size}: our time / {NAMES[peer]}", f"≤ {limit:g}×", r.get("status", "not run"), "—"])
+    size, fraction = PEAK_TARGET
+    case = _case(size, "float32")
+    if case:
+        value = case["implementations"]["numpy"]["fraction_of_peak"]
+        rows.append([f"{size}: fraction of the matmul peak", f"≥ {100 * fraction:.0f}%", f"{100 * value:.0f}%",
+                     "met" if value >= fraction else "not met"])
+    return markdown_table(["Target (float32, one thread)", "wanted", "reached", ""], rows, "lrrl")
+
+
+def contention() -> str:
+    """How busy the machine was: the range of the process's CPU time over wall time."""
+    ratios = [r["cpu_over_wall"] for c in results()["cases"] for r in c["implementations"].values() if "cpu_over_wall" in r]
+    if not ratios:
+        return "no timings recorded"
+    return f"{min(ratios):.2f} to {max(ratios):.2f}"
+
+
+def scaling_table() -> str:
+    """Median time, time per step and NumPy's peak traced memory for each T at the S2 shape."""
+    rows_in = results()["scaling"]
+    if not rows_in:
+        return "*The recorded run skipped the scaling table.*"
+    names = [n for n in rows_in[0]["median_ms"]]
+    rows = []
+    for row in rows_in:
+        cells = [str(row["T"])]
+        for name in names:
+            ms = row["median_ms"][name]
+            cells += [_ms(ms), f"{1000 * ms / row['T']:.0f}"] if ms is not None else ["skipped", ""]
+        cells.append(f"{row['numpy_peak_bytes'] / 2**20:.1f}")
+        rows.append(cells)
+    header = ["T"] + [h for n in names for h in (f"{NAMES.get(n, n)} ms", "µs per step")] + ["NumPy peak MiB"]
+    return markdown_table(header, rows, "r" * len(header))
+
+
+def time_figure() -> str:
+    """Median time of each implementation at each size (float32), with quartile bars."""
+    cases = [c for c in results()["cases"] if c["dtype"] == "float32"]
+    names = [n for n in NAMES if any("median_ms" in c["implementations"].get(n, {}) for c in cases)]
+    figure, axes = new_figure(6.4, 3.4)
+    width = 0.8 / max(len(names), 1)
+    for k, name in enumerate(names):
+        xs, ys, lo, hi = [], [], [], []
+        for i, case in enumerate(cases):
+            r = case["implementations"].get(name, {})
+            if "median_ms" in r:
+                xs.append(i + (k - (len(names) - 1) / 2) * width)
+                ys.append(r["median_ms"])
+                lo.append(r["median_ms"] - r["q1_ms"])
+                hi.append(r["q3_ms"] - r["median_ms"])
+        axes.bar(xs, ys, width, yerr=[lo, hi], label=NAMES[name], capsize=2)
+    axes.set_xticks(range(len(cases)), [c["size"] for c in cases])
+    axes.set_yscale("log")
+    axes.set_ylabel("forward + all gradients, ms (median)")
+    axes.legend(frameon=False)
+    return svg_figure(figure, "Median time per call in float32, one thread, log scale; bars span the quartiles.")
+
+
+def scaling_figure() -> str:
+    """Time per step against T at the S2 shape: flat lines mean time linear in T."""
+    rows = results()["scaling"]
+    figure, axes = new_figure(6.4, 3.2)
+    if rows:
+        for name in rows[0]["median_ms"]:
+            points = [(row["T"], 1000 * row["median_ms"][name] / row["T"]) for row in rows if row["median_ms"][name] is not None]
+            if points:
+                axes.plot(*zip(*points), marker="o", label=NAMES.get(name, name))
+        axes.set_xscale("log", base=2)
+        axes.set_xticks([row["T"] for row in rows], [str(row["T"]) for row in rows])
+        axes.set_ylim(bottom=0)
+        axes.legend(frameon=False)
+    axes.set_xlabel("sequence length T")
+    axes.set_ylabel("µs per time step")
+    return svg_figure(figure, "Time per step at the S2 shape (float32): constant per step means time linear in T.")

@@ -1,0 +1,163 @@
+"""The benchmark command works, checks its peers before timing them, and its results render.
+
+No test here asserts anything about speed: the machine is shared and timings are noisy. Speed is
+what the benchmark reports, on the Performance page.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnn_math import bench, bench_peers
+from rnn_math.site import performance
+from tests.conftest import ROOT
+
+SIZES = ("S1", "S2", "S3")
+DTYPES = ("float32", "float64")
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
+    """One run of the command at toy sizes, with whichever peers are installed."""
+    output = tmp_path_factory.mktemp("bench") / "benchmark.json"
+    env = {key: value for key, value in os.environ.items() if key not in bench.THREAD_ENV}  # it must pin them itself
+    result = subprocess.run(
+        [sys.executable, "-m", "rnn_math", "bench", "--tiny", "--rounds", "3", "--output", str(output)],
+        cwd=ROOT, capture_output=True, text=True, env=env, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout, json.loads(output.read_text())
+
+
+def test_the_command_prints_one_table_per_size_and_dtype_and_the_scaling_table(tiny_run):
+    stdout, _ = tiny_run
+    for size in SIZES:
+        for dtype in DTYPES:
+            assert f"{size} {dtype}: " in stdout
+    assert stdout.count("median ms") == len(SIZES) * len(DTYPES)
+    assert "Scaling over T" in stdout
+    header = next(line for line in stdout.splitlines() if "median ms" in line).split()
+    assert header == ["impl", "median", "ms", "q1", "ms", "q3", "ms", "GFLOP/s", "%", "peak", "cpu/wall", "ours/peer"]
+
+
+def test_every_peer_is_either_timed_after_agreeing_or_reported_as_skipped(tiny_run):
+    _, report = tiny_run
+    assert set(report["peers"]) == {"torch", "jax"}
+    for case in report["cases"]:
+        assert list(case["implementations"])[0] == "numpy"
+        for name in ("torch", "jax"):
+            r = case["implementations"][name]
+            if report["peers"][name] == "ok":
+                assert r["max_relative_difference"] <= bench.AGREEMENT[case["dtype"]]
+                assert r["numpy_time_ratio"] > 0
+            else:
+                assert r["status"].startswith("skipped") and "median_ms" not in r
+
+
+def test_results_hold_quartiles_flops_peak_and_the_machine(tiny_run):
+    _, report = tiny_run
+    assert {(c["size"], c["dtype"]) for c in report["cases"]} == {(s, d) for s in SIZES for d in DTYPES}
+    for case in report["cases"]:
+        size = bench.TINY_SIZES[case["size"]]
+        assert case["flops"] == size.flops() > 0 and case["peak"]["gflops_median"] > 0
+        assert case["numpy_peak_bytes"] > 0
+        for r in case["implementations"].values():
+            if "median_ms" in r:
+                assert 0 < r["q1_ms"] <= r["median_ms"] <= r["q3_ms"]
+                assert r["gflops"] == pytest.approx(case["flops"] / r["median_ms"] / 1e6)
+    assert [row["T"] for row in report["scaling"]] == list(bench.TINY_SCALING_T)
+    machine = report["machine"]
+    assert machine["cpu"] and machine["blas"] and machine["threads"] == bench.THREAD_ENV
+
+
+def test_the_flop_count_is_the_nine_products_of_forward_and_backward():
+    size = bench.Size("x", B=2, T=3, d=5, D_h=7, V=11)
+    rows = size.B * size.T
+    products = [(size.d, size.D_h), (size.D_h, size.D_h), (size.D_h, size.V)] * 3  # forward, backward, gradients
+    assert size.flops() == sum(2 * rows * m * n for m, n in products)
+
+
+def test_a_peer_that_is_not_installed_is_reported_as_skipped(monkeypatch):
+    monkeypatch.setitem(bench_peers.PEER_MODULES, "torch", "a_module_that_is_not_installed")
+    status = bench_peers.peer_status("torch")
+    assert status is not None and status.startswith("skipped")
+    case = bench.run_case(bench.TINY_SIZES["S2"], "float64", ["torch"], {"torch": status}, rounds=2, peak_n=8, budget=0)
+    assert case["implementations"]["torch"] == {"status": status}
+    assert "median_ms" in case["implementations"]["numpy"]
+
+
+def test_a_peer_whose_gradients_differ_is_not_timed(monkeypatch):
+    """Negative control for the correctness gate: a W_h gradient off by one part in a million."""
+
+    def slightly_wrong(problem):
+        run = bench_peers.make_numpy(problem)
+
+        def wrong():
+            grads = dict(run())
+            grads["W_h"] = grads["W_h"] * (1 + 1e-6)
+            return grads
+
+        return wrong
+
+    monkeypatch.setitem(bench_peers.IMPLEMENTATIONS, "torch", slightly_wrong)
+    case = bench.run_case(bench.TINY_SIZES["S2"], "float64", ["torch"], {"torch": None}, rounds=2, peak_n=8, budget=0)
+    r = case["implementations"]["torch"]
+    assert r["status"].startswith("not timed") and "median_ms" not in r
+    assert 1e-7 < r["max_relative_difference"] < 1e-5
+
+
+def test_gradient_disagreement_is_zero_for_identical_results_and_infinite_for_a_wrong_shape():
+    problem = bench_peers.Problem.random(2, 3, 4, 5, 6, one_hot=False, dtype=np.float64)
+    ours = bench_peers.make_numpy(problem)()
+    assert bench_peers.gradient_disagreement(ours, ours) == 0.0
+    assert bench_peers.gradient_disagreement(ours, {**ours, "xs": ours["xs"][0]}) == float("inf")
+
+
+def test_one_hot_problems_have_exactly_one_one_per_step():
+    problem = bench_peers.Problem.random(2, 4, 6, 5, 6, one_hot=True, dtype=np.float32)
+    assert np.array_equal(problem.xs.sum(axis=-1), np.ones((2, 4), dtype=np.float32))
+
+
+def test_bad_options_are_refused_with_a_message(capsys):
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--sizes", "S9"])
+    message = capsys.readouterr().err
+    assert "--sizes" in message and "S9" in message
+
+
+def test_the_page_renders_the_recorded_run(tiny_run, tmp_path, monkeypatch):
+    _, report = tiny_run
+    path = tmp_path / "benchmark.json"
+    path.write_text(json.dumps(report))
+    monkeypatch.setattr(performance, "RESULTS", path)
+    table = performance.main_table()
+    assert table.count("rnn-math (NumPy)") == len(report["cases"])
+    assert f"`{report['command']}`" in performance.setup()
+    targets = performance.targets()
+    s2 = next(c for c in report["cases"] if c["size"] == "S2" and c["dtype"] == "float32")
+    for peer, limit in (("torch", 0.6), ("jax", 1.0)):
+        r = s2["implementations"][peer]
+        if "numpy_time_ratio" in r:
+            verdict = "met" if r["numpy_time_ratio"] <= limit else "not met"
+            assert f"{r['numpy_time_ratio']:.2f}× | {verdict}" in targets
+    assert performance.time_figure().startswith('<figure class="rm-figure">')
+    assert performance.scaling_figure().startswith('<figure class="rm-figure">')
+    assert len(performance.scaling_table().splitlines()) == 2 + len(report["scaling"])
+
+
+def test_the_committed_results_file_is_a_full_run():
+    """The page shows a real run at the issue's sizes, not the toy sizes of the test above."""
+    report = json.loads(Path(performance.RESULTS).read_text())
+    assert not report["tiny"]
+    assert {c["size"] for c in report["cases"]} == set(SIZES)
+    for case in report["cases"]:
+        size = bench.SIZES[case["size"]]
+        assert (case["B"], case["T"], case["d"], case["D_h"], case["V"]) == (size.B, size.T, size.d, size.D_h, size.V)
+    assert [row["T"] for row in report["scaling"]] == list(bench.SCALING_T)
