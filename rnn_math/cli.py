@@ -99,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser of both sub-commands."""
     parser = _Parser(prog=PROG, description="Train a character-level RNN built from the site's equations, and sample from it.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{train,sample}", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{train,sample,bench}", parser_class=_Parser)
 
     defaults = TrainSettings()
     tr = commands.add_parser("train", help="train a model on a text file (or the shipped corpus of names)",
@@ -132,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     sa.add_argument("--seed", type=non_negative_int, default=None, help="random seed, for the same text every time (default: fresh)")
     sa.add_argument("--prime", default=None, help="text to continue (default: a new line, if the corpus has line breaks)")
     sa.set_defaults(handler=run_sample)
+
+    # Listed for --help only: main() hands `bench` and its arguments to rnn_math.bench.main.
+    commands.add_parser("bench", help="time forward + BPTT against PyTorch and JAX (bench --help for options)")
     return parser
 
 
@@ -343,6 +346,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:  # the benchmark has its own options and thread set-up (rnn_math.bench)
+        from rnn_math.bench import main as bench_main
+
+        return bench_main(argv[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
