@@ -1,0 +1,79 @@
+"""Exact proofs: every BPTT closed form minus SymPy's own derivative of the unrolled loss is exactly 0."""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from rnn_math.mistakes import all_mistakes
+from rnn_math.symbolic.proof import Freezer, generic_activation, polynomial, prove_rnn_bptt, symbolic_rnn
+
+BPTT_IDS = (
+    "eq-bptt-output-grad", "eq-bptt-grad-u", "eq-bptt-grad-b2", "eq-bptt-hidden-grad", "eq-bptt-delta",
+    "eq-bptt-grad-wh", "eq-bptt-grad-we", "eq-bptt-grad-b1", "eq-bptt-grad-h0", "eq-bptt-grad-x",
+)
+G, G_PRIME = generic_activation("g")
+
+#: (activation, T, D_h, d, |V|): tiny sizes in the default run, larger ones behind `slow`.
+FAST = [("sigmoid", 3, 2, 1, 2), ("tanh", 3, 2, 1, 2), ("g", 4, 2, 1, 2)]
+SLOW = [("sigmoid", 4, 2, 2, 3), ("tanh", 4, 2, 2, 3), ("g", 4, 3, 2, 3)]
+
+
+def activation(name: str):
+    return G if name == "g" else name
+
+
+def run_proof(name, T, D_h, d, V):
+    proofs = prove_rnn_bptt(symbolic_rnn(T, D_h, d, V, activation=activation(name)))
+    assert [p.variable for p in proofs] == ["W_h", "W_e", "b_1", "U", "b_2", "h_0", *(f"x_{t + 1}" for t in range(T))]
+    assert sum(p.entries for p in proofs) == D_h * D_h + D_h * d + D_h + V * D_h + V + D_h + T * d
+    return {p.variable: p.nonzero for p in proofs if not p.proven}
+
+
+@pytest.mark.equation(*BPTT_IDS)
+@pytest.mark.parametrize("case", FAST, ids=lambda c: f"{c[0]}-T{c[1]}-Dh{c[2]}")
+def test_every_closed_form_is_exactly_the_derivative_of_the_loss(case):
+    assert run_proof(*case) == {}
+
+
+@pytest.mark.slow
+@pytest.mark.equation(*BPTT_IDS)
+@pytest.mark.parametrize("case", SLOW, ids=lambda c: f"{c[0]}-T{c[1]}-Dh{c[2]}-d{c[3]}-V{c[4]}")
+def test_every_closed_form_is_exactly_the_derivative_of_the_loss_at_larger_sizes(case):
+    assert run_proof(*case) == {}
+
+
+@pytest.mark.parametrize("mistake", all_mistakes("rnn"), ids=lambda m: m.name)
+@pytest.mark.parametrize("name", ["sigmoid", "g"])
+def test_the_exact_proof_rejects_every_mistake(name, mistake):
+    model = symbolic_rnn(2, 2, 1, 2, activation=activation(name))
+    proofs = prove_rnn_bptt(model, replace=mistake.sympy_replacement, stop_at_first=True)
+    assert not all(p.proven for p in proofs)
+
+
+def test_the_generic_activation_has_an_undefined_derivative():
+    x = sp.Symbol("x")
+    assert sp.diff(G(x), x) == G_PRIME(x)
+    assert sp.diff(G(x**2), x) == 2 * x * G_PRIME(x**2)
+
+
+def test_freezing_maps_equal_arguments_to_one_symbol():
+    x, y = sp.symbols("x y")
+    freezer = Freezer()
+    assert freezer.is_zero(sp.exp(x * (x + y)) - sp.exp(x**2 + x * y))
+    assert not freezer.is_zero(sp.tanh(x) - sp.tanh(y))
+
+
+def test_freezing_errs_only_towards_not_proven():
+    x, y = sp.symbols("x y")
+    # A true identity that needs the normaliser's value: frozen, 1/(e^x + e^y) is an unknown R.
+    softmax_sums_to_one = sp.exp(x) / (sp.exp(x) + sp.exp(y)) + sp.exp(y) / (sp.exp(x) + sp.exp(y)) - 1
+    assert Freezer().is_zero(softmax_sums_to_one) is False
+
+
+def test_polynomial_identities_are_decided_exactly():
+    a, b = sp.symbols("a b")
+    assert not polynomial((a + b) ** 3 - (a**3 + 3 * a**2 * b + 3 * a * b**2 + b**3)).terms()
+    assert polynomial((a + b) ** 2 - (a**2 + b**2)).terms()
+    with pytest.raises(ValueError, match="polynomial with rational coefficients"):
+        polynomial(sp.Float(0.5) * a)
