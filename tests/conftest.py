@@ -8,9 +8,22 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
+
+# The browser fixtures (one Chromium per session, the site on a local server).
+pytest_plugins = ("browser_support",)
+
+# Property-based tests (hypothesis): a fast profile by default, so CI stays quick, and a thorough
+# one for local runs: HYPOTHESIS_PROFILE=thorough make test. No deadline: timing is not what
+# these tests check, and on a busy machine one example can be slow without anything being wrong.
+settings.register_profile("ci", max_examples=12, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", max_examples=400, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")
