@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from rnn_math import activations, forward
 from rnn_math.bptt import bptt
 from rnn_math.gradcheck import complex_step
+from rnn_math.mistakes import rnn_gradients, wrong_bptt
 from rnn_math.params import RNNParams
 from rnn_math.symbolic import forward as sym
 from rnn_math.symbolic.evaluate import evaluate, relative_error, to_matrix
@@ -157,39 +158,11 @@ def test_activation_derivative_equals_the_complex_step_slope_of_the_activation(n
 
 
 # Negative controls: the property above must fail for a wrong backward pass, and hypothesis must
-# shrink the failure to the smallest network that shows it.
-
-def _backward_with(mistake: str):
-    """`bptt` with one plausible mistake in the hidden-state recursion, written out step by step."""
-
-    def backward(params: RNNParams, xs, targets, *, activation: str, h_0):
-        right = bptt(params, xs, targets, activation=activation, h_0=h_0)
-        fp, out = right.forward, right.output_grads
-        slope = activations.get_activation(activation).derivative
-        T = fp.z.shape[-2]
-        W_h_back = params.W_h.T if mistake == "missing-transpose" else params.W_h  # rows: δ W_h is W_hᵀ δ
-        deltas = np.zeros_like(fp.z)
-        for t in range(T - 1, -1, -1):
-            grad_h = out[..., t, :] @ params.U
-            if t + 1 < T and mistake != "dropped-recurrent-term":
-                grad_h = grad_h + deltas[..., t + 1, :] @ W_h_back
-            at = fp.h[..., t + 1, :] if mistake == "slope-at-h" else fp.z[..., t, :]
-            deltas[..., t, :] = grad_h * slope(at)
-        flat = deltas.reshape(-1, deltas.shape[-1])
-        grads = type(right.grads)(
-            grad_W_h=flat.T @ fp.h[..., :-1, :].reshape(flat.shape),
-            grad_W_e=flat.T @ np.asarray(xs).reshape(flat.shape[0], -1),
-            grad_b_1=flat.sum(axis=0),
-            grad_U=right.grads.grad_U,
-            grad_b_2=right.grads.grad_b_2,
-        )
-        return type(right)(right.loss, grads, deltas[..., 0, :] @ params.W_h, deltas @ params.W_e, deltas, out, fp)
-
-    return backward
-
+# shrink the failure to the smallest network that shows it. The wrong backward passes are the
+# catalogue's (rnn_math.mistakes), substituted into BPTT composed from the equation functions.
 
 def _smallest_failing_case(mistake: str) -> Case:
-    wrong = _backward_with(mistake)
+    wrong = partial(wrong_bptt, mistake)
     # Smaller bounds than the property's own (which hold the answers): every shrinking step costs
     # a complex-step gradient, and the big networks it tries first would make this slow.
     return find(
@@ -199,19 +172,20 @@ def _smallest_failing_case(mistake: str) -> Case:
     )
 
 
-def test_the_step_by_step_backward_pass_is_right_when_it_makes_no_mistake():
-    # The negative controls below are only meaningful if the written-out recursion they alter is
-    # itself right: without a mistake it passes the same property.
+def test_the_composition_the_mistakes_are_substituted_into_passes_the_property_unaltered():
+    # The negative controls below are only meaningful if what they alter is itself right.
     case = Case(T=3, d=2, D_h=3, V=4, batch=2, activation="tanh", seed=5, scale=0.8)
-    assert worst_complex_step_error(case, _backward_with("none")) <= COMPLEX_AGREES
+    assert worst_complex_step_error(case, rnn_gradients) <= COMPLEX_AGREES
 
 
 @pytest.mark.parametrize(
     ("mistake", "smallest_T", "smallest_D_h"),
     [
-        ("slope-at-h", 1, 1),  # σ'(h) ≠ σ'(z) already at one step and one unit
-        ("dropped-recurrent-term", 2, 1),  # the term W_hᵀ δ^{t+1} exists only from two steps on
-        ("missing-transpose", 2, 2),  # needs the recursion and a matrix that is not its own transpose
+        ("slope-at-hidden-state", 1, 1),  # σ'(h) ≠ σ'(z) already at one step and one unit
+        ("output-gradient-sign", 1, 1),
+        ("no-recurrent-term", 2, 1),  # the term W_hᵀ δ^{t+1} exists only from two steps on
+        ("last-step-only", 2, 1),  # with one step the last term is the whole sum
+        ("untransposed-recurrent-weights", 2, 2),  # needs the recursion and a matrix unequal to its transpose
     ],
 )
 def test_shrinking_reports_the_smallest_network_that_shows_a_wrong_gradient(mistake, smallest_T, smallest_D_h):
