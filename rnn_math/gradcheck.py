@@ -342,7 +342,7 @@ def check_gradients(
         Estimators to run: ``"central"``, ``"complex"`` or both (default).
     tolerances
         Norm-wise relative-error bounds by method; defaults are
-        [`DEFAULT_TOLERANCES`][rnn_math.gradcheck.DEFAULT_TOLERANCES] (1e-7 and 1e-13).
+        ``DEFAULT_TOLERANCES`` (1e-7 and 1e-13).
     max_entries
         Parameters with at most this many entries are checked entry by entry in full; larger ones
         on a random subset of this size.
@@ -351,7 +351,7 @@ def check_gradients(
     step
         One step h for every method; by default each method's own: for central differences
         [`central_step`][rnn_math.gradcheck.central_step] at the loss's value, for complex step
-        [`COMPLEX_STEP`][rnn_math.gradcheck.COMPLEX_STEP].
+        ``COMPLEX_STEP``.
 
     Returns
     -------

@@ -279,7 +279,7 @@ NO_RECURRENT_TERM = register_mistake(Mistake(
 SLOPE_AT_H = register_mistake(Mistake(
     name="slope-at-hidden-state",
     eq_id="eq-bptt-delta",
-    title="σ′ taken at h^t",
+    title="σ′ taken at hᵗ",
     description="The activation's slope belongs at the pre-activation z^t; σ′(h^t) is σ′(σ(z^t)).",
     wrong_latex=r"\delta^t = \frac{\partial L}{\partial h^t} \odot \sigma'(h^t)",
     numpy=_slope_at_h_numpy,

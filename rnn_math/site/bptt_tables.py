@@ -1,0 +1,75 @@
+"""Content of the BPTT page computed when the site is built: each step's share of the tied gradients."""
+
+from __future__ import annotations
+
+from functools import cache, partial
+
+import numpy as np
+
+from rnn_math.bptt import BPTTResult, bptt
+from rnn_math.gradcheck import check_gradients
+from rnn_math.params import RNNParams
+from rnn_math.site.formatting import markdown_table, number
+from rnn_math.unrolled import step_contributions, untie, untied_loss
+
+#: The example of the page: four steps, three hidden units, tanh, a seeded sequence.
+T, D_H, D, V = 4, 3, 2, 4
+ACTIVATION = "tanh"
+NAMES = ("W_h", "W_e", "b_1", "U", "b_2")
+SYMBOLS = {"W_h": "W_h", "W_e": "W_e", "b_1": "b_1", "U": "U", "b_2": "b_2"}
+
+
+@cache
+def example() -> tuple[RNNParams, np.ndarray, np.ndarray, BPTTResult]:
+    """The page's example network, its inputs and targets, and its BPTT result."""
+    rng = np.random.default_rng(2)
+    params = RNNParams.random(d=D, D_h=D_H, V=V, seed=2, scale=0.8)
+    xs, targets = rng.standard_normal((T, D)), rng.integers(0, V, T)
+    return params, xs, targets, bptt(params, xs, targets, activation=ACTIVATION)
+
+
+@cache
+def _contributions() -> dict[str, np.ndarray]:
+    params, xs, _, result = example()
+    return step_contributions(result, xs)
+
+
+def contributions() -> str:
+    """Norm of each step's term of every tied-weight gradient, their sum, and the tied gradient."""
+    _, _, _, result = example()
+    terms = _contributions()
+    tied = result.grads.as_dict()
+    rows = [
+        [f"$t = {t + 1}$", *(number(np.linalg.norm(terms[n][t])) for n in NAMES)] for t in range(T)
+    ]
+    rows.append(["norm of $\\sum_t$ of the terms", *(number(np.linalg.norm(terms[n].sum(axis=0))) for n in NAMES)])
+    rows.append([r"norm of the tied gradient $\partial L / \partial \cdot$", *(number(np.linalg.norm(tied[n])) for n in NAMES)])
+    header = ["step", *(f"$\\lVert \\partial L/\\partial {SYMBOLS[n]}^{{(t)}} \\rVert$" for n in NAMES)]
+    largest = max(float(np.max(np.abs(terms[n].sum(axis=0) - tied[n]))) for n in NAMES)
+    return (
+        markdown_table(header, rows, "l" + "r" * len(NAMES))
+        + f"\n\nLargest difference between an entry of $\\sum_t$ of the terms and of the tied gradient: "
+        f"${largest:.1e}$ (float64 rounding)."
+    )
+
+
+def copies_check() -> str:
+    """The copies' gradients measured by complex step against the per-step terms, per parameter."""
+    params, xs, targets, _ = example()
+    loss = partial(untied_loss, xs=xs, targets=targets, activation=ACTIVATION)
+    report = check_gradients(loss, untie(params.as_dict(), T), _contributions(), methods=("complex",))
+    rows = [
+        [f"${SYMBOLS[r.parameter]}^{{(1)}}, \\dots, {SYMBOLS[r.parameter]}^{{({T})}}$", str(r.checked), f"${r.normwise_error:.1e}$"]
+        for r in report.rows
+    ]
+    return markdown_table(["copies", "entries perturbed", "norm-wise relative error"], rows, "lrr")
+
+
+def setting() -> str:
+    """One sentence describing the example, with its sizes and loss."""
+    _, _, targets, result = example()
+    return (
+        f"$T = {T}$ steps, $D_h = {D_H}$ tanh units, inputs of width $d = {D}$, $|V| = {V}$ classes, "
+        f"targets $k = ({', '.join(str(int(k)) for k in targets)})$, parameters drawn from "
+        f"$\\mathcal{{N}}(0, 0.8^2)$ with seed 2; loss $L = {number(result.loss)}$"
+    )
