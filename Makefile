@@ -8,12 +8,13 @@ BIN    := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 JS_STAMP := node_modules/.installed
 
-.PHONY: setup serve test test-all build clean help
+.PHONY: setup serve test test-all build clean help mutation
 
 help:
 	@echo "make serve    set up, then serve the site at http://127.0.0.1:8000"
 	@echo "make test     set up, then run the whole test suite (strict site build included)"
 	@echo "make test-all as 'make test', plus the slow symbolic sizes"
+	@echo "make mutation mutation testing of the equations' code; writes docs/data/mutation.json"
 	@echo "make build    set up, then build the site into ./site with --strict"
 
 $(PY_STAMP): pyproject.toml
@@ -35,6 +36,9 @@ build: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+mutation: setup
+	$(BIN)/python -m rnn_math.site.mutation
 
 test-all: setup
 	$(BIN)/python -m pytest -m "slow or not slow"

@@ -1,0 +1,101 @@
+"""The Common-mistakes page: every catalogued mistake shown, each rejected by the numbers it shows."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import DOCS
+from rnn_math.gradcheck import DEFAULT_TOLERANCES
+from rnn_math.mistakes import all_mistakes
+from rnn_math.seq2seq_mistakes import MISTAKES as SEQ2SEQ_MISTAKES
+from rnn_math.site import mistakes as page
+from rnn_math.site import mutation
+
+
+@pytest.mark.parametrize("mistake", all_mistakes("rnn"), ids=lambda m: m.name)
+def test_every_rnn_mistake_is_rejected_by_each_check_the_page_reports(mistake):
+    evidence = page.rnn_evidence(mistake.name)
+    assert evidence.nonzero_entries > 0
+    assert evidence.central > DEFAULT_TOLERANCES["central"]
+    assert evidence.complex > DEFAULT_TOLERANCES["complex"]
+
+
+@pytest.mark.parametrize("mistake", SEQ2SEQ_MISTAKES, ids=lambda m: m.name)
+def test_every_encoder_decoder_mistake_is_rejected_by_each_check_the_page_reports(mistake):
+    evidence = page.seq2seq_evidence(mistake.name)
+    assert evidence.nonzero_entries > 0
+    assert min(evidence.central, evidence.complex) > DEFAULT_TOLERANCES["central"]
+
+
+def test_the_page_shows_every_mistake_with_its_wrong_formula_beside_the_right_one():
+    text = page.rnn_mistakes() + page.seq2seq_mistakes()
+    for mistake in all_mistakes("rnn"):
+        assert f"### {mistake.title}" in text
+        assert page._inline(mistake.wrong_latex) in text
+    for mistake in SEQ2SEQ_MISTAKES:
+        title, wrong_latex = page.SEQ2SEQ_WRONG[mistake.name]  # every encoder-decoder mistake has its formula
+        assert f"### {title}" in text and page._inline(wrong_latex) in text
+    assert text.count("| right [(") == len(all_mistakes("rnn")) + len(SEQ2SEQ_MISTAKES)
+
+
+def test_the_page_source_places_the_computed_sections_and_types_no_display_math():
+    source = (DOCS / "mistakes.md").read_text(encoding="utf-8")
+    for target in ("mistakes.rnn_mistakes", "mistakes.seq2seq_mistakes", "mistakes.sizes", "mutation.report"):
+        assert f"{{{{compute {target}}}}}" in source
+    assert "$$" not in source
+
+
+def test_inline_math_cannot_break_a_table_cell():
+    assert page._inline(r"\lvert V | x") == r"$\lvert V \vert x$"
+
+
+# The mutation report: read from the file the mutation run writes, never typed.
+
+RECORD = {
+    "command": "make mutation", "date": "2000-01-02", "mutmut": "0.0", "seconds": 125,
+    "mutated": ["m.py"], "tests": ["tests/test_x.py"], "total": 10, "caught": 7, "equivalent": 2,
+    "unexplained": 1, "score": 7 / 8, "by_status": {"killed": 7, "survived": 3},
+    "modules": {"m.py": {"mutants": 10, "caught": 7, "equivalent": 2}},
+    "survivors": [
+        {"id": "m.x_f__mutmut_1", "module": "m.py", "status": "survived", "change": "a | b", "reason": "same value"},
+        {"id": "m.x_f__mutmut_2", "module": "m.py", "status": "survived", "change": "c", "reason": None},
+    ],
+}
+
+
+def test_the_mutation_report_shows_the_recorded_score_date_and_command(tmp_path, monkeypatch):
+    results = tmp_path / "mutation.json"
+    results.write_text(json.dumps(RECORD), encoding="utf-8")
+    monkeypatch.setattr(mutation, "RESULTS", results)
+    text = mutation.report()
+    assert "**Score 87.5%**" in text and "2000-01-02" in text and "`make mutation`" in text and "2 min 5 s" in text
+    assert "`m.x_f__mutmut_1` | `a &#124; b` | same value" in text
+    assert "`m.x_f__mutmut_2` | `c` | **unexplained**" in text
+
+
+def test_without_a_recorded_run_the_report_says_how_to_make_one(tmp_path, monkeypatch):
+    monkeypatch.setattr(mutation, "RESULTS", tmp_path / "absent.json")
+    assert "make mutation" in mutation.report()
+
+
+def test_a_justification_counts_only_while_it_still_describes_the_mutant():
+    mutants = [
+        {"id": "a", "module": "m.py", "status": "killed", "change": ""},
+        {"id": "b", "module": "m.py", "status": "survived", "change": "x = 1"},
+        {"id": "c", "module": "m.py", "status": "survived", "change": "y = 2"},
+    ]
+    equivalents = {"b": {"change": "x = 1", "reason": "unused"}, "c": {"change": "y = 3", "reason": "stale"}}
+    summary = mutation.summarise(mutants, equivalents)
+    assert (summary["caught"], summary["equivalent"], summary["unexplained"]) == (1, 1, 1)
+    assert summary["score"] == pytest.approx(1 / 2)
+    assert [s["reason"] for s in summary["survivors"]] == ["unused", None]
+
+
+def test_every_recorded_survivor_has_a_reason_or_is_counted_unexplained():
+    record = mutation.load_results()
+    if record is None:
+        pytest.skip("no mutation run recorded")
+    assert record["unexplained"] == sum(1 for s in record["survivors"] if not s["reason"])
+    assert record["caught"] + record["equivalent"] + record["unexplained"] == record["total"]
