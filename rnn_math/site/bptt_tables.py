@@ -35,19 +35,24 @@ def _contributions() -> dict[str, np.ndarray]:
 
 
 def contributions() -> str:
-    """Norm of each step's term of every tied-weight gradient, their sum, and the tied gradient."""
+    """Norm of each step's term of every tied-weight gradient (the gradient of its copy at step t),
+    the norm of their sum, and the norm of the tied gradient."""
     _, _, _, result = example()
     terms = _contributions()
     tied = result.grads.as_dict()
     rows = [
-        [f"$t = {t + 1}$", *(number(np.linalg.norm(terms[n][t])) for n in NAMES)] for t in range(T)
+        [
+            f"${SYMBOLS[n]}$",
+            *(number(np.linalg.norm(terms[n][t])) for t in range(T)),
+            number(np.linalg.norm(terms[n].sum(axis=0))),
+            number(np.linalg.norm(tied[n])),
+        ]
+        for n in NAMES
     ]
-    rows.append(["norm of $\\sum_t$ of the terms", *(number(np.linalg.norm(terms[n].sum(axis=0))) for n in NAMES)])
-    rows.append([r"norm of the tied gradient $\partial L / \partial \cdot$", *(number(np.linalg.norm(tied[n])) for n in NAMES)])
-    header = ["step", *(f"$\\lVert \\partial L/\\partial {SYMBOLS[n]}^{{(t)}} \\rVert$" for n in NAMES)]
+    header = ["parameter", *(f"step {t + 1}" for t in range(T)), "sum of the steps", "tied gradient"]
     largest = max(float(np.max(np.abs(terms[n].sum(axis=0) - tied[n]))) for n in NAMES)
     return (
-        markdown_table(header, rows, "l" + "r" * len(NAMES))
+        markdown_table(header, rows, "l" + "r" * (T + 2))
         + f"\n\nLargest difference between an entry of $\\sum_t$ of the terms and of the tied gradient: "
         f"${largest:.1e}$ (float64 rounding)."
     )
