@@ -62,7 +62,7 @@ class UnknownWordError(ValueError):
     "eq-adam-moments",
     title="Adam moment estimates",
     latex=(
-        r"m \leftarrow \beta_1 m + (1 - \beta_1)\, \frac{\partial L}{\partial P}, \qquad"
+        r"m \leftarrow \beta_1 m + (1 - \beta_1)\, \frac{\partial L}{\partial P}, \qquad "
         r"v \leftarrow \beta_2 v + (1 - \beta_2) \Bigl(\frac{\partial L}{\partial P}\Bigr)^{\odot 2}"
     ),
 )
@@ -90,7 +90,7 @@ def adam_moments(m: Array, v: Array, grad: Array, beta_1: float, beta_2: float) 
     "eq-adam-update",
     title="Adam step",
     latex=(
-        r"P \leftarrow P - \eta\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}, \qquad"
+        r"P \leftarrow P - \eta\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}, \qquad "
         r"\hat m = \frac{m}{1 - \beta_1^{\,n}}, \quad \hat v = \frac{v}{1 - \beta_2^{\,n}}"
     ),
 )

@@ -87,8 +87,8 @@ def test_every_implementation_links_back_to_its_equation(built_site: Path):
     for eq in registry().values():
         page = index.page(eq.id).removesuffix(".md")
         for role in ("Implements", "Symbolic twin of"):
-            back = f'<strong>{role}</strong> <a class="autorefs autorefs-internal" title="'
-            assert re.search(re.escape(back) + r'[^"]*" href="[./]*' + re.escape(f"{page}/#{eq.id}"), api_html), (eq.id, role)
+            back = re.escape(f"<strong>{role}</strong> <a ") + r'[^>]*href="[./]*' + re.escape(f'{page}/#{eq.id}"')
+            assert re.search(back, api_html), (eq.id, role)
 
 
 def katex_failures(formulas: list[str]) -> list:
