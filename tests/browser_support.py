@@ -93,6 +93,13 @@ class QuietHandler(SimpleHTTPRequestHandler):
             return
         super().do_GET()
 
+    def end_headers(self) -> None:
+        # Let the browser cache scripts, styles and fonts between pages, as any web server would:
+        # every page then parses Mermaid and KaTeX from cache instead of fetching them again.
+        if not self.path.split("?")[0].endswith(("/", ".html", ".xml", ".json")):
+            self.send_header("Cache-Control", "max-age=600")
+        super().end_headers()
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
         pass
 
@@ -268,6 +275,9 @@ def open_page(page: Any, url: str, timeout_ms: int = SETTLE_MS) -> None:
 
 #: Wait until the scroll position has not changed for three frames (smooth scrolling ends).
 _SCROLL_STILL = """
+  await new Promise(r => requestAnimationFrame(r));
+  // Without smooth scrolling a fragment scrolls at once; with it, wait for the scroll to end.
+  if (getComputedStyle(document.documentElement).scrollBehavior === "smooth") {
   const start = scrollY;
   let last = start, still = 0;
   for (let i = 0; i < 120; i++) {
@@ -275,6 +285,7 @@ _SCROLL_STILL = """
     still = scrollY === last ? still + 1 : 0;
     last = scrollY;
     if (still >= 3 && (scrollY !== start || i >= 30)) break;  // moved and stopped, or never moved
+  }
   }
 """
 
@@ -424,6 +435,8 @@ _FOLLOW_PERMALINK = """async (id) => {
   history.replaceState(history.state, "", location.pathname + location.search);
   scrollTo(0, y > height / 2 ? 0 : height);
   link.click();
+  // Material may handle the click itself, asynchronously: wait for the URL to gain a fragment.
+  for (let i = 0; i < 300 && !location.hash; i++) await new Promise(r => requestAnimationFrame(r));
 """ + _SCROLL_STILL + """
   return true;
 }"""
