@@ -435,8 +435,14 @@ _FOLLOW_PERMALINK = """async (id) => {
   history.replaceState(history.state, "", location.pathname + location.search);
   scrollTo(0, y > height / 2 ? 0 : height);
   link.click();
-  // Material may handle the click itself, asynchronously: wait for the URL to gain a fragment.
-  for (let i = 0; i < 300 && !location.hash; i++) await new Promise(r => requestAnimationFrame(r));
+  // Material handles the click itself, asynchronously (the first time after a load it can take
+  // a while): give it up to three seconds to bring the equation into view, then let it settle.
+  const header = document.querySelector(".md-header");
+  const shown = () => {
+    const top = block.getBoundingClientRect().top;
+    return location.hash && top >= (header ? header.getBoundingClientRect().bottom : 0) - 1 && top < innerHeight - 20;
+  };
+  for (let i = 0; i < 180 && !shown(); i++) await new Promise(r => requestAnimationFrame(r));
 """ + _SCROLL_STILL + """
   return true;
 }"""

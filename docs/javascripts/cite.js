@@ -54,9 +54,31 @@
     return panel;
   }
 
+  // A cited link must land on its equation. The browser scrolls to the fragment as soon as the
+  // page arrives, but formulas and diagrams drawn afterwards change the height of what is above
+  // it. For a few seconds, until the reader scrolls, keep the target where the browser put it.
+  const fragmentTarget = () => {
+    const id = decodeURIComponent(location.hash.slice(1));
+    return id ? document.getElementById(id) : null;
+  };
+
+  function keepFragmentInView() {
+    if (!fragmentTarget() || typeof ResizeObserver === "undefined") return;
+    const content = document.querySelector(".md-content") || document.body;
+    let done = false;
+    const stop = () => { done = true; observer.disconnect(); };
+    // The target is looked up each time: a link followed meanwhile changes the fragment.
+    const observer = new ResizeObserver(() => { const target = fragmentTarget(); if (!done && target) target.scrollIntoView(); });
+    observer.observe(content);
+    for (const event of ["wheel", "touchstart", "keydown", "mousedown"])
+      addEventListener(event, stop, { once: true, passive: true });
+    setTimeout(stop, 5000);
+  }
+
   document$.subscribe(({ body }) => {
     for (const block of body.querySelectorAll(".rm-equation[data-eq-id]")) {
       if (!block.querySelector(":scope > .rm-cite")) block.append(citePanel(block));
     }
+    keepFragmentInView();
   });
 })();
