@@ -30,19 +30,6 @@ PROOF_SIZES = {"T": 2, "D_h": 2, "d": 1, "V": 2}
 #: The numerical checks' network (three steps, so that no mistake hides behind h^0).
 NUMERIC_SIZES = {"T": 3, "D_h": 3, "d": 2, "V": 4}
 
-#: Titles and wrong formulas of the encoder-decoder's mistakes, which its catalogue describes in words.
-SEQ2SEQ_WRONG = {
-    "handoff-without-w-dec-transpose": (
-        r"Hand-off without $W_{\text{dec}}^\top$", r"\frac{\partial L}{\partial h_T} = \delta^{\text{dec}}_1"),
-    "handoff-without-transpose": (
-        r"Hand-off with $W_{\text{dec}}$ untransposed", r"\frac{\partial L}{\partial h_T} = W_{\text{dec}}\, \delta^{\text{dec}}_1"),
-    "no-tanh-slope-at-last-encoder-step": (
-        "No slope at the last encoder step", r"\delta^{\text{enc}}_T = \frac{\partial L}{\partial h_T}"),
-    "gradient-cut-at-context": ("Gradient cut at the context", r"\frac{\partial L}{\partial h_T} = 0"),
-    "decoder-without-recurrent-term": (
-        "Decoder recurrent term dropped", r"\frac{\partial L}{\partial s_t} = W_{\text{out}}^\top g_t"),
-}
-
 
 @dataclass(frozen=True)
 class Evidence:
@@ -173,8 +160,7 @@ def seq2seq_mistakes() -> str:
     blocks = []
     for m in MISTAKES:
         eq_id = _seq2seq_eq_id(m)
-        title, wrong = SEQ2SEQ_WRONG.get(m.name, (m.name.replace("-", " ").capitalize(), None))
-        blocks.append(_block(title, eq_id, lookup(eq_id).latex, wrong, m.description, seq2seq_evidence(m.name)))
+        blocks.append(_block(m.title, eq_id, lookup(eq_id).latex, m.wrong_latex, m.description, seq2seq_evidence(m.name)))
     return "\n".join(blocks)
 
 
