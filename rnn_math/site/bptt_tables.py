@@ -9,7 +9,7 @@ import numpy as np
 from rnn_math.bptt import BPTTResult, bptt
 from rnn_math.gradcheck import check_gradients
 from rnn_math.params import RNNParams
-from rnn_math.site.formatting import markdown_table, number
+from rnn_math.site.formatting import markdown_table, number, scientific
 from rnn_math.unrolled import step_contributions, untie, untied_loss
 
 #: The example of the page: four steps, three hidden units, tanh, a seeded sequence.
@@ -54,7 +54,7 @@ def contributions() -> str:
     return (
         markdown_table(header, rows, "l" + "r" * (T + 2))
         + f"\n\nLargest difference between an entry of $\\sum_t$ of the terms and of the tied gradient: "
-        f"${largest:.1e}$ (float64 rounding)."
+        f"${scientific(largest)}$ (float64 rounding)."
     )
 
 
@@ -64,7 +64,7 @@ def copies_check() -> str:
     loss = partial(untied_loss, xs=xs, targets=targets, activation=ACTIVATION)
     report = check_gradients(loss, untie(params.as_dict(), T), _contributions(), methods=("complex",))
     rows = [
-        [f"${SYMBOLS[r.parameter]}^{{(1)}}, \\dots, {SYMBOLS[r.parameter]}^{{({T})}}$", str(r.checked), f"${r.normwise_error:.1e}$"]
+        [f"${SYMBOLS[r.parameter]}^{{(1)}}, \\dots, {SYMBOLS[r.parameter]}^{{({T})}}$", str(r.checked), f"${scientific(r.normwise_error)}$"]
         for r in report.rows
     ]
     return markdown_table(["copies", "entries perturbed", "norm-wise relative error"], rows, "lrr")

@@ -18,7 +18,7 @@ from rnn_math.seq2seq_example import (
     seed2_params,
     seed2_translation_step,
 )
-from rnn_math.site.formatting import latex_matrix, markdown_table, number
+from rnn_math.site.formatting import latex_matrix, markdown_table, number, scientific
 
 #: How the page writes each parameter's name in LaTeX.
 LATEX_NAMES = {
@@ -136,7 +136,7 @@ def gradient_check() -> str:
         lambda q: loss(q, SOURCE[None], TARGETS[None]), params.as_dict(), _step().before.grads.as_dict()
     )
     rows = [
-        [f"${LATEX_NAMES[r.parameter]}$", r.method, f"{r.normwise_error:.1e}", f"{r.tolerance:.0e}", "pass" if r.passed else "**FAIL**"]
+        [f"${LATEX_NAMES[r.parameter]}$", r.method, f"${scientific(r.normwise_error)}$", f"${scientific(r.tolerance, 0)}$", "pass" if r.passed else "**FAIL**"]
         for r in report.rows
     ]
     return markdown_table(["parameter", "method", "relative error", "tolerance", ""], rows, "llrrl")

@@ -30,3 +30,14 @@ def markdown_table(header: list[str], rows: list[list[str]], align: str | None =
     lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(marks[a] for a in spec) + " |"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def scientific(value: float, digits: int = 1) -> str:
+    """A number in scientific notation as LaTeX (``1.2 \\times 10^{-16}``), without the ``$``.
+
+    Written out rather than as ``1.2e-16``, which math mode would typeset as a product with e.
+    """
+    if value == 0:
+        return "0"
+    mantissa, exponent = f"{float(value):.{digits}e}".split("e")
+    return f"{mantissa} \\times 10^{{{int(exponent)}}}"

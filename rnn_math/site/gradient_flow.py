@@ -18,7 +18,7 @@ from rnn_math.gradient_flow import (
     step_jacobian,
 )
 from rnn_math.params import RNNParams
-from rnn_math.site.formatting import markdown_table, number
+from rnn_math.site.formatting import markdown_table, number, scientific
 from rnn_math.site.plots import svg_figure
 from rnn_math.truncated import truncated_bptt
 
@@ -28,11 +28,8 @@ LAMBDA_FACTORS = (0.8, 1.0, 1.25)
 
 
 def _sci(value: float) -> str:
-    """A positive number in scientific notation for inline LaTeX."""
-    if value == 0:
-        return "0"
-    mantissa, exponent = f"{value:.2e}".split("e")
-    return f"{mantissa} \\times 10^{{{int(exponent)}}}"
+    """A positive number in scientific notation for inline LaTeX, three significant digits."""
+    return scientific(value, digits=2)
 
 
 def _rotation_like(D_h: int, seed: int) -> np.ndarray:

@@ -20,6 +20,7 @@ from functools import cache, partial
 import numpy as np
 
 from rnn_math.gradcheck import DEFAULT_TOLERANCES, check_gradients
+from rnn_math.site.formatting import scientific
 from rnn_math.registry import lookup
 from rnn_math.site.docs_index import scan_docs
 from rnn_math.site.render import equation_reference
@@ -115,9 +116,9 @@ def _verdict(evidence: Evidence) -> str:
     return (
         f"**Exact proof**: {evidence.nonzero_entries} of {evidence.proof_entries} gradient entries differ from "
         f"SymPy's derivative by an expression that is not zero. "
-        f"**Central differences**: worst norm-wise error {evidence.central:.1e} "
+        f"**Central differences**: worst norm-wise error ${scientific(evidence.central)}$ "
         f"(a right gradient stays below {tolerance['central']:.0e}). "
-        f"**Complex step**: {evidence.complex:.1e} (below {tolerance['complex']:.0e} when right)."
+        f"**Complex step**: ${scientific(evidence.complex)}$ (below ${scientific(tolerance['complex'], 0)}$ when right)."
     )
 
 

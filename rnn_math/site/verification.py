@@ -21,7 +21,7 @@ from rnn_math.mistakes import all_mistakes, rnn_gradients
 from rnn_math.params import RNNParams
 from rnn_math.registry import registry
 from rnn_math.site.docs_index import scan_docs
-from rnn_math.site.formatting import markdown_table
+from rnn_math.site.formatting import markdown_table, scientific
 from rnn_math.symbolic import bptt as sym_bptt
 from rnn_math.symbolic import forward as sym_forward
 from rnn_math.symbolic.evaluate import evaluate, relative_error, to_matrix
@@ -50,7 +50,7 @@ def _ref(eq_id: str) -> str:
 
 
 def _sci(value: float) -> str:
-    return f"${value:.1e}$".replace("e-0", "e-").replace("e+0", "e+")
+    return f"${scientific(value)}$"
 
 
 def marked_tests(tests_dir: Path = TESTS_DIR) -> dict[str, list[str]]:
@@ -182,9 +182,9 @@ def tolerances() -> str:
     """The tolerances the tests hold the checks to."""
     return (
         f"NumPy against SymPy at 50 digits: relative error at most $10^{{-12}}$; "
-        f"central differences: norm-wise relative error at most ${DEFAULT_TOLERANCES['central']:.0e}$; "
-        f"complex step: at most ${DEFAULT_TOLERANCES['complex']:.0e}$"
-    ).replace("e-0", "e-")
+        f"central differences: norm-wise relative error at most ${scientific(DEFAULT_TOLERANCES['central'], 0)}$; "
+        f"complex step: at most ${scientific(DEFAULT_TOLERANCES['complex'], 0)}$"
+    )
 
 
 @cache
