@@ -2,7 +2,7 @@
 
 Registered in ``mkdocs.yml`` under ``hooks:``. Three jobs:
 
-1. ``on_files``: add KaTeX and Mermaid (installed from the npm registry by ``make setup``,
+1. ``on_files``: add KaTeX, Mermaid and a Devanagari font (installed from the npm registry by ``make setup``,
    never committed) to the built site, so that no page requests another host.
 2. ``on_page_markdown``: replace ``{{eq}}``, ``{{ref}}`` and ``{{compute}}`` markers.
 3. Fail the build on an unknown marker, an equation placed twice or on a page with no chapter.
@@ -27,6 +27,11 @@ VENDORED = {
     "assets/vendor/katex/contrib/auto-render.min.js": "katex/dist/contrib/auto-render.min.js",
     "assets/vendor/katex/fonts/": "katex/dist/fonts/",
     "assets/vendor/mermaid/mermaid.min.js": "mermaid/dist/mermaid.min.js",
+    # Hindi text must render on machines without a Devanagari system font, without a font host.
+    "assets/vendor/fonts/noto-sans-devanagari-400.woff2":
+        "@fontsource/noto-sans-devanagari/files/noto-sans-devanagari-devanagari-400-normal.woff2",
+    "assets/vendor/fonts/noto-sans-devanagari-700.woff2":
+        "@fontsource/noto-sans-devanagari/files/noto-sans-devanagari-devanagari-700-normal.woff2",
 }
 
 _index: DocsIndex | None = None
