@@ -40,7 +40,8 @@ REGISTRY_DECORATORS = ("equation", "symbolic_twin")
 
 #: The functions whose mutants are run: every function that computes an equation, in its plain
 #: per-equation form and in the fast path. Input checking (``hidden_states``, ``_check_*``,
-#: ``get_activation``) is not the mathematics and is left out; tests/test_bad_input.py covers it.
+#: ``get_activation``, the encoder-decoder's ``_as_batch``, ``_checked`` and parameter
+#: construction, clipping's ``check_*``) is not the mathematics and is left out; the bad-input tests cover it.
 MUTATED_FUNCTIONS = (
     *(f"rnn_math.forward.x_{name}__mutmut_*" for name in (
         "pre_activation", "hidden_state", "output_logits", "softmax", "step_loss", "total_loss",
@@ -54,6 +55,16 @@ MUTATED_FUNCTIONS = (
     )),
     "rnn_math.bptt.xǁRNNGradsǁas_dict__mutmut_*",
     *(f"rnn_math.activations.x_{name}__mutmut_*" for name in ("sigmoid", "sigmoid_derivative", "tanh", "tanh_derivative")),
+    *(f"rnn_math.seq2seq.x_{name}__mutmut_*" for name in (
+        "embed", "context", "teacher_forcing", "decoder_state", "decoder_logits", "seq2seq_loss", "grad_W_out",
+        "grad_b_out", "decoder_state_gradient", "decoder_delta", "grad_W_dec", "grad_V", "grad_c",
+        "handoff_gradient", "encoder_state_gradient", "grad_embedding", "encode", "run_forward", "loss",
+        "run_backward", "_single", "forward", "backward",
+    )),
+    "rnn_math.seq2seq.xǁSeq2SeqGradsǁas_dict__mutmut_*",
+    *(f"rnn_math.clipping.x_{name}__mutmut_*" for name in (
+        "_largest_magnitude", "_scaled_norm", "global_norm", "clip_by_global_norm", "clip_elementwise",
+    )),
 )
 
 #: Outcomes in which the tests noticed the mutant.
