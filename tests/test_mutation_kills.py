@@ -5,14 +5,23 @@ from __future__ import annotations
 from dataclasses import fields
 
 import numpy as np
+import pytest
 
 from rnn_math import seq2seq
 from rnn_math.activations import sigmoid, sigmoid_derivative
-from rnn_math.bptt import delta
+from rnn_math.bptt import bptt, delta
 from rnn_math.clipping import global_norm
 from rnn_math.forward import forward, hidden_state
+from rnn_math.gradient_flow import (
+    hidden_jacobian,
+    jacobian_norm_bound,
+    largest_singular_value,
+    last_loss_hidden_gradients,
+    step_jacobian,
+)
 from rnn_math.params import RNNParams
 from rnn_math.seq2seq import Seq2SeqParams
+from rnn_math.truncated import truncated_bptt, truncated_deltas, truncated_objective
 
 Z = np.array([-2.0, 0.0, 0.5, 3.0])
 
@@ -118,3 +127,140 @@ def test_the_backward_pass_carries_the_forward_pass_it_differentiated():
 
 def test_the_global_norm_of_an_all_zero_gradient_is_zero():
     assert global_norm({"W_h": np.zeros((2, 2)), "b_1": np.zeros(2)}) == 0.0
+
+
+# --- Truncated BPTT -----------------------------------------------------------------------------
+
+TRUNC = RNNParams.random(d=3, D_h=4, V=5, seed=3, scale=0.7)
+TRUNC_XS = np.random.default_rng(3).standard_normal((6, 3))
+TRUNC_TARGETS = np.array([0, 4, 2, 2, 1, 3])
+TRUNC_H_0 = np.array([0.5, -0.3, 0.8, 0.1])
+
+
+def test_truncated_bptt_starts_from_the_given_initial_state():
+    truncated = truncated_bptt(TRUNC, TRUNC_XS, TRUNC_TARGETS, 6, h_0=TRUNC_H_0)
+    full = bptt(TRUNC, TRUNC_XS, TRUNC_TARGETS, h_0=TRUNC_H_0)
+    np.testing.assert_array_equal(truncated.forward.h, full.forward.h)
+    np.testing.assert_allclose(truncated.grads.grad_W_h, full.grads.grad_W_h, rtol=1e-13)
+
+
+def test_truncated_bptt_reports_the_full_loss():
+    assert truncated_bptt(TRUNC, TRUNC_XS, TRUNC_TARGETS, 2).loss == forward(TRUNC, TRUNC_XS, TRUNC_TARGETS).loss
+
+
+def test_truncated_bptt_reports_the_input_gradients_of_its_truncated_errors():
+    result = truncated_bptt(TRUNC, TRUNC_XS, TRUNC_TARGETS, 2)
+    np.testing.assert_allclose(result.grad_xs, result.deltas @ TRUNC.W_e, rtol=1e-14)
+
+
+def test_truncated_deltas_default_to_the_sigmoid():
+    fp = forward(TRUNC, TRUNC_XS, TRUNC_TARGETS)
+    output_grads = fp.y_hat - np.eye(5)[TRUNC_TARGETS]
+    np.testing.assert_array_equal(
+        truncated_deltas(TRUNC.U, TRUNC.W_h, output_grads, fp.z, 2),
+        truncated_deltas(TRUNC.U, TRUNC.W_h, output_grads, fp.z, 2, "sigmoid"),
+    )
+
+
+def test_the_truncated_objective_defaults_to_the_sigmoid():
+    frozen = forward(TRUNC, TRUNC_XS, TRUNC_TARGETS).h
+    default = truncated_objective(TRUNC, TRUNC_XS, TRUNC_TARGETS, 2, frozen)
+    assert default == truncated_objective(TRUNC, TRUNC_XS, TRUNC_TARGETS, 2, frozen, activation="sigmoid")
+
+
+def test_the_truncated_objective_refuses_inputs_of_the_wrong_rank_naming_xs():
+    frozen = forward(TRUNC, TRUNC_XS, TRUNC_TARGETS).h
+    with pytest.raises(ValueError, match=r"^xs: expected 2 or 3 dimensions, got 1"):
+        truncated_objective(TRUNC, TRUNC_XS[:, 0], TRUNC_TARGETS, 2, frozen)
+
+
+def test_the_truncated_objective_refuses_frozen_states_of_another_rank_than_xs_naming_frozen_h():
+    frozen = forward(TRUNC, TRUNC_XS, TRUNC_TARGETS).h
+    with pytest.raises(ValueError, match=r"^frozen_h: expected 2 dimensions, got 3"):
+        truncated_objective(TRUNC, TRUNC_XS, TRUNC_TARGETS, 2, frozen[None])
+
+
+# --- Gradient flow ------------------------------------------------------------------------------
+
+FLOW_W_h = np.array([[0.9, -0.4, 0.2], [0.3, 1.1, -0.5], [-0.7, 0.2, 0.8]])
+FLOW_Z = np.random.default_rng(4).standard_normal((2, 4, 3))  # two sequences, T = 4, D_h = 3
+FLOW_U = np.random.default_rng(5).standard_normal((5, 3))
+FLOW_OUTPUT_GRAD = np.array([0.1, -0.6, 0.2, 0.2, 0.1])
+
+
+def test_the_step_jacobian_defaults_to_the_sigmoid():
+    np.testing.assert_array_equal(step_jacobian(FLOW_W_h, FLOW_Z[0, 0]), step_jacobian(FLOW_W_h, FLOW_Z[0, 0], "sigmoid"))
+
+
+def test_the_jacobian_across_no_steps_is_one_identity_per_sequence():
+    np.testing.assert_array_equal(hidden_jacobian(FLOW_W_h, FLOW_Z, 2, 2), np.broadcast_to(np.eye(3), (2, 3, 3)))
+
+
+def test_a_float32_jacobian_product_stays_float32():
+    W_h, z = FLOW_W_h.astype(np.float32), FLOW_Z.astype(np.float32)
+    assert hidden_jacobian(W_h, z, 1, 1).dtype == np.float32
+    assert hidden_jacobian(W_h, z, 0, 3).dtype == np.float32
+
+
+def test_the_jacobian_product_refuses_recurrent_weights_that_are_not_a_matrix_naming_W_h():
+    with pytest.raises(ValueError, match=r"^W_h: expected 2 dimensions, got 1"):
+        hidden_jacobian(FLOW_W_h[0], FLOW_Z, 0, 2)
+
+
+def test_the_jacobian_product_refuses_non_square_recurrent_weights_naming_W_h():
+    with pytest.raises(ValueError, match=r"^W_h: expected shape"):
+        hidden_jacobian(np.ones((3, 4)), np.ones((4, 4)), 0, 2)
+
+
+def test_the_jacobian_product_refuses_integer_pre_activations_naming_z():
+    with pytest.raises(TypeError, match=r"^z: expected a float32 or float64 array"):
+        hidden_jacobian(FLOW_W_h, np.ones((4, 3), dtype=int), 0, 2)
+
+
+def test_the_jacobian_product_refuses_pre_activations_without_a_time_axis_naming_z():
+    with pytest.raises(ValueError, match=r"^z: expected shape \(\.\.\., T, D_h\)"):
+        hidden_jacobian(FLOW_W_h, FLOW_Z[0, 0], 0, 0)
+
+
+def test_the_largest_singular_value_refuses_a_vector_naming_W_h():
+    with pytest.raises(ValueError, match=r"^W_h: expected 2 dimensions, got 1"):
+        largest_singular_value(FLOW_W_h[0])
+
+
+def test_the_jacobian_bound_defaults_to_the_sigmoid():
+    assert jacobian_norm_bound(FLOW_W_h, 3) == jacobian_norm_bound(FLOW_W_h, 3, "sigmoid")
+
+
+def test_the_jacobian_bound_across_no_steps_is_one():
+    assert jacobian_norm_bound(FLOW_W_h, 0) == 1.0
+
+
+def test_the_jacobian_bound_refuses_a_boolean_lag():
+    with pytest.raises(ValueError, match=r"^lag: expected a non-negative integer"):
+        jacobian_norm_bound(FLOW_W_h, True)
+
+
+def test_the_last_loss_gradients_default_to_the_sigmoid():
+    np.testing.assert_array_equal(
+        last_loss_hidden_gradients(FLOW_U, FLOW_W_h, FLOW_OUTPUT_GRAD, FLOW_Z[0]),
+        last_loss_hidden_gradients(FLOW_U, FLOW_W_h, FLOW_OUTPUT_GRAD, FLOW_Z[0], "sigmoid"),
+    )
+
+
+def test_the_last_loss_gradients_of_a_batch_have_one_row_per_state_of_each_sequence():
+    grads = last_loss_hidden_gradients(FLOW_U, FLOW_W_h, np.stack([FLOW_OUTPUT_GRAD] * 2), FLOW_Z)
+    assert grads.shape == (2, 5, 3)
+    np.testing.assert_allclose(grads[1], last_loss_hidden_gradients(FLOW_U, FLOW_W_h, FLOW_OUTPUT_GRAD, FLOW_Z[1]), rtol=1e-14)
+
+
+def test_float32_last_loss_gradients_stay_float32():
+    f32 = np.float32
+    grads = last_loss_hidden_gradients(FLOW_U.astype(f32), FLOW_W_h.astype(f32), FLOW_OUTPUT_GRAD.astype(f32), FLOW_Z[0].astype(f32))
+    assert grads.dtype == np.float32
+
+
+def test_the_last_loss_gradients_of_a_one_step_sequence_reach_the_initial_state():
+    z = FLOW_Z[0, :1]
+    grads = last_loss_hidden_gradients(FLOW_U, FLOW_W_h, FLOW_OUTPUT_GRAD, z)
+    np.testing.assert_allclose(grads[1], FLOW_U.T @ FLOW_OUTPUT_GRAD, rtol=1e-14)
+    np.testing.assert_allclose(grads[0], FLOW_W_h.T @ (sigmoid_derivative(z[0]) * grads[1]), rtol=1e-14)

@@ -41,7 +41,8 @@ REGISTRY_DECORATORS = ("equation", "symbolic_twin")
 #: The functions whose mutants are run: every function that computes an equation, in its plain
 #: per-equation form and in the fast path. Input checking (``hidden_states``, ``_check_*``,
 #: ``get_activation``, the encoder-decoder's ``_as_batch``, ``_checked`` and parameter
-#: construction, clipping's ``check_*``) is not the mathematics and is left out; the bad-input tests cover it.
+#: construction, clipping's ``check_*``, truncation's ``check_truncation``, gradient flow's
+#: ``_check_steps``) is not the mathematics and is left out; the bad-input tests cover it.
 MUTATED_FUNCTIONS = (
     *(f"rnn_math.forward.x_{name}__mutmut_*" for name in (
         "pre_activation", "hidden_state", "output_logits", "softmax", "step_loss", "total_loss",
@@ -64,6 +65,10 @@ MUTATED_FUNCTIONS = (
     "rnn_math.seq2seq.xǁSeq2SeqGradsǁas_dict__mutmut_*",
     *(f"rnn_math.clipping.x_{name}__mutmut_*" for name in (
         "_largest_magnitude", "_scaled_norm", "global_norm", "clip_by_global_norm", "clip_elementwise",
+    )),
+    *(f"rnn_math.truncated.x_{name}__mutmut_*" for name in ("truncated_objective", "truncated_deltas", "truncated_bptt")),
+    *(f"rnn_math.gradient_flow.x_{name}__mutmut_*" for name in (
+        "step_jacobian", "hidden_jacobian", "largest_singular_value", "jacobian_norm_bound", "last_loss_hidden_gradients",
     )),
 )
 
