@@ -416,6 +416,33 @@ _WHERE = """(selector) => {
 }"""
 
 
+_WHERE_ONCE_IN_VIEW = """async (selector) => {
+  // Late typesetting on a long page can move a target after the browser scrolled to it; the
+  // page keeps its fragment target in view meanwhile, so give that a few frames to finish.
+  const shown = () => {
+    const el = document.querySelector(selector);
+    if (!el) return true;
+    const header = document.querySelector(".md-header");
+    const top = el.getBoundingClientRect().top;
+    return top >= (header ? header.getBoundingClientRect().bottom : 0) - 1 && top < innerHeight - 20;
+  };
+  for (let i = 0; i < 120 && !shown(); i++) await new Promise(r => requestAnimationFrame(r));
+  return (""" + _WHERE + """)(selector);
+}"""
+
+
+def _lands_in_view(page: Any, url: str, selector: str) -> bool:
+    """True when following `url` shows `selector`'s element; on a miss, load the page afresh once.
+
+    A long API page on a loaded machine can still be typesetting when the first look is taken; a
+    link that really points elsewhere misses on the fresh load too.
+    """
+    if in_view(page.evaluate(_WHERE_ONCE_IN_VIEW, selector)):
+        return True
+    open_page(page, url)
+    return in_view(page.evaluate(_WHERE_ONCE_IN_VIEW, selector))
+
+
 def in_view(where: dict[str, float] | None) -> bool:
     """True when an element's top edge is visible, below the sticky header."""
     return where is not None and where["header"] - 1 <= where["top"] < where["viewport"] - 20
@@ -510,7 +537,7 @@ def code_link_problems(
         if found is None:
             problems.append(f"{eq_id}: code link {url} lands on no entry")
             continue
-        if not in_view(page.evaluate(_WHERE, f'[id="{target}"]')):
+        if not _lands_in_view(page, url, f'[id="{target}"]'):
             problems.append(f"{eq_id}: code link {url} does not scroll its entry into view")
         if not found:
             problems.append(f"{eq_id}: the entry {target} has no link back to the equation")
@@ -523,7 +550,7 @@ def backlink_problems(page: Any, backlinks: list[tuple[str, str]]) -> list[str]:
     problems = []
     for eq_id, url in sorted(set(backlinks), key=lambda link: link[1]):
         go(page, url)
-        if not in_view(page.evaluate(_WHERE, equation_selector(eq_id))):
+        if not _lands_in_view(page, url, equation_selector(eq_id)):
             problems.append(f"{eq_id}: the link back from the code ({url}) does not show the equation")
     return problems
 
