@@ -352,24 +352,34 @@ def bptt(
     xs_tm, targets_tm, h0, batched = _check_forward_inputs(params, xs, targets, activation, h_0)
     fp = _forward_time_major(params, xs_tm, targets_tm, h0, activation)
     deltas, output_grads = _backward_time_major(params, fp, targets_tm, activation)
+    grads, g_h0, g_xs = _gradient_sums(params, fp, deltas, output_grads, xs_tm)
+    g_xs, deltas, output_grads = (np.swapaxes(a, 0, 1) for a in (g_xs, deltas, output_grads))
+    if not batched:
+        g_h0, g_xs, deltas, output_grads = g_h0[0], g_xs[0], deltas[0], output_grads[0]
+    return BPTTResult(fp.loss, grads, g_h0, g_xs, deltas, output_grads, _batch_major(fp, batched))
+
+
+def _gradient_sums(
+    params: RNNParams, fp: ForwardPass, deltas: Array, output_grads: Array, xs: Array
+) -> tuple[RNNGrads, Array, Array]:
+    """The tied-weight sums and the input gradients from time-major δ (T, B, D_h) and ŷ − y (T, B, |V|).
+
+    Returns the parameter gradients, ∂L/∂h^0 (B, D_h) and ∂L/∂x^t time-major (T, B, d). Each sum
+    over all steps is one product over the T·B rows.
+    """
     T, B, D_h = deltas.shape
-    flat_deltas = deltas.reshape(T * B, D_h)
     # output_grads is (T, B, |V|) over vocabulary-major storage: its (T·B, |V|) matrix is a free
     # (transposed) view, which the sums over all steps take as one product with no copy.
     output_grad_rows = output_grads.transpose(2, 0, 1).reshape(-1, T * B).T
     grads = RNNGrads(
         grad_W_h=grad_W_h(deltas, fp.h[:-1]),
-        grad_W_e=grad_W_e(deltas, xs_tm),
+        grad_W_e=grad_W_e(deltas, xs),
         grad_b_1=grad_b_1(deltas),
         grad_U=grad_U(output_grad_rows, fp.h[1:].reshape(T * B, D_h)),
         grad_b_2=grad_b_2(output_grad_rows),
     )
-    g_h0 = grad_h_0(params.W_h, deltas[0])
-    g_xs = np.swapaxes(grad_x(params.W_e, flat_deltas).reshape(T, B, -1), 0, 1)
-    deltas, output_grads = np.swapaxes(deltas, 0, 1), np.swapaxes(output_grads, 0, 1)
-    if not batched:
-        g_h0, g_xs, deltas, output_grads = g_h0[0], g_xs[0], deltas[0], output_grads[0]
-    return BPTTResult(fp.loss, grads, g_h0, g_xs, deltas, output_grads, _batch_major(fp, batched))
+    g_xs = grad_x(params.W_e, deltas.reshape(T * B, D_h)).reshape(T, B, -1)
+    return grads, grad_h_0(params.W_h, deltas[0]), g_xs
 
 
 #: σ'(z) from h = σ(z), which the forward pass already holds: the same arithmetic as the
@@ -406,8 +416,9 @@ def _backward_time_major(
     deltas = _slope_from_output(fp.h[1:], fp.z, activation)
     deltas[T - 1] *= from_output[T - 1]  # δ^{T+1} = 0: nothing comes back from beyond the last step
     from_next = np.empty_like(deltas[0])
+    W_h = np.ascontiguousarray(params.W_h)  # np.dot's fast path wants contiguous operands
     for t in range(T - 2, -1, -1):
-        np.matmul(deltas[t + 1], params.W_h, out=from_next)
+        np.dot(deltas[t + 1], W_h, out=from_next)  # np.dot: less per-call overhead than np.matmul
         from_next += from_output[t]
         deltas[t] *= from_next
     return deltas, output_grads

@@ -47,12 +47,12 @@ MUTATED_FUNCTIONS = (
     *(f"rnn_math.forward.x_{name}__mutmut_*" for name in (
         "pre_activation", "hidden_state", "output_logits", "softmax", "step_loss", "total_loss",
         "_recurrence", "_time_major", "_recurrence_time_major", "forward", "_forward_time_major",
-        "_output_layer", "_batch_major",
+        "_forward_from_states", "_output_layer", "_batch_major",
     )),
     *(f"rnn_math.bptt.x_{name}__mutmut_*" for name in (
         "_sum_outer", "_sum_rows", "output_gradient", "grad_U", "grad_b_2", "hidden_gradient", "delta",
         "grad_W_h", "grad_W_e", "grad_b_1", "grad_h_0", "grad_x", "bptt", "_slope_from_output",
-        "_backward_time_major",
+        "_backward_time_major", "_gradient_sums",
     )),
     "rnn_math.bptt.xǁRNNGradsǁas_dict__mutmut_*",
     *(f"rnn_math.activations.x_{name}__mutmut_*" for name in ("sigmoid", "sigmoid_derivative", "tanh", "tanh_derivative")),
