@@ -8,10 +8,14 @@ Run ``python -m rnn_math.bench`` (or ``python -m rnn_math bench``). In one run i
 2. checks, before timing, that each peer's loss and gradients agree with ours (relative
    1e-10 in float64, 1e-4 in float32); a peer that disagrees is not timed, one that is not
    installed is reported as skipped;
-3. times the implementations *interleaved*, round after round, together with a large NumPy
-   matrix product that measures this machine's multiply peak under the same conditions;
+3. times the implementations *interleaved*, round after round in a freshly shuffled order (so
+   that none always runs right after the same other one, whose leftovers in the caches it would
+   always inherit), together with a large NumPy matrix product that measures this machine's
+   multiply peak under the same conditions, and with `bptt` run step by step to time each stage;
 4. prints, per size, medians with quartiles, GFLOP/s, the fraction of the peak and the ratio of
-   our time to each peer's, then the scaling over T and NumPy's peak traced memory;
+   our time to each other implementation's (the obvious NumPy loop, the baseline the targets were
+   set against, always runs; the peers when installed), where our time goes stage by stage, then
+   the scaling over T and NumPy's peak traced memory;
 5. writes everything, with the machine's description, to a JSON file (``--output``) that the
    Performance page renders when the site is built.
 
@@ -199,19 +203,26 @@ def _numpy_peak_memory(size: Size, dtype: str) -> int:
         tracemalloc.stop()
 
 
+#: Implementations that always run beside ours: the obvious NumPy loop.
+REFERENCES = ("loop",)
+
+
 def run_case(
     size: Size, dtype: str, peers: Sequence[str], statuses: dict[str, str | None], *,
     rounds: int, peak_n: int, budget: float,
 ) -> dict[str, Any]:
-    """Check, then time interleaved: ours, each available peer, and the matmul peak."""
-    from rnn_math.bench_peers import IMPLEMENTATIONS, gradient_disagreement
+    """Check, then time interleaved: ours, the obvious loop, each available peer, the stages, the peak."""
+    import numpy as np
+
+    from rnn_math.bench_peers import IMPLEMENTATIONS, STAGES, gradient_disagreement, make_numpy_staged, stage_flops
 
     problem = _problem(size, dtype)
     ours = IMPLEMENTATIONS["numpy"](problem)
     reference = ours()
     runs: dict[str, Callable[[], Any]] = {"numpy": ours}
     results: dict[str, dict[str, Any]] = {"numpy": {"status": "ok"}}
-    for name in peers:
+    statuses = {**dict.fromkeys(REFERENCES), **statuses}
+    for name in (*REFERENCES, *peers):
         if statuses[name] is not None:
             results[name] = {"status": statuses[name]}
             continue
@@ -224,16 +235,22 @@ def run_case(
         runs[name] = run
     peak_flops = 2 * peak_n**3
     runs["peak"] = _peak_run(peak_n, dtype)
+    staged = make_numpy_staged(problem)
+    stage_samples: list[list[float]] = []
+    runs["stages"] = lambda: stage_samples.append(staged()[0])
     for run in runs.values():  # warm-up: compilation, caches, allocator
         run()
     # As many rounds as fit in the budget (at least `rounds`), each round running every
-    # implementation once, in a rotating order, so that slow phases of a shared machine hit all.
+    # implementation once, in a new random order, so that slow phases of a shared machine hit
+    # all of them and no implementation always inherits the caches of the same predecessor.
     first = {name: _timed(run)[0] for name, run in runs.items()}
     count = max(rounds, min(200, int(budget / max(sum(first.values()), 1e-9))))
     names = list(runs)
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
-    for r in range(count):
-        for name in names[r % len(names):] + names[: r % len(names)]:
+    stage_samples.clear()
+    order = np.random.default_rng(0)
+    for _ in range(count):
+        for name in order.permutation(names):
             samples[name].append(_timed(runs[name]))
     peak_q = _quartiles([peak_flops / wall for wall, _ in samples["peak"]])
     case: dict[str, Any] = {
@@ -243,7 +260,7 @@ def run_case(
         "implementations": results,
     }
     for name in names:
-        if name == "peak":
+        if name in ("peak", "stages"):
             continue
         q1, median, q3 = _quartiles([wall for wall, _ in samples[name]])
         gflops = size.flops() / median / 1e9
@@ -253,8 +270,16 @@ def run_case(
             cpu_over_wall=_quartiles([ratio for _, ratio in samples[name]])[1],
         )
     for name in names:
-        if name not in ("numpy", "peak"):
+        if name not in ("numpy", "peak", "stages"):
             results[name]["numpy_time_ratio"] = results["numpy"]["median_ms"] / results[name]["median_ms"]
+    case["stages"] = []
+    for k, (stage, flops) in enumerate(zip(STAGES, stage_flops(size.B, size.T, size.d, size.D_h, size.V), strict=True)):
+        q1, median, q3 = _quartiles([laps[k] for laps in stage_samples])
+        gflops = flops / median / 1e9 if median > 0 else 0.0
+        case["stages"].append({
+            "stage": stage, "median_ms": median * 1e3, "q1_ms": q1 * 1e3, "q3_ms": q3 * 1e3, "flops": flops,
+            "gflops": gflops, "fraction_of_peak": gflops / case["peak"]["gflops_median"],
+        })
     return case
 
 
@@ -274,6 +299,13 @@ def _format_case(case: dict[str, Any]) -> str:
             f"  {name:<7}{r['median_ms']:>11.3f}{r['q1_ms']:>10.3f}{r['q3_ms']:>10.3f}{r['gflops']:>9.2f}"
             f"{100 * r['fraction_of_peak']:>7.1f}%{r['cpu_over_wall']:>9.2f}{ratio:>11}"
         )
+    stages = case.get("stages", [])
+    if stages:
+        total = sum(st["median_ms"] for st in stages)
+        lines.append(f"  where our time goes (stage medians add up to {total:.3f} ms):")
+        for st in stages:
+            peak = f"{100 * st['fraction_of_peak']:>7.1f}%" if st["flops"] else f"{'-':>8}"
+            lines.append(f"    {st['stage']:<32}{st['median_ms']:>10.3f} ms {100 * st['median_ms'] / total:>5.1f}%{st['gflops']:>9.2f} GFLOP/s{peak}")
     return "\n".join(lines)
 
 

@@ -1,4 +1,4 @@
-"""The implementations the benchmark races: this package's `bptt`, PyTorch and JAX.
+"""The implementations the benchmark races: this package's `bptt`, the obvious NumPy loop, PyTorch and JAX.
 
 Each one is built by a function ``make_<name>(problem)`` that returns a callable. Calling it runs
 the forward pass and computes *every* gradient the NumPy `bptt` returns — the loss summed over
@@ -13,6 +13,7 @@ PyTorch's ``nn.RNN`` offers tanh and ReLU only, so the benchmark's peers use tan
 from __future__ import annotations
 
 import importlib.util
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,6 +28,15 @@ GRADIENT_NAMES = ("loss", "W_h", "W_e", "b_1", "U", "b_2", "xs", "h_0")
 
 #: The Python module each peer needs.
 PEER_MODULES = {"torch": "torch", "jax": "jax"}
+
+#: Names of the steps of `bptt`, in its order, as `make_numpy_staged` times them.
+STAGES = (
+    "input checks, time-major copy",
+    "forward recurrence",
+    "output layer",
+    "backward recurrence",
+    "gradient sums",
+)
 
 Run = Callable[[], dict[str, NDArray[np.floating]]]
 
@@ -69,6 +79,94 @@ def make_numpy(problem: Problem) -> Run:
     def run() -> dict[str, NDArray[np.floating]]:
         result = bptt(p.params, p.xs, p.targets, activation="tanh", h_0=p.h_0)
         return {"loss": np.asarray(result.loss), **result.grads.as_dict(), "xs": result.grad_xs, "h_0": result.grad_h_0}
+
+    return run
+
+
+def make_numpy_staged(problem: Problem) -> Callable[[], tuple[list[float], dict[str, NDArray[np.floating]]]]:
+    """`bptt`'s own steps called one by one, with the wall time of each (seconds, in `STAGES` order).
+
+    The steps are the private functions `bptt` itself composes, in its order, so the times add up
+    to one call of `bptt`; tests/test_bench.py checks that the results are identical to its own.
+    """
+    from rnn_math.bptt import _backward_time_major, _gradient_sums
+    from rnn_math.forward import _check_forward_inputs, _forward_from_states, _recurrence_time_major
+
+    p, clock = problem, time.perf_counter
+
+    def run() -> tuple[list[float], dict[str, NDArray[np.floating]]]:
+        laps = [clock()]
+        xs, targets, h_0, _ = _check_forward_inputs(p.params, p.xs, p.targets, "tanh", p.h_0)
+        laps.append(clock())
+        z, h = _recurrence_time_major(p.params.W_h, p.params.W_e, p.params.b_1, xs, h_0, "tanh")
+        laps.append(clock())
+        fp = _forward_from_states(p.params, z, h, targets)
+        laps.append(clock())
+        deltas, output_grads = _backward_time_major(p.params, fp, targets, "tanh")
+        laps.append(clock())
+        grads, grad_h_0, grad_xs = _gradient_sums(p.params, fp, deltas, output_grads, xs)
+        laps.append(clock())
+        seconds = [after - before for before, after in zip(laps, laps[1:])]
+        return seconds, {"loss": np.asarray(fp.loss), **grads.as_dict(), "xs": np.swapaxes(grad_xs, 0, 1), "h_0": grad_h_0}
+
+    return run
+
+
+def stage_flops(B: int, T: int, d: int, D_h: int, V: int) -> list[int]:
+    """FLOPs of the matrix products inside each of `STAGES`; they add up to `Size.flops`.
+
+    Forward recurrence: W_e x for all steps, W_h h^{t-1} at each of the T steps. Output layer: U h.
+    Backward recurrence: Uᵀ(ŷ − y) for all steps, W_hᵀ δ^{t+1} at T − 1 steps. Gradient sums: the
+    gradients of W_h, W_e and U, the inputs' W_eᵀ δ, and h^0's W_hᵀ δ^1.
+    """
+    rows = T * B
+    return [
+        0,
+        2 * rows * (d * D_h + D_h * D_h),
+        2 * rows * D_h * V,
+        2 * rows * V * D_h + 2 * (T - 1) * B * D_h * D_h,
+        2 * rows * (D_h * D_h + 2 * d * D_h + V * D_h) + 2 * B * D_h * D_h,
+    ]
+
+
+def make_numpy_loop(problem: Problem) -> Run:
+    """The obvious NumPy loop, the baseline the issue measured its targets against.
+
+    Everything happens inside the time loop, step by step, on batch-major slices: the input and
+    recurrent products, the logits and softmax of step t, and on the way back each step's output
+    gradient, hidden-state gradient and its share of every weight gradient. Nothing is hoisted.
+    """
+    p = problem
+    W_h, W_e, b_1, U, b_2 = (getattr(p.params, name) for name in ("W_h", "W_e", "b_1", "U", "b_2"))
+    xs, targets = p.xs, p.targets
+    B, T, _ = xs.shape
+    rows = np.arange(B)
+
+    def run() -> dict[str, NDArray[np.floating]]:
+        hs, y_hats, loss = [p.h_0], [], 0.0
+        for t in range(T):
+            hs.append(np.tanh(xs[:, t] @ W_e.T + hs[-1] @ W_h.T + b_1))
+            theta = hs[-1] @ U.T + b_2
+            theta = theta - theta.max(axis=1, keepdims=True)
+            e = np.exp(theta)
+            total = e.sum(axis=1, keepdims=True)
+            y_hats.append(e / total)
+            loss += float(np.sum(np.log(total[:, 0]) - theta[rows, targets[:, t]]))
+        grads = {name: np.zeros_like(value) for name, value in (("W_h", W_h), ("W_e", W_e), ("b_1", b_1), ("U", U), ("b_2", b_2))}
+        grad_xs = np.empty_like(xs)
+        delta_next = np.zeros_like(p.h_0)
+        for t in range(T - 1, -1, -1):
+            output_grad = y_hats[t].copy()
+            output_grad[rows, targets[:, t]] -= 1
+            grads["U"] += output_grad.T @ hs[t + 1]
+            grads["b_2"] += output_grad.sum(axis=0)
+            delta_t = (output_grad @ U + delta_next @ W_h) * (1 - hs[t + 1] ** 2)
+            grads["W_h"] += delta_t.T @ hs[t]
+            grads["W_e"] += delta_t.T @ xs[:, t]
+            grads["b_1"] += delta_t.sum(axis=0)
+            grad_xs[:, t] = delta_t @ W_e
+            delta_next = delta_t
+        return {"loss": np.asarray(loss), **grads, "xs": grad_xs, "h_0": delta_next @ W_h}
 
     return run
 
@@ -151,8 +249,10 @@ def make_jax(problem: Problem) -> Run:
     return run
 
 
-#: Every implementation, ours first.
-IMPLEMENTATIONS: dict[str, Callable[[Problem], Run]] = {"numpy": make_numpy, "torch": make_torch, "jax": make_jax}
+#: Every implementation, ours first, then the obvious loop it is measured against, then the peers.
+IMPLEMENTATIONS: dict[str, Callable[[Problem], Run]] = {
+    "numpy": make_numpy, "loop": make_numpy_loop, "torch": make_torch, "jax": make_jax,
+}
 
 
 def gradient_disagreement(ours: dict[str, NDArray[np.floating]], theirs: dict[str, NDArray[np.floating]]) -> float:

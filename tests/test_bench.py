@@ -77,6 +77,39 @@ def test_results_hold_quartiles_flops_peak_and_the_machine(tiny_run):
     assert machine["cpu"] and machine["blas"] and machine["threads"] == bench.THREAD_ENV
 
 
+def test_the_obvious_loop_always_runs_and_agrees_before_it_is_timed(tiny_run):
+    _, report = tiny_run
+    for case in report["cases"]:
+        loop = case["implementations"]["loop"]
+        assert loop["status"] == "ok" and loop["max_relative_difference"] <= bench.AGREEMENT[case["dtype"]]
+        assert loop["numpy_time_ratio"] > 0
+
+
+def test_every_case_times_the_five_stages_of_bptt_in_order(tiny_run):
+    _, report = tiny_run
+    for case in report["cases"]:
+        assert [st["stage"] for st in case["stages"]] == list(bench_peers.STAGES)
+        assert all(0 < st["q1_ms"] <= st["median_ms"] <= st["q3_ms"] for st in case["stages"])
+        assert sum(st["flops"] for st in case["stages"]) == case["flops"]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_timed_stages_compute_exactly_what_bptt_computes(dtype):
+    """The stage breakdown times bptt's own steps: same functions, same order, identical results."""
+    problem = bench_peers.Problem.random(3, 5, 4, 6, 5, one_hot=False, dtype=dtype)
+    seconds, staged = bench_peers.make_numpy_staged(problem)()
+    ours = bench_peers.make_numpy(problem)()
+    assert len(seconds) == len(bench_peers.STAGES) and all(s >= 0 for s in seconds)
+    for name in bench_peers.GRADIENT_NAMES:
+        np.testing.assert_array_equal(staged[name], ours[name])
+
+
+@pytest.mark.parametrize("name", ["S1", "S2", "S3"])
+def test_the_stage_flops_add_up_to_the_nine_products(name):
+    size = bench.SIZES[name]
+    assert sum(bench_peers.stage_flops(size.B, size.T, size.d, size.D_h, size.V)) == size.flops()
+
+
 def test_the_flop_count_is_the_nine_products_of_forward_and_backward():
     size = bench.Size("x", B=2, T=3, d=5, D_h=7, V=11)
     rows = size.B * size.T
@@ -148,6 +181,10 @@ def test_the_page_renders_the_recorded_run(tiny_run, tmp_path, monkeypatch):
             verdict = "met" if r["numpy_time_ratio"] <= limit else "not met"
             assert f"{r['numpy_time_ratio']:.2f}× | {verdict}" in targets
     assert performance.time_figure().startswith('<figure class="rm-figure">')
+    for size, table in (("S2", performance.stages_s2()), ("S3", performance.stages_s3())):
+        assert all(stage in table for stage in bench_peers.STAGES) and f"{size}: stage of" in table
+    assert "S2" in performance.versus_loop() and "S3" in performance.versus_loop()
+    assert performance.limits().count("\n- ") == 2
     assert performance.scaling_figure().startswith('<figure class="rm-figure">')
     assert len(performance.scaling_table().splitlines()) == 2 + len(report["scaling"])
 
