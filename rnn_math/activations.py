@@ -67,9 +67,20 @@ def sigmoid_derivative(z: Array) -> Array:
     -------
     numpy.ndarray
         ``sigmoid(z) * (1 - sigmoid(z))``, same shape as `z`; at most 1/4, reached at z = 0.
+
+    Notes
+    -----
+    Computed as ``e / (1 + e)**2`` with ``e = exp(-|z|)``, which equals ``s (1 - s)`` (multiply
+    numerator and denominator by ``e^{2|z|}`` for z < 0; the symbolic twin proves the equality).
+    The textbook form loses the tail: for large z, ``1 - s`` cancels to a few ulps of 1 (and to
+    0 beyond z ≈ 37 in float64), so σ' would be wrong relative to its own small value exactly
+    where vanishing gradients are studied. Here every factor is exact to rounding for any z. As in
+    [`sigmoid`][rnn_math.activations.sigmoid], complex input picks its branch by the real part
+    and exponentiates ``-z`` or ``z``, so the function stays analytic.
     """
-    s = sigmoid(z)
-    return s * (1.0 - s)
+    negative = np.real(z) < 0
+    e = np.exp(np.where(negative, z, -z))
+    return (e / (1.0 + e) ** 2).astype(np.result_type(z, np.float32), copy=False)
 
 
 @equation(
@@ -110,9 +121,19 @@ def tanh_derivative(z: Array) -> Array:
     -------
     numpy.ndarray
         ``1 - tanh(z)**2``, same shape as `z`; at most 1, reached at z = 0.
+
+    Notes
+    -----
+    Computed as ``4 e / (1 + e)**2`` with ``e = exp(-2|z|)``, which equals ``1 - tanh²(z)``
+    (it is ``1 / cosh²(z)``; the symbolic twin proves the equality). ``1 - t·t`` cancels once
+    ``|tanh z|`` is within a few ulps of 1 (and is exactly 0 beyond |z| ≈ 19 in float64), so it is
+    wrong relative to its own small value in the tails; this form is exact to rounding for any z.
+    Complex input picks its branch by the real part, as in
+    [`sigmoid_derivative`][rnn_math.activations.sigmoid_derivative].
     """
-    t = np.tanh(z)
-    return 1.0 - t * t
+    negative = np.real(z) < 0
+    e = np.exp(2.0 * np.where(negative, z, -z))
+    return (4.0 * e / (1.0 + e) ** 2).astype(np.result_type(z, np.float32), copy=False)
 
 
 @dataclass(frozen=True)

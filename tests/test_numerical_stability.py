@@ -6,6 +6,7 @@ these tests also fails if NumPy merely warns.
 
 from __future__ import annotations
 
+import mpmath
 import numpy as np
 import pytest
 
@@ -26,6 +27,44 @@ def test_sigmoid_saturates_to_exactly_0_and_1_without_overflow(dtype):
 def test_activation_derivatives_vanish_but_stay_finite_at_saturation():
     assert np.all(np.isfinite(sigmoid_derivative(EXTREME)))
     assert sigmoid_derivative(EXTREME)[0] == 0.0 and tanh_derivative(EXTREME)[-1] == 0.0
+
+
+#: Points in both tails, where σ'(z) is small and the textbook forms cancel.
+TAILS = np.array([-36.0, -25.0, -8.0, 8.0, 18.0, 25.0, 36.0])
+#: Relative to its own value, σ' must be exact to a few roundings in float64.
+TAIL_ACCURACY = 1e-14
+
+
+def reference_derivatives(z: float) -> tuple[float, float]:
+    """sigmoid'(z) and tanh'(z) at 50 digits: σ(z)(1 − σ(z)) and 1/cosh²(z)."""
+    with mpmath.workdps(50):
+        s = 1 / (1 + mpmath.exp(-mpmath.mpf(z)))
+        return float(s * (1 - s)), float(1 / mpmath.cosh(mpmath.mpf(z)) ** 2)
+
+
+def tail_error(derivative, which: int) -> float:
+    want = np.array([reference_derivatives(z)[which] for z in TAILS])
+    return float(np.max(np.abs(derivative(TAILS) - want) / want))
+
+
+@pytest.mark.equation("eq-sigmoid-derivative")
+def test_sigmoid_derivative_is_accurate_relative_to_its_value_in_both_tails():
+    assert tail_error(sigmoid_derivative, 0) < TAIL_ACCURACY
+
+
+@pytest.mark.equation("eq-tanh-derivative")
+def test_tanh_derivative_is_accurate_relative_to_its_value_in_both_tails():
+    assert tail_error(tanh_derivative, 1) < TAIL_ACCURACY
+
+
+def test_the_textbook_forms_fail_the_same_tail_accuracy_check():
+    """Negative control: s(1 − s) and 1 − tanh² cancel in the tails, and the check sees it."""
+    def textbook_sigmoid(z):
+        s = sigmoid(z)
+        return s * (1.0 - s)
+
+    assert tail_error(textbook_sigmoid, 0) > 1e-6
+    assert tail_error(lambda z: 1.0 - np.tanh(z) ** 2, 1) > 1e-6
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
