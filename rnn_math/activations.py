@@ -80,7 +80,7 @@ def sigmoid_derivative(z: Array) -> Array:
     """
     negative = np.real(z) < 0
     e = np.exp(np.where(negative, z, -z))
-    return (e / (1.0 + e) ** 2).astype(np.result_type(z, np.float32), copy=False)
+    return e / (1.0 + e) ** 2  # exp keeps a float32 z float32, and Python scalars do not promote
 
 
 @equation(
@@ -133,7 +133,7 @@ def tanh_derivative(z: Array) -> Array:
     """
     negative = np.real(z) < 0
     e = np.exp(2.0 * np.where(negative, z, -z))
-    return (4.0 * e / (1.0 + e) ** 2).astype(np.result_type(z, np.float32), copy=False)
+    return 4.0 * e / (1.0 + e) ** 2
 
 
 @dataclass(frozen=True)

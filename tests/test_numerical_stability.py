@@ -57,6 +57,12 @@ def test_tanh_derivative_is_accurate_relative_to_its_value_in_both_tails():
     assert tail_error(tanh_derivative, 1) < TAIL_ACCURACY
 
 
+@pytest.mark.parametrize("derivative", [sigmoid_derivative, tanh_derivative], ids=["sigmoid", "tanh"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_activation_derivatives_keep_the_dtype_of_z(derivative, dtype):
+    assert derivative(TAILS.astype(dtype)).dtype == dtype
+
+
 def test_the_textbook_forms_fail_the_same_tail_accuracy_check():
     """Negative control: s(1 − s) and 1 − tanh² cancel in the tails, and the check sees it."""
     def textbook_sigmoid(z):
