@@ -215,8 +215,8 @@ def limits() -> str:
         f"{100 * _share('S3', recurrences):.0f}% at S3, and at S3 they run at "
         + " and ".join(f"{100 * _stage('S3', name)['fraction_of_peak']:.0f}%" for name in recurrences)
         + " of the peak (forward, backward).",
-        f"**The sums over all steps.** The gradient-sums stage at S3 is five BLAS products over the "
-        f"T·B = {s3['T'] * s3['B']} rows plus two bias sums, and it runs at {100 * sums['fraction_of_peak']:.0f}% "
+        f"**The sums over all steps.** The gradient-sums stage at S3 is BLAS products over the "
+        f"T·B = {s3['T'] * s3['B']} rows plus the bias sums, and it runs at {100 * sums['fraction_of_peak']:.0f}% "
         f"of the peak: a product whose shared dimension is long and whose result is small is not the shape the "
         f"BLAS kernel runs fastest. {verdict}",
         f"**Element-wise work and Python.** Softmax, the slopes and the bias sums are passes over memory that "
