@@ -37,10 +37,15 @@ must not discard the imaginary part; the checker refuses a real result at comple
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from rnn_math.gradcheck_report import GradcheckReport, GradcheckRow
+
+__all__ = [
+    "COMPLEX_STEP", "DEFAULT_MAX_ENTRIES", "DEFAULT_TOLERANCES", "METHODS", "GradcheckReport", "GradcheckRow",
+    "central_difference", "central_step", "check_gradients", "complex_step", "sample_indices",
+]
 
 #: The estimators, by name.
 METHODS = ("central", "complex")
@@ -53,6 +58,11 @@ DEFAULT_TOLERANCES: dict[str, float] = {"central": 1e-7, "complex": 1e-13}
 
 #: The complex step: it can be tiny, because nothing is subtracted.
 COMPLEX_STEP = 1e-20
+
+#: By default a parameter with at most this many entries is checked entry by entry, every one of
+#: them; a larger one on a seeded random subset of this many (each entry costs one or two
+#: evaluations of the loss, so a 100 × 100 matrix in full would cost 30 000 of them).
+DEFAULT_MAX_ENTRIES = 200
 
 
 def central_step(loss_value: float, x: float) -> float:
@@ -67,6 +77,17 @@ def central_step(loss_value: float, x: float) -> float:
 
 LossFunction = Callable[[Mapping[str, NDArray]], "float | complex | np.number"]
 Index = int | tuple[int, ...]
+
+
+def _checked_step(step: object) -> float | None:
+    """`step` as a float if it is None or a finite positive number, else a sentence saying what came."""
+    if step is None:
+        return None
+    if isinstance(step, bool) or not isinstance(step, (int, float, np.integer, np.floating)):
+        raise TypeError(f"step: expected a finite positive number or None, got {type(step).__name__} {step!r}")
+    if not (np.isfinite(step) and step > 0):
+        raise ValueError(f"step: expected a finite positive number or None, got {step!r}")
+    return float(step)
 
 
 def _multi_index(array: NDArray, index: Index) -> tuple[int, ...]:
@@ -106,14 +127,15 @@ def central_difference(
     index
         Which entry: a flat index or a tuple.
     step
-        The step h; by default [`central_step`][rnn_math.gradcheck.central_step], which costs one
-        more evaluation of the loss (at the unperturbed point).
+        The step h, finite and positive; by default [`central_step`][rnn_math.gradcheck.central_step],
+        which costs one more evaluation of the loss (at the unperturbed point).
 
     Returns
     -------
     float
         The estimate of the derivative.
     """
+    step = _checked_step(step)
     work = {key: np.array(value, dtype=np.float64) for key, value in params.items()}
     if name not in work:
         raise ValueError(f"name: expected one of {sorted(work)}, got {name!r}")
@@ -146,7 +168,7 @@ def complex_step(
     name, index
         Which entry of which parameter (flat index or tuple).
     step
-        The step h (default 1e-20).
+        The step h, finite and positive (default 1e-20).
 
     Returns
     -------
@@ -159,6 +181,7 @@ def complex_step(
         If ``loss_fn`` returns a real number for complex input: it discarded the imaginary part,
         so the estimate would be 0 whatever the true derivative.
     """
+    step = _checked_step(step)
     work = {key: np.array(value, dtype=np.complex128) for key, value in params.items()}
     if name not in work:
         raise ValueError(f"name: expected one of {sorted(work)}, got {name!r}")
@@ -174,91 +197,6 @@ def complex_step(
     return float(np.imag(value) / h)
 
 
-@dataclass(frozen=True)
-class GradcheckRow:
-    """One (parameter, method) line of a report.
-
-    Attributes
-    ----------
-    parameter, method
-        What was checked, and by which estimator (``"central"`` or ``"complex"``).
-    checked, total
-        How many entries were checked, out of how many (all of them when ``total`` ≤ ``max_entries``).
-    normwise_error
-        ‖g − ĝ‖ / ‖ĝ‖ over the checked entries, g the given gradient, ĝ the estimate. Pass/fail
-        is decided on this number.
-    max_relative_error
-        max over entries of |g_i − ĝ_i| / max(|g_i|, |ĝ_i|); 0 where both are 0. Entries that
-        are nearly 0 can make this large without anything being wrong, hence not the criterion.
-    max_abs_error
-        max over entries of |g_i − ĝ_i|.
-    tolerance
-        The bound ``normwise_error`` had to meet.
-    """
-
-    parameter: str
-    method: str
-    checked: int
-    total: int
-    normwise_error: float
-    max_relative_error: float
-    max_abs_error: float
-    tolerance: float
-
-    @property
-    def passed(self) -> bool:
-        """Whether the norm-wise error is within the tolerance (NaN never passes)."""
-        return bool(self.normwise_error <= self.tolerance)
-
-
-@dataclass(frozen=True)
-class GradcheckReport:
-    """Every row of a gradient check, with a verdict and a printable table."""
-
-    rows: tuple[GradcheckRow, ...]
-
-    @property
-    def passed(self) -> bool:
-        """True when every row passed."""
-        return all(row.passed for row in self.rows)
-
-    def failures(self) -> list[GradcheckRow]:
-        """The rows that did not pass."""
-        return [row for row in self.rows if not row.passed]
-
-    def row(self, parameter: str, method: str) -> GradcheckRow:
-        """The row of one parameter and method."""
-        for candidate in self.rows:
-            if candidate.parameter == parameter and candidate.method == method:
-                return candidate
-        raise KeyError(f"no row for parameter {parameter!r} and method {method!r}")
-
-    def worst(self, method: str) -> float:
-        """The largest norm-wise error of one method over all parameters."""
-        return max(row.normwise_error for row in self.rows if row.method == method)
-
-    def __str__(self) -> str:
-        header = ("parameter", "method", "entries", "norm-wise rel.", "max rel.", "max abs.", "tolerance", "")
-        lines = [
-            (
-                row.parameter,
-                row.method,
-                f"{row.checked}/{row.total}",
-                f"{row.normwise_error:.2e}",
-                f"{row.max_relative_error:.2e}",
-                f"{row.max_abs_error:.2e}",
-                f"{row.tolerance:.0e}",
-                "ok" if row.passed else "FAIL",
-            )
-            for row in self.rows
-        ]
-        widths = [max(len(str(cell)) for cell in column) for column in zip(header, *lines, strict=True)]
-        text = [" | ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() for line in (header, *lines)]
-        text.insert(1, "-+-".join("-" * w for w in widths))
-        verdict = "passed" if self.passed else f"FAILED ({len(self.failures())} of {len(self.rows)} rows)"
-        return "\n".join([*text, f"gradient check {verdict}"])
-
-
 def sample_indices(size: int, max_entries: int, rng: np.random.Generator) -> NDArray[np.intp]:
     """Flat indices to check: all of them up to `max_entries`, else a sorted random subset."""
     if size <= max_entries:
@@ -267,13 +205,13 @@ def sample_indices(size: int, max_entries: int, rng: np.random.Generator) -> NDA
 
 
 def _errors(given: NDArray, estimate: NDArray) -> tuple[float, float, float]:
+    if not (np.all(np.isfinite(given)) and np.all(np.isfinite(estimate))):
+        return float("nan"), float("nan"), float("nan")  # not a number to compare: never a pass
     difference = np.abs(given - estimate)
     scale = np.maximum(np.abs(given), np.abs(estimate))
     relative = np.divide(difference, scale, out=np.zeros_like(difference), where=scale > 0)
     denominator = max(float(np.linalg.norm(estimate)), np.finfo(np.float64).tiny)
     normwise = float(np.linalg.norm(given - estimate)) / denominator
-    if not np.all(np.isfinite(given - estimate)):
-        normwise = float("nan")
     return normwise, float(relative.max()), float(difference.max())
 
 
@@ -305,13 +243,15 @@ def _checked_inputs(
         unknown = set(tolerances) - set(METHODS)
         if unknown:
             raise ValueError(f"tolerances: expected keys among {METHODS}, got {sorted(unknown)}")
-        if any(not float(v) > 0 for v in tolerances.values()):
-            raise ValueError(f"tolerances: expected positive numbers, got {dict(tolerances)}")
+        for method, value in tolerances.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+                raise TypeError(f"tolerances[{method!r}]: expected a finite non-negative number, got {type(value).__name__} {value!r}")
+            if not (np.isfinite(value) and value >= 0):
+                raise ValueError(f"tolerances[{method!r}]: expected a finite non-negative number, got {value!r}")
         limits.update({k: float(v) for k, v in tolerances.items()})
     if isinstance(max_entries, bool) or not isinstance(max_entries, (int, np.integer)) or max_entries < 1:
         raise ValueError(f"max_entries: expected a positive integer, got {max_entries!r}")
-    if step is not None and not float(step) > 0:
-        raise ValueError(f"step: expected a positive number or None, got {step!r}")
+    _checked_step(step)
     return arrays, gradients, limits
 
 
@@ -322,7 +262,7 @@ def check_gradients(
     *,
     methods: Sequence[str] = METHODS,
     tolerances: Mapping[str, float] | None = None,
-    max_entries: int = 200,
+    max_entries: int = DEFAULT_MAX_ENTRIES,
     seed: int = 0,
     step: float | None = None,
 ) -> GradcheckReport:
@@ -341,28 +281,31 @@ def check_gradients(
     methods
         Estimators to run: ``"central"``, ``"complex"`` or both (default).
     tolerances
-        Norm-wise relative-error bounds by method; defaults are
-        ``DEFAULT_TOLERANCES`` (1e-7 and 1e-13).
+        Norm-wise relative-error bounds by method, finite and non-negative (0 asks for exact
+        agreement); defaults are ``DEFAULT_TOLERANCES`` (1e-7 and 1e-13).
     max_entries
-        Parameters with at most this many entries are checked entry by entry in full; larger ones
-        on a random subset of this size.
+        The size threshold: a parameter with at most this many entries (by default
+        ``DEFAULT_MAX_ENTRIES`` = 200) is checked entry by entry, every one of them; a larger one
+        on a random subset of this size. The report says how many were checked of how many.
     seed
         Seed of the subset choice, so a report can be reproduced.
     step
-        One step h for every method; by default each method's own: for central differences
+        One step h for every method, finite and positive; by default each method's own: for central differences
         [`central_step`][rnn_math.gradcheck.central_step] at the loss's value, for complex step
         ``COMPLEX_STEP``.
 
     Returns
     -------
     GradcheckReport
-        One row per (parameter, method); ``report.passed``, ``report.failures()``, ``str(report)``.
+        One row per (parameter, method), each with the entries checked and the parameter's size;
+        ``report.passed``, ``report.failures()``, ``report.coverage()``, ``str(report)``.
 
     Raises
     ------
     ValueError, TypeError
-        If names or shapes of `params` and `grads` differ, a method or tolerance is unknown, or
-        `loss_fn` returns something other than a scalar (or a real number at complex input).
+        If names or shapes of `params` and `grads` differ, a method or tolerance is unknown, a
+        tolerance is negative or not finite, the step is not finite and positive, or `loss_fn`
+        returns something other than a scalar (or a real number at complex input).
     """
     arrays, gradients, limits = _checked_inputs(params, grads, methods, tolerances, max_entries, step)
     estimators = {"central": central_difference, "complex": complex_step}
