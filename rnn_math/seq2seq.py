@@ -37,6 +37,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from rnn_math import bptt
+from rnn_math.activations import get_activation
 from rnn_math.forward import hidden_state, output_logits, pre_activation, softmax, step_loss, total_loss
 from rnn_math.registry import equation
 from rnn_math.validation import as_float_array, check_shapes, common_dtype
@@ -128,9 +129,9 @@ def teacher_forcing(targets: Tokens, start: int) -> Tokens:
 @equation(
     "eq-decoder-state",
     title="Decoder state",
-    latex=r"s_t = \tanh(a_t), \qquad a_t = W_{\text{dec}}\, s_{t-1} + V y_{t-1} + c",
+    latex=r"a_t = W_{\text{dec}}\, s_{t-1} + V y_{t-1} + c, \qquad s_t = \tanh(a_t)",
 )
-def decoder_state(W_dec: Array, s_prev: Array, V: Array, y_prev: Array, c: Array) -> Array:
+def decoder_state(W_dec: Array, s_prev: Array, V: Array, y_prev: Array, c: Array) -> tuple[Array, Array]:
     """One decoder step: the vanilla recurrence with the decoder's own weights and tanh.
 
     Parameters
@@ -148,10 +149,12 @@ def decoder_state(W_dec: Array, s_prev: Array, V: Array, y_prev: Array, c: Array
 
     Returns
     -------
-    numpy.ndarray
-        s_t, shape (..., D_h).
+    tuple of numpy.ndarray
+        The pre-activation a_t and the state s_t, each of shape (..., D_h). The backward pass
+        takes tanh' at a_t ([`decoder_delta`][rnn_math.seq2seq.decoder_delta]), so it is kept.
     """
-    return hidden_state(pre_activation(W_dec, s_prev, V, y_prev, c), "tanh")
+    a_t = pre_activation(W_dec, s_prev, V, y_prev, c)
+    return a_t, hidden_state(a_t, "tanh")
 
 
 @equation(
@@ -286,24 +289,29 @@ def decoder_state_gradient(W_out: Array, output_grad_t: Array, W_dec: Array, del
 @equation(
     "eq-decoder-delta",
     title="Error at a decoder pre-activation",
-    latex=r"\delta^{\text{dec}}_t = \frac{\partial L}{\partial a_t} = \frac{\partial L}{\partial s_t} \odot (1 - s_t \odot s_t)",
+    latex=r"\delta^{\text{dec}}_t = \frac{\partial L}{\partial a_t} = \frac{\partial L}{\partial s_t} \odot \tanh'(a_t)",
 )
-def decoder_delta(grad_s_t: Array, s_t: Array) -> Array:
-    """δ^dec_t: the state gradient times tanh'(a_t), written with the state itself (1 − s_t²).
+def decoder_delta(grad_s_t: Array, a_t: Array) -> Array:
+    """δ^dec_t: the state gradient times tanh' at the pre-activation a_t.
+
+    The slope is [`tanh_derivative`][rnn_math.activations.tanh_derivative] of a_t, not
+    1 − s_t² from the state: once |a_t| is large, s_t rounds to within an ulp of ±1 (to ±1
+    itself from about |a_t| = 19 in float64, 10 in float32) and 1 − s_t² cancels to noise or to 0,
+    which would then wrongly reach the hand-off and the whole encoder.
 
     Parameters
     ----------
     grad_s_t
         ∂L/∂s_t, shape (..., D_h).
-    s_t
-        The decoder state s_t = tanh(a_t), shape (..., D_h).
+    a_t
+        The decoder pre-activation a_t (s_t = tanh(a_t)), shape (..., D_h).
 
     Returns
     -------
     numpy.ndarray
         δ^dec_t, shape (..., D_h).
     """
-    return grad_s_t * (1.0 - s_t * s_t)
+    return grad_s_t * get_activation("tanh").derivative(a_t)
 
 
 @equation(
@@ -572,6 +580,8 @@ class Seq2SeqParams:
 class Seq2SeqForward:
     """Every intermediate of one forward pass over a batch (leading axis B).
 
+    [`forward`][rnn_math.seq2seq.forward] on a single sentence drops the leading B.
+
     Attributes
     ----------
     x
@@ -584,6 +594,9 @@ class Seq2SeqForward:
         Decoder input tokens k_0..k_{T'-1} (teacher forcing), shape (B, T').
     y
         Their embeddings y_0..y_{T'-1}, shape (B, T', d_hi).
+    a
+        Decoder pre-activations a_1..a_{T'}, shape (B, T', D_h): the backward pass takes the
+        slope tanh'(a_t) from them.
     s
         Decoder states s_0..s_{T'}, shape (B, T' + 1, D_h); ``s[:, 0]`` is h_T.
     o
@@ -599,6 +612,7 @@ class Seq2SeqForward:
     h: Array
     inputs: Tokens
     y: Array
+    a: Array
     s: Array
     o: Array
     p: Array
@@ -628,6 +642,9 @@ class Seq2SeqGrads:
 @dataclass(frozen=True)
 class Seq2SeqBackward:
     """The loss, the gradients, and the intermediate errors that produced them.
+
+    The shapes below are those of a batch; [`backward`][rnn_math.seq2seq.backward] on a single
+    sentence drops the leading B from every array but the gradients.
 
     Attributes
     ----------
@@ -709,12 +726,13 @@ def run_forward(params: Seq2SeqParams | dict[str, Array], source: Tokens, target
     y = embed(p["E_hi"], inputs)
     B, T_dec, _ = y.shape
     dtype = np.result_type(h, y, p["W_dec"], p["V"], p["c"])
+    a = np.empty((B, T_dec, h.shape[-1]), dtype=dtype)
     s = np.empty((B, T_dec + 1, h.shape[-1]), dtype=dtype)
     s[:, 0] = context(h)
     for t in range(T_dec):
-        s[:, t + 1] = decoder_state(p["W_dec"], s[:, t], p["V"], y[:, t], p["c"])
+        a[:, t], s[:, t + 1] = decoder_state(p["W_dec"], s[:, t], p["V"], y[:, t], p["c"])
     o = decoder_logits(p["W_out"], s[:, 1:], p["b_out"])
-    return Seq2SeqForward(x, z, h, inputs, y, s, o, softmax(o), seq2seq_loss(o, targets))
+    return Seq2SeqForward(x, z, h, inputs, y, a, s, o, softmax(o), seq2seq_loss(o, targets))
 
 
 def loss(params: dict[str, Array], source: Tokens, targets: Tokens) -> float | complex:
@@ -773,11 +791,11 @@ def run_backward(
 
     # Decoder: output gradients of all steps at once, then the state recursion from T' down to 1.
     g = eq["eq-bptt-output-grad"](fp.p, targets)
-    deltas_dec = np.empty_like(fp.s[:, 1:])
+    deltas_dec = np.empty_like(fp.a)
     delta_next = np.zeros_like(fp.s[:, 0])  # δ^dec_{T'+1} = 0
     for t in range(T_dec - 1, -1, -1):
         grad_s = eq["eq-decoder-state-grad"](params.W_out, g[:, t], params.W_dec, delta_next)
-        deltas_dec[:, t] = delta_next = eq["eq-decoder-delta"](grad_s, fp.s[:, t + 1])
+        deltas_dec[:, t] = delta_next = eq["eq-decoder-delta"](grad_s, fp.a[:, t])
 
     # The hand-off, then BPTT through the encoder, which has no outputs of its own.
     grad_context = eq["eq-handoff"](params.W_dec, deltas_dec[:, 0])
@@ -805,6 +823,14 @@ def run_backward(
 
 def _single(result: Seq2SeqForward) -> Seq2SeqForward:
     return Seq2SeqForward(*(v[0] if isinstance(v, np.ndarray) else v for v in (getattr(result, f.name) for f in fields(result))))
+
+
+def _single_backward(result: Seq2SeqBackward) -> Seq2SeqBackward:
+    # The errors lose the batch axis of one sentence; the gradients are shaped like the parameters.
+    return Seq2SeqBackward(
+        result.loss, result.grads, result.output_grads[0], result.deltas_dec[0], result.grad_context[0],
+        result.deltas_enc[0], _single(result.forward),
+    )  # fmt: skip
 
 
 def forward(params: Seq2SeqParams, source: ArrayLike, targets: ArrayLike) -> Seq2SeqForward:
@@ -849,7 +875,11 @@ def backward(params: Seq2SeqParams, source: ArrayLike, targets: ArrayLike) -> Se
     Returns
     -------
     Seq2SeqBackward
-        The loss, the gradients and the errors δ^dec, ∂L/∂h_T, δ^enc, always with a batch axis.
+        The loss, the gradients (each shaped like its parameter) and the errors δ^dec, ∂L/∂h_T,
+        δ^enc with the forward pass they came from. As in [`forward`][rnn_math.seq2seq.forward],
+        the errors and the forward pass keep a batch axis only if the input had one: one
+        sentence of shape (T,) gives ``deltas_enc`` of shape (T, D_h), a batch (B, T) gives
+        (B, T, D_h).
 
     Raises
     ------
@@ -857,4 +887,5 @@ def backward(params: Seq2SeqParams, source: ArrayLike, targets: ArrayLike) -> Se
         As [`forward`][rnn_math.seq2seq.forward].
     """
     src, tgt = _checked(params, source, targets)
-    return run_backward(params, src, tgt)
+    result = run_backward(params, src, tgt)
+    return result if np.ndim(source) == 2 else _single_backward(result)

@@ -283,7 +283,7 @@ class Translator:
         s = context(h)
         token, end, out = p.start, self.hindi.index(END), []
         for _ in range(max_length):
-            s = decoder_state(p.W_dec, s, p.V, embed(p.E_hi, np.array([token])), p.c)
+            _, s = decoder_state(p.W_dec, s, p.V, embed(p.E_hi, np.array([token])), p.c)
             token = int(np.argmax(decoder_logits(p.W_out, s, p.b_out)[0]))
             out.append(token)
             if token == end:

@@ -49,9 +49,10 @@ def case_teacher_forcing():
 
 
 def case_decoder_state():
-    twin = sym.decoder_state(to_matrix(P.W_dec), to_matrix(S[0]), to_matrix(P.V), to_matrix(Y[0]), to_matrix(P.c))
-    wrong = np.tanh(P.W_dec @ S[0] + P.c)  # the previous word's embedding forgotten
-    return s2s.decoder_state(P.W_dec, S[0], P.V, Y[0], P.c), evaluate(twin), wrong
+    twin_a, twin_s = sym.decoder_state(to_matrix(P.W_dec), to_matrix(S[0]), to_matrix(P.V), to_matrix(Y[0]), to_matrix(P.c))
+    a_t, s_t = s2s.decoder_state(P.W_dec, S[0], P.V, Y[0], P.c)
+    wrong_a = P.W_dec @ S[0] + P.c  # the previous word's embedding forgotten
+    return np.concatenate([a_t, s_t]), np.concatenate([evaluate(twin_a), evaluate(twin_s)]), np.concatenate([wrong_a, np.tanh(wrong_a)])
 
 
 def case_decoder_logits():
@@ -82,9 +83,9 @@ def case_decoder_state_gradient():
 
 
 def case_decoder_delta():
-    grad_s = rng.standard_normal(3)
-    wrong = grad_s * (1 - S[1])  # the square forgotten
-    return s2s.decoder_delta(grad_s, S[1]), evaluate(sym.decoder_delta(to_matrix(grad_s), to_matrix(S[1]))), wrong
+    grad_s, a_t = rng.standard_normal(3), np.array([0.4, -2.5, 1.3])
+    wrong = grad_s * (1 - np.tanh(a_t))  # the square forgotten
+    return s2s.decoder_delta(grad_s, a_t), evaluate(sym.decoder_delta(to_matrix(grad_s), to_matrix(a_t))), wrong
 
 
 def case_grad_W_dec():

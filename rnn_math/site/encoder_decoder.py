@@ -54,27 +54,25 @@ def decoder_parameters() -> str:
 
 def context() -> str:
     """s_0 = h_2, the context the decoder starts from."""
-    return f"$s_0 = h_2 = {latex_matrix(_step().before.forward.s[0, 0])}$"
+    return f"$s_0 = h_2 = {latex_matrix(_step().before.forward.s[0])}$"
 
 
 def first_step() -> str:
     """Decoder step 1 in full: a_1, s_1, o_1, p_1 and the predicted word."""
-    fp = _step().before.forward
-    p = seed2_params()
-    a_1 = p.W_dec @ fp.s[0, 0] + p.V @ fp.y[0, 0] + p.c
-    probs = fp.p[0, 0]
+    fp = _step().before.forward  # one sentence: no batch axis
+    probs = fp.p[0]
     best = int(np.argmax(probs))
     table = markdown_table(
         ["", *(_word(i) for i in range(len(HINDI_WORDS)))],
         [
-            ["logit $o_{1,j}$", *(f"${number(v)}$" for v in fp.o[0, 0])],
+            ["logit $o_{1,j}$", *(f"${number(v)}$" for v in fp.o[0])],
             ["probability $p_{1,j}$", *(f"${number(v)}$" for v in probs)],
         ],
         "l" + "r" * len(HINDI_WORDS),
     )
     return (
-        f"$a_1 = W_{{\\text{{dec}}}} s_0 + V y_0 + c = {latex_matrix(a_1)}$, "
-        f"$s_1 = \\tanh(a_1) = {latex_matrix(fp.s[0, 1])}$.\n\n{table}\n\n"
+        f"$a_1 = W_{{\\text{{dec}}}} s_0 + V y_0 + c = {latex_matrix(fp.a[0])}$, "
+        f"$s_1 = \\tanh(a_1) = {latex_matrix(fp.s[1])}$.\n\n{table}\n\n"
         f"The most probable word is **{_word(best)}** ($p = {number(probs[best])}$); the correct first "
         f"word, {_word(int(TARGETS[0]))}, gets $p = {number(probs[TARGETS[0]])}$."
     )
@@ -85,11 +83,11 @@ def decoder_steps() -> str:
     fp = _step().before.forward
     rows = []
     for t in range(len(TARGETS)):
-        k, probs = int(TARGETS[t]), fp.p[0, t]
+        k, probs = int(TARGETS[t]), fp.p[t]
         best = int(np.argmax(probs))
         rows.append([
-            f"${t + 1}$", INPUT_WORDS[fp.inputs[0, t]], f"${number(fp.y[0, t, 0], 1)}$",
-            f"$s_{t + 1} = {latex_matrix(fp.s[0, t + 1])}$", _word(best), _word(k),
+            f"${t + 1}$", INPUT_WORDS[fp.inputs[t]], f"${number(fp.y[t, 0], 1)}$",
+            f"$s_{t + 1} = {latex_matrix(fp.s[t + 1])}$", _word(best), _word(k),
             f"${number(probs[k])}$", f"${number(-np.log(probs[k]))}$",
         ])  # fmt: skip
     table = markdown_table(
@@ -104,10 +102,10 @@ def handoff() -> str:
     """The errors on their way back: δ^dec_1, the hand-off ∂L/∂h_2, and the encoder's δ's."""
     b = _step().before
     return (
-        f"$\\delta^{{\\text{{dec}}}}_1 = {latex_matrix(b.deltas_dec[0, 0])}$, "
-        f"$\\dfrac{{\\partial L}}{{\\partial h_2}} = W_{{\\text{{dec}}}}^\\top \\delta^{{\\text{{dec}}}}_1 = {latex_matrix(b.grad_context[0])}$, "
-        f"$\\delta^{{\\text{{enc}}}}_2 = {latex_matrix(b.deltas_enc[0, 1])}$, "
-        f"$\\delta^{{\\text{{enc}}}}_1 = {latex_matrix(b.deltas_enc[0, 0])}$"
+        f"$\\delta^{{\\text{{dec}}}}_1 = {latex_matrix(b.deltas_dec[0])}$, "
+        f"$\\dfrac{{\\partial L}}{{\\partial h_2}} = W_{{\\text{{dec}}}}^\\top \\delta^{{\\text{{dec}}}}_1 = {latex_matrix(b.grad_context)}$, "
+        f"$\\delta^{{\\text{{enc}}}}_2 = {latex_matrix(b.deltas_enc[1])}$, "
+        f"$\\delta^{{\\text{{enc}}}}_1 = {latex_matrix(b.deltas_enc[0])}$"
     )
 
 
@@ -123,7 +121,7 @@ def update() -> str:
     step = _step()
     rows = []
     for label, result in (("before", step.before), ("after one step", step.after)):
-        words = " ".join(_word(int(i)) for i in np.argmax(result.forward.p[0], axis=-1))
+        words = " ".join(_word(int(i)) for i in np.argmax(result.forward.p, axis=-1))
         rows.append([label, f"${number(result.loss)}$", words])
     table = markdown_table(["", "loss $L$", "most probable word at each step (teacher forcing)"], rows, "lrl")
     return f"With $\\eta = {number(LEARNING_RATE, 1)}$:\n\n{table}"

@@ -59,9 +59,10 @@ def teacher_forcing(targets: Sequence[int], start: int) -> list[int]:
 @symbolic_twin("eq-decoder-state")
 def decoder_state(
     W_dec: Matrix, s_prev: Matrix, V: Matrix, y_prev: Matrix, c: Matrix, activation: str | Callable[[Expr], Expr] = "tanh"
-) -> Matrix:
-    """Twin of s_t = tanh(W_dec s_{t-1} + V y_{t-1} + c)."""
-    return hidden_state(W_dec * s_prev + V * y_prev + c, activation)
+) -> tuple[Matrix, Matrix]:
+    """Twin of a_t = W_dec s_{t-1} + V y_{t-1} + c and s_t = tanh(a_t): returns (a_t, s_t)."""
+    a_t = W_dec * s_prev + V * y_prev + c
+    return a_t, hidden_state(a_t, activation)
 
 
 @symbolic_twin("eq-decoder-logits")
@@ -95,9 +96,9 @@ def decoder_state_gradient(W_out: Matrix, output_grad_t: Matrix, W_dec: Matrix, 
 
 
 @symbolic_twin("eq-decoder-delta")
-def decoder_delta(grad_s_t: Matrix, s_t: Matrix) -> Matrix:
-    """Twin of δ^dec_t = ∂L/∂s_t ⊙ (1 − s_t ⊙ s_t)."""
-    return grad_s_t.multiply_elementwise(s_t.applyfunc(lambda v: 1 - v**2))
+def decoder_delta(grad_s_t: Matrix, a_t: Matrix) -> Matrix:
+    """Twin of δ^dec_t = ∂L/∂s_t ⊙ tanh'(a_t), with tanh' from SymPy's own differentiation."""
+    return grad_s_t.multiply_elementwise(a_t.applyfunc(sym_bptt.activation_derivative("tanh")))
 
 
 @symbolic_twin("eq-decoder-grad-wdec")
@@ -210,8 +211,9 @@ def unrolled_loss(
     a: list[Matrix] = []
     o: list[Matrix] = []
     for y_prev in y:
-        a.append(p["W_dec"] * s[-1] + p["V"] * y_prev + p["c"])
-        s.append(decoder_state(p["W_dec"], s[-1], p["V"], y_prev, p["c"], activation))
+        a_t, s_t = decoder_state(p["W_dec"], s[-1], p["V"], y_prev, p["c"], activation)
+        a.append(a_t)
+        s.append(s_t)
         o.append(decoder_logits(p["W_out"], s[-1], p["b_out"]))
     return SymbolicSeq2Seq(x, z, h, inputs, y, a, s, o, seq2seq_loss(o, targets))
 
@@ -275,7 +277,7 @@ def closed_form_gradients(
     delta_next = sp.zeros(p["W_dec"].rows, 1)  # δ^dec_{T'+1} = 0
     for t in range(T_dec - 1, -1, -1):
         grad_s = eq["eq-decoder-state-grad"](p["W_out"], g[t], p["W_dec"], delta_next)
-        deltas_dec[t] = delta_next = eq["eq-decoder-delta"](grad_s, u.s[t + 1])
+        deltas_dec[t] = delta_next = eq["eq-decoder-delta"](grad_s, u.a[t])
     grad_h = eq["eq-handoff"](p["W_dec"], deltas_dec[0])
     deltas_enc: list[Matrix] = [sp.zeros(1, 1)] * T_enc
     for t in range(T_enc - 1, -1, -1):
