@@ -3,57 +3,39 @@
 User errors (a missing or empty file, a checkpoint that does not fit, a zero learning rate)
 end with one line on stderr and a non-zero exit code, never a traceback:
 
-- exit 1: the input could not be used (files, checkpoints);
+- exit 1: the input could not be used (files, checkpoints), or an output would destroy a file;
 - exit 2: the command line itself is wrong (unknown option, a value out of range);
-- exit 130: interrupted with Ctrl-C, after saving a checkpoint.
+- exit 3: training diverged (a non-finite loss or parameter), after saving the last good state;
+- exit 130: interrupted with Ctrl-C, after saving a checkpoint (``sample``: after the text so far).
+
+The `train` sub-command itself is in ``rnn_math.train_command``.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import itertools
 import math
-import shlex
 import sys
-import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import NoReturn, TextIO
 
 from rnn_math import __version__
 from rnn_math.activations import ACTIVATIONS
-from rnn_math.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-from rnn_math.corpus import Corpus, InputError, Vocabulary, check_long_enough, read_corpus
-from rnn_math.sampling import sample
-from rnn_math.train import (
-    CLIPPING,
-    OPTIMIZERS,
-    TrainSettings,
-    TrainState,
-    bits_per_char,
-    initial_state,
-    perplexity,
-    smoothed_curve,
-    train,
-    uniform_loss,
+from rnn_math.checkpoint import load_checkpoint
+from rnn_math.corpus import InputError
+from rnn_math.sampling import generate
+from rnn_math.train import CLIPPING, OPTIMIZERS, TrainSettings
+from rnn_math.train_command import (
+    DEFAULT_CHECKPOINT,
+    EXIT_INTERRUPTED,
+    PROG,
+    SETTING_OPTIONS,
+    default_prime,
+    run_train,
 )
 
-PROG = "rnn-math"
-DEFAULT_CHECKPOINT = "rnn-math.npz"
-
-#: Options of `train` that are model or run settings: option name → TrainSettings field.
-SETTING_OPTIONS = {
-    "hidden_size": "--hidden-size",
-    "activation": "--activation",
-    "seq_length": "--seq-length",
-    "learning_rate": "--learning-rate",
-    "optimizer": "--optimizer",
-    "clip": "--clip",
-    "clip_threshold": "--clip-threshold",
-    "init_scale": "--init-scale",
-    "seed": "--seed",
-}
-
+__all__ = ["DEFAULT_CHECKPOINT", "PROG", "SETTING_OPTIONS", "build_parser", "main", "run_sample", "run_train"]
 
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line (argparse prints the usage block first)."""
@@ -115,18 +97,19 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--seed", type=non_negative_int, help=f"random seed: initial weights and samples (default {defaults.seed})")
     tr.add_argument("--steps", type=positive_int, default=2000, help="train until this many updates in total (default 2000)")
     tr.add_argument("--checkpoint", default=None, help=f"checkpoint file to write (default {DEFAULT_CHECKPOINT}, or the --resume file)")
+    tr.add_argument("--overwrite", action="store_true", help="replace an existing checkpoint or report (refused otherwise; a resumed run always saves over its own checkpoint)")
     tr.add_argument("--checkpoint-every", type=positive_int, default=1000, help="save every N steps, and at the end (default 1000)")
     tr.add_argument("--resume", metavar="CHECKPOINT", help="continue the run saved in this checkpoint, with its settings")
     tr.add_argument("--sample-every", type=non_negative_int, default=500, help="print a sample every N steps, 0 for never (default 500)")
     tr.add_argument("--sample-length", type=positive_int, default=200, help="characters per sample (default 200)")
-    tr.add_argument("--report", help="also write a JSON report (settings, loss curve, final loss, samples) to this file")
+    tr.add_argument("--report", help="also write a JSON report (settings, loss curve, final loss, samples) to this file; not the corpus or the checkpoint")
     tr.add_argument("--quiet", action="store_true", help="no progress and no periodic samples; only the summary")
     tr.set_defaults(handler=run_train)
 
     sa = commands.add_parser("sample", help="generate text from a checkpoint",
                              description="Generate text from a trained checkpoint.")
     sa.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT, help=f"checkpoint to sample from (default {DEFAULT_CHECKPOINT})")
-    sa.add_argument("--length", type=positive_int, default=300, help="characters to generate (default 300)")
+    sa.add_argument("--length", type=positive_int, default=300, help="characters to generate, streamed as they come (default 300)")
     sa.add_argument("--temperature", type=positive_float, default=1.0, help="τ: below 1 safer, above 1 wilder (default 1.0)")
     sa.add_argument("--seed", type=non_negative_int, default=None, help="random seed, for the same text every time (default: fresh)")
     sa.add_argument("--prime", default=None, help="text to continue (default: a new line, if the corpus has line breaks)")
@@ -137,195 +120,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# --- train ---------------------------------------------------------------------------------------
-
-
-def _settings_from(args: argparse.Namespace, base: TrainSettings) -> TrainSettings:
-    given = {field: getattr(args, field) for field in SETTING_OPTIONS if getattr(args, field) is not None}
-    return TrainSettings(**(base.as_dict() | given))
-
-
-def _resume(args: argparse.Namespace) -> tuple[Checkpoint, Corpus]:
-    """Load the checkpoint, refuse changed settings, and read a corpus whose vocabulary fits."""
-    checkpoint = load_checkpoint(args.resume)
-    saved = checkpoint.settings.as_dict()
-    for field, option in SETTING_OPTIONS.items():
-        value = getattr(args, field)
-        if value is not None and value != saved[field]:
-            what = "a different shape" if field == "hidden_size" else "a different run"
-            raise InputError(
-                f"{option} {value} differs from the checkpoint's {saved[field]!r} ({what}); "
-                f"a resumed run keeps the settings it was saved with"
-            )
-    corpus_path = args.corpus if args.corpus is not None else (
-        None if checkpoint.corpus_source == "default" else checkpoint.corpus_source
-    )
-    corpus = read_corpus(corpus_path)
-    vocab = Vocabulary.from_text(corpus.text)
-    if vocab != checkpoint.vocab:
-        raise InputError(
-            f"checkpoint: {args.resume} was trained on a vocabulary of {len(checkpoint.vocab)} characters, "
-            f"the corpus {corpus.source} has {len(vocab)} (different characters); use the same corpus"
-        )
-    return checkpoint, corpus
-
-
-class Progress:
-    """Progress on stderr: a live bar on a terminal, a plain line every so often elsewhere.
-
-    A bar redraws itself with carriage returns, which turns into a wall of text in a log file or
-    a pipe; so when stderr is not a terminal, one line per report interval is printed instead.
-    """
-
-    def __init__(self, start: int, total: int, *, quiet: bool, every: int, stream: TextIO) -> None:
-        self.stream, self.quiet, self.every = stream, quiet, every
-        self.bar = None
-        if not quiet and stream.isatty():
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, initial=start, file=stream, unit="step", dynamic_ncols=True)
-
-    def update(self, step: int, total: int, smoothed: float) -> None:
-        if self.bar is not None:
-            self.bar.update(1)
-            if step % 10 == 0 or step == total:
-                self.bar.set_postfix_str(f"loss {smoothed:.3f} nats/char", refresh=False)
-        elif not self.quiet and (step % self.every == 0 or step == total):
-            print(f"step {step}/{total}  loss {smoothed:.4f} nats/char", file=self.stream, flush=True)
-
-    def write(self, text: str, out: TextIO) -> None:
-        if self.bar is not None:
-            self.bar.write(text, file=out)
-        else:
-            print(text, file=out, flush=True)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
-def _default_prime(vocab: Vocabulary) -> str:
-    return "\n" if "\n" in vocab.chars else vocab.chars[0]
-
-
-def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """The `train` sub-command."""
-    if args.resume is not None:
-        checkpoint, corpus = _resume(args)
-        settings, vocab, state = checkpoint.settings, checkpoint.vocab, checkpoint.state
-        target = Path(args.checkpoint if args.checkpoint is not None else args.resume)
-        if corpus.sha256 != checkpoint.corpus_sha256:
-            print(f"note: {corpus.source} is not the text the checkpoint was trained on (same characters); "
-                  f"training continues on it", file=err)
-    else:
-        settings = _settings_from(args, TrainSettings())
-        corpus = read_corpus(args.corpus)
-        vocab = Vocabulary.from_text(corpus.text)
-        state = initial_state(settings, len(vocab))
-        target = Path(args.checkpoint if args.checkpoint is not None else DEFAULT_CHECKPOINT)
-    check_long_enough(len(corpus.text), settings.seq_length, corpus.source)
-    if len(vocab) < 2:
-        raise InputError(f"corpus: {corpus.source} uses a single character; there is nothing to predict")
-    if not target.parent.is_dir():
-        raise InputError(f"checkpoint: the folder {target.parent} of {target} does not exist")
-    data = vocab.encode(corpus.text, what="corpus")
-
-    def save() -> None:
-        save_checkpoint(target, Checkpoint(settings, vocab, state, corpus.source, corpus.sha256))
-
-    print(
-        f"corpus {corpus.source}: {len(corpus.text)} characters, |V| = {len(vocab)}; "
-        f"uniform guess {uniform_loss(len(vocab)):.4f} nats/char",
-        file=err,
-    )
-    start_step, started = state.step, time.perf_counter()
-    progress = Progress(state.step, args.steps, quiet=args.quiet, every=args.sample_every or max(1, args.steps // 10), stream=err)
-    prime = _default_prime(vocab)
-    try:
-        for _ in train(state, data, settings, len(vocab), args.steps):
-            progress.update(state.step, args.steps, state.smoothed)
-            if not args.quiet and args.sample_every and state.step % args.sample_every == 0:
-                text = sample(state.params, vocab, activation=settings.activation, length=args.sample_length,
-                              rng=state.rng, prime=prime)
-                progress.write(f"--- sample at step {state.step} ---\n{text}\n---", out)
-            if state.step % args.checkpoint_every == 0:
-                save()
-    except KeyboardInterrupt:
-        progress.close()
-        save()
-        print(f"{PROG}: interrupted at step {state.step}; saved {target}", file=err)
-        return 130
-    progress.close()
-    save()
-    seconds = time.perf_counter() - started
-    final_sample = sample(state.params, vocab, activation=settings.activation, length=args.sample_length,
-                          rng=state.rng, prime=prime)
-    summary = {
-        "steps": state.step,
-        "steps_this_run": state.step - start_step,
-        "seconds_this_run": round(seconds, 2),
-        "smoothed_nats": state.smoothed,
-        "smoothed_bits": bits_per_char(state.smoothed),
-        "smoothed_perplexity": perplexity(state.smoothed),
-        "uniform_nats": uniform_loss(len(vocab)),
-    }
-    print(
-        f"done: {summary['steps']} steps ({summary['steps_this_run']} in {seconds:.1f} s); "
-        f"loss {state.smoothed:.4f} nats/char = {summary['smoothed_bits']:.4f} bits/char, "
-        f"perplexity {summary['smoothed_perplexity']:.2f} (uniform guess: {summary['uniform_nats']:.4f} nats/char, "
-        f"perplexity {len(vocab)}); saved {target}",
-        file=out,
-    )
-    print(f"--- final sample ---\n{final_sample}\n---", file=out)
-    if args.report is not None:
-        write_report(args, settings, corpus, vocab, state, summary, final_sample)
-    return 0
-
-
-def write_report(
-    args: argparse.Namespace,
-    settings: TrainSettings,
-    corpus: Corpus,
-    vocab: Vocabulary,
-    state: TrainState,
-    summary: dict,
-    final_sample: str,
-) -> None:
-    """Write the machine-readable record of a run: what was run, what it reached, what it says."""
-    report = {
-        "command": shlex.join([PROG, *args.argv]),
-        "settings": settings.as_dict(),
-        "corpus": {"source": corpus.source, "characters": len(corpus.text), "vocab_size": len(vocab), "sha256": corpus.sha256},
-        "summary": summary,
-        "curve": smoothed_curve(state.losses, len(vocab), settings.smoothing),
-        "sample": final_sample,
-    }
-    path = Path(args.report)
-    try:
-        path.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    except OSError as error:
-        raise InputError(f"report: cannot write {path}: {error.strerror or error}") from None
-
-
 # --- sample --------------------------------------------------------------------------------------
 
 
 def run_sample(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """The `sample` sub-command."""
+    """The `sample` sub-command: the prime, then its continuation, streamed as it is generated.
+
+    Writing in pieces keeps memory constant for any ``--length``; Ctrl-C stops after the text
+    written so far (exit 130, no traceback).
+    """
     import numpy as np
 
     checkpoint = load_checkpoint(args.checkpoint)
-    prime = args.prime if args.prime is not None else _default_prime(checkpoint.vocab)
-    text = sample(
+    prime = args.prime if args.prime is not None else default_prime(checkpoint.vocab)
+    characters = generate(
         checkpoint.state.params,
         checkpoint.vocab,
         activation=checkpoint.settings.activation,
-        length=args.length,
         rng=np.random.default_rng(args.seed),
         prime=prime,
         temperature=args.temperature,
     )
-    print((args.prime or "") + text, file=out)
+    first = next(characters)  # checks the prime and τ before anything is written
+    out.write(args.prime or "")
+    written = 0
+    try:
+        for character in itertools.chain([first], characters):
+            out.write(character)
+            written += 1
+            if written % 4096 == 0 or character == "\n":
+                out.flush()  # a long sample appears as it is made
+            if written == args.length:
+                break
+    except KeyboardInterrupt:
+        out.write("\n")
+        print(f"{PROG}: interrupted after {written} of {args.length} characters", file=err)
+        return EXIT_INTERRUPTED
+    out.write("\n")
+    out.flush()
     return 0
 
 
@@ -360,6 +192,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     except InputError as error:
         print(f"{PROG}: error: {error}", file=err)
         return 1
+    except KeyboardInterrupt:  # before training started or after it ended: nothing to save
+        print(f"{PROG}: interrupted", file=err)
+        return EXIT_INTERRUPTED
     except OSError as error:
         print(f"{PROG}: error: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=err)
         return 1

@@ -1,27 +1,24 @@
-"""Training a character-level RNN with the site's own equations: update rules, loss units, the loop.
+"""Training a character-level RNN with the site's own equations: update rules, loss units, settings.
 
 Every gradient comes from [`bptt`][rnn_math.bptt.bptt], clipped by
 [`rnn_math.clipping`][rnn_math.clipping]; this module adds only what training needs on top:
 the two update rules (plain gradient descent and Adagrad, as in Karpathy's min-char-rnn), the
-conversions of the loss into per-character units, and the loop that walks through the corpus
-in chunks of `seq_length` characters, carrying the hidden state from one chunk to the next.
+conversions of the loss into per-character units, and the settings of a run. The loop that walks
+through the corpus in chunks of `seq_length` characters, carrying the hidden state from one
+chunk to the next, is in ``rnn_math.train_loop``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from numbers import Integral, Real
 
 import numpy as np
 from numpy.typing import NDArray
 
 from rnn_math.activations import ACTIVATIONS
-from rnn_math.bptt import bptt
-from rnn_math.clipping import clip_by_global_norm, clip_elementwise
-from rnn_math.corpus import InputError, check_long_enough, one_hot
-from rnn_math.params import PARAMETER_NAMES, RNNParams
+from rnn_math.corpus import InputError
 from rnn_math.registry import equation
 
 Array = NDArray[np.floating]
@@ -184,9 +181,13 @@ def perplexity(nats: float) -> float:
     Returns
     -------
     float
-        e^ℓ.
+        e^ℓ; ``inf`` when e^ℓ is beyond the floating-point range (ℓ above about 709.78), which
+        is the correctly rounded value, not an error.
     """
-    return math.exp(float(nats))
+    try:
+        return math.exp(float(nats))
+    except OverflowError:  # a diverging run's loss: its perplexity is simply too large to hold
+        return math.inf
 
 
 @equation(
@@ -235,7 +236,7 @@ def smoothed_loss(previous: float, current: float, beta: float) -> float:
     return beta * float(previous) + (1.0 - beta) * float(current)
 
 
-# --- Settings and state --------------------------------------------------------------------------
+# --- Settings ----------------------------------------------------------------------------------
 
 
 def _positive_int(name: str, value: object) -> None:
@@ -308,158 +309,16 @@ class TrainSettings:
         _choice("clip", self.clip, CLIPPING)
         if isinstance(self.seed, bool) or not isinstance(self.seed, Integral) or self.seed < 0:
             raise InputError(f"seed: expected a non-negative integer, got {self.seed!r}")
-        if isinstance(self.smoothing, bool) or not isinstance(self.smoothing, Real) or not 0 <= self.smoothing < 1:
+        if (isinstance(self.smoothing, bool) or not isinstance(self.smoothing, Real)
+                or not math.isfinite(self.smoothing) or not 0 <= self.smoothing < 1):
             raise InputError(f"smoothing: expected a number in [0, 1), got {self.smoothing!r}")
+        # NumPy scalars pass the checks above; store plain Python values so that the settings
+        # always turn into JSON (a checkpoint, a report) and compare equal after a round trip.
+        for name in ("hidden_size", "seq_length", "seed"):
+            object.__setattr__(self, name, int(getattr(self, name)))
+        for name in ("learning_rate", "clip_threshold", "init_scale", "smoothing"):
+            object.__setattr__(self, name, float(getattr(self, name)))
 
     def as_dict(self) -> dict[str, object]:
         """The settings as plain values (for JSON)."""
         return asdict(self)
-
-
-@dataclass
-class TrainState:
-    """Everything that changes while training; with the settings and the corpus it decides the rest.
-
-    Attributes
-    ----------
-    params
-        The current parameters.
-    memory
-        Adagrad's M_P for each parameter (zeros for SGD, which does not use it).
-    step
-        Updates done so far.
-    position
-        Index in the corpus of the next chunk's first input character.
-    h
-        The hidden state carried into the next chunk, shape (D_h,).
-    smoothed
-        The smoothed loss ℓ̄ (nats per character).
-    losses
-        ℓ of every step so far (nats per character), for curves and reports.
-    rng
-        The random generator (initial weights, then sampled text).
-    """
-
-    params: RNNParams
-    memory: dict[str, Array]
-    step: int
-    position: int
-    h: Array
-    smoothed: float
-    losses: list[float] = field(default_factory=list)
-    rng: np.random.Generator = field(default_factory=np.random.default_rng)
-
-
-def initial_state(settings: TrainSettings, vocab_size: int) -> TrainState:
-    """A fresh model: weights N(0, init_scale²) drawn from the seeded generator, biases 0.
-
-    Parameters
-    ----------
-    settings
-        The run's settings (hidden size, scale, seed).
-    vocab_size
-        |V|, which is also d, the width of the one-hot inputs.
-    """
-    _positive_int("vocab_size", vocab_size)
-    rng = np.random.default_rng(settings.seed)
-    D_h, V, s = settings.hidden_size, vocab_size, settings.init_scale
-    params = RNNParams(
-        W_h=s * rng.standard_normal((D_h, D_h)),
-        W_e=s * rng.standard_normal((D_h, V)),
-        b_1=np.zeros(D_h),
-        U=s * rng.standard_normal((V, D_h)),
-        b_2=np.zeros(V),
-    )
-    memory = {name: np.zeros_like(value) for name, value in params.as_dict().items()}
-    return TrainState(params, memory, 0, 0, np.zeros(D_h), uniform_loss(V), [], rng)
-
-
-# --- One step and the loop -----------------------------------------------------------------------
-
-
-def clip_gradients(grads: Mapping[str, Array], settings: TrainSettings) -> dict[str, Array]:
-    """Apply the clipping rule the settings ask for."""
-    if settings.clip == "value":
-        return clip_elementwise(grads, settings.clip_threshold)
-    if settings.clip == "norm":
-        return clip_by_global_norm(grads, settings.clip_threshold)[0]
-    return dict(grads)
-
-
-def apply_update(
-    params: RNNParams, grads: Mapping[str, Array], memory: dict[str, Array], settings: TrainSettings
-) -> tuple[RNNParams, dict[str, Array]]:
-    """New parameters (and Adagrad memory) after one update with the settings' rule."""
-    new_params: dict[str, Array] = {}
-    new_memory: dict[str, Array] = {}
-    for name in PARAMETER_NAMES:
-        param, grad = getattr(params, name), grads[name]
-        if settings.optimizer == "adagrad":
-            new_memory[name] = adagrad_memory(memory[name], grad)
-            new_params[name] = adagrad_update(param, grad, new_memory[name], settings.learning_rate)
-        else:
-            new_memory[name] = memory[name]
-            new_params[name] = sgd_update(param, grad, settings.learning_rate)
-    return RNNParams(**new_params), new_memory
-
-
-def train_step(state: TrainState, data: NDArray[np.integer], settings: TrainSettings, vocab_size: int) -> float:
-    """Do one update in place: the next chunk's BPTT, clipping, the update rule; return ℓ.
-
-    The chunk is ``data[position : position + T]`` with targets shifted by one character. The
-    last hidden state of a chunk is the first of the next, so information flows across chunk
-    boundaries forward (though gradients stop at them: truncated BPTT). When fewer than T + 1
-    characters remain, the walk starts again at the beginning of the corpus with h = 0.
-    """
-    T = settings.seq_length
-    if state.position + T + 1 > len(data):
-        state.position = 0
-        state.h = np.zeros_like(state.h)
-    inputs = data[state.position : state.position + T]
-    targets = data[state.position + 1 : state.position + T + 1]
-    result = bptt(
-        state.params, one_hot(inputs, vocab_size), targets, activation=settings.activation, h_0=state.h
-    )
-    grads = clip_gradients(result.grads.as_dict(), settings)
-    state.params, state.memory = apply_update(state.params, grads, state.memory, settings)
-    state.h = result.forward.h[-1].copy()
-    state.position += T
-    state.step += 1
-    loss = loss_per_char(result.loss, T)
-    state.smoothed = smoothed_loss(state.smoothed, loss, settings.smoothing)
-    state.losses.append(loss)
-    return loss
-
-
-def train(
-    state: TrainState, data: NDArray[np.integer], settings: TrainSettings, vocab_size: int, until_step: int
-) -> Iterator[float]:
-    """Update `state` in place up to step `until_step`, yielding each step's ℓ.
-
-    A generator, so that a caller can show progress, sample, or save a checkpoint between steps;
-    what it does between steps cannot change the parameters (only sampling draws from the rng).
-
-    Raises
-    ------
-    InputError
-        If the corpus is shorter than one chunk plus its last target.
-    """
-    check_long_enough(len(data), settings.seq_length, "the corpus")
-    while state.step < until_step:
-        yield train_step(state, data, settings, vocab_size)
-
-
-def smoothed_curve(losses: Sequence[float], vocab_size: int, beta: float, points: int = 200) -> list[list[float]]:
-    """The smoothed loss after each step, as [step, ℓ̄] pairs thinned to about `points` (and step 0).
-
-    Recomputed from the per-step losses with [`smoothed_loss`][rnn_math.train.smoothed_loss],
-    starting from the uniform loss as training does, so a curve needs no second history.
-    """
-    value = uniform_loss(vocab_size)
-    curve = [[0, value]]
-    every = max(1, len(losses) // points)
-    for step, loss in enumerate(losses, start=1):
-        value = smoothed_loss(value, loss, beta)
-        if step % every == 0 or step == len(losses):
-            curve.append([step, value])
-    return curve

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import pytest
 
 from rnn_math import checkpoint as ckpt
 from rnn_math.corpus import InputError, Vocabulary, default_corpus
-from rnn_math.train import TrainSettings, TrainState, initial_state, train
+from rnn_math.train import TrainSettings
+from rnn_math.train_loop import TrainState, initial_state, train
 
 SETTINGS = TrainSettings(hidden_size=12, seq_length=15, seed=5)
 CORPUS = default_corpus()
@@ -20,7 +22,7 @@ DATA = VOCAB.encode(CORPUS.text)
 
 
 def run(state: TrainState, until: int, settings: TrainSettings = SETTINGS) -> TrainState:
-    for _ in train(state, DATA, settings, len(VOCAB), until):
+    for state in train(state, DATA, settings, len(VOCAB), until):  # noqa: B020 (each step's new state)
         state.rng.random()  # stands for a sample drawn between steps: the generator must resume too
     return state
 
@@ -53,14 +55,14 @@ def test_resuming_without_the_adagrad_memory_would_not_match(tmp_path: Path):
     # Negative control: the comparison above notices a checkpoint that forgets the optimizer state.
     straight = run(initial_state(SETTINGS, len(VOCAB)), 40)
     first = run(initial_state(SETTINGS, len(VOCAB)), 17)
-    first.memory = {name: np.zeros_like(m) for name, m in first.memory.items()}
+    first = dataclasses.replace(first, memory={name: np.zeros_like(m) for name, m in first.memory.items()})
     assert not np.array_equal(run(first, 40).params.W_h, straight.params.W_h)
 
 
 def test_resuming_without_the_carried_hidden_state_would_not_match():
     straight = run(initial_state(SETTINGS, len(VOCAB)), 40)
     first = run(initial_state(SETTINGS, len(VOCAB)), 17)
-    first.h = np.zeros_like(first.h)
+    first = dataclasses.replace(first, h=np.zeros_like(first.h))
     assert not np.array_equal(run(first, 40).params.W_h, straight.params.W_h)
 
 

@@ -218,16 +218,16 @@ def test_the_installed_entry_point_runs_the_same_main():
 
 
 def test_ctrl_c_saves_a_checkpoint_of_the_steps_done_and_exits_130(tmp_path: Path, monkeypatch):
-    import rnn_math.train as train_module
+    import rnn_math.train_command as command
 
-    real_step = train_module.train_step
+    real_step = command.train_step
 
     def interrupted_at_step_8(state, *args):
         if state.step == 7:
             raise KeyboardInterrupt
         return real_step(state, *args)
 
-    monkeypatch.setattr(train_module, "train_step", interrupted_at_step_8)
+    monkeypatch.setattr(command, "train_step", interrupted_at_step_8)
     model = tmp_path / "m.npz"
     code, _, err = cli("train", "--steps", "20", "--checkpoint", str(model), *FAST)
     assert code == 130 and "interrupted at step 7" in err

@@ -11,17 +11,8 @@ from rnn_math.bptt import bptt
 from rnn_math.clipping import clip_elementwise
 from rnn_math.corpus import InputError, Vocabulary, default_corpus, one_hot
 from rnn_math.sampling import sample
-from rnn_math.train import (
-    TrainSettings,
-    adagrad_memory,
-    adagrad_update,
-    initial_state,
-    sgd_update,
-    smoothed_curve,
-    train,
-    train_step,
-    uniform_loss,
-)
+from rnn_math.train import TrainSettings, adagrad_memory, adagrad_update, sgd_update, uniform_loss
+from rnn_math.train_loop import TrainState, initial_state, smoothed_curve, train, train_step
 
 SMALL = TrainSettings(hidden_size=24, seq_length=20, seed=3)
 
@@ -46,8 +37,11 @@ def bigram_share(sample_text: str, known: set[str]) -> float:
 @cache
 def trained(steps: int = 600):
     vocab, data, _ = corpus()
-    state = initial_state(SMALL, len(vocab))
-    for _ in train(state, data, SMALL, len(vocab), steps):
+    return run(initial_state(SMALL, len(vocab)), data, SMALL, len(vocab), steps)
+
+
+def run(state: TrainState, data: np.ndarray, settings: TrainSettings, vocab_size: int, until: int) -> TrainState:
+    for state in train(state, data, settings, vocab_size, until):  # noqa: B020 (each step's new state)
         pass
     return state
 
@@ -84,8 +78,8 @@ def test_one_step_is_bptt_then_clipping_then_adagrad_and_nothing_else():
         name: adagrad_update(value, grads[name], adagrad_memory(np.zeros_like(value), grads[name]), SMALL.learning_rate)
         for name, value in before.as_dict().items()
     }
-    loss = train_step(state, data, SMALL, V)
-    assert loss == result.loss / T
+    state = train_step(state, data, SMALL, V)
+    assert state.losses[-1] == result.loss / T
     for name, value in state.params.as_dict().items():
         np.testing.assert_array_equal(value, expected[name])
     np.testing.assert_array_equal(state.h, result.forward.h[-1])
@@ -99,20 +93,63 @@ def test_sgd_settings_use_the_sgd_rule_and_leave_the_memory_alone():
     state = initial_state(settings, len(vocab))
     before = state.params
     result = bptt(before, one_hot(data[:10], len(vocab)), data[1:11], activation="tanh", h_0=np.zeros(8))
-    train_step(state, data, settings, len(vocab))
+    state = train_step(state, data, settings, len(vocab))
     np.testing.assert_array_equal(state.params.U, sgd_update(before.U, result.grads.grad_U, 0.01))
     assert all(not m.any() for m in state.memory.values())
 
 
-def test_the_hidden_state_is_carried_between_chunks_and_reset_when_the_walk_wraps():
+def _last_hidden_state(state: TrainState, data: np.ndarray, start: int, h_0: np.ndarray, V: int) -> np.ndarray:
+    """h^T of BPTT over the chunk at `start`, from `h_0`, with the state's parameters."""
+    T = SMALL.seq_length
+    chunk = bptt(state.params, one_hot(data[start : start + T], V), data[start + 1 : start + T + 1],
+                 activation=SMALL.activation, h_0=h_0)
+    return chunk.forward.h[-1]
+
+
+#: 52 characters: two chunks of 20 fit (the second needs characters 20 to 40), a third does not.
+WRAPPING_TEXT = "abcdefghijklmnoprstuvwxyz\n" * 2
+
+
+def test_the_hidden_state_is_carried_from_one_chunk_into_the_next():
     vocab, _, _ = corpus()
-    data = vocab.encode("abcdefghijklmnoprstuvwxyz\n" * 2)  # 52 characters: two chunks of 20 fit
+    data, V = vocab.encode(WRAPPING_TEXT), len(vocab)
+    first = train_step(initial_state(SMALL, V), data, SMALL, V)
+    second = train_step(first, data, SMALL, V)
+    np.testing.assert_array_equal(second.h, _last_hidden_state(first, data, 20, first.h, V))
+    # Negative control: starting the second chunk from zeros gives another h^T.
+    assert not np.array_equal(second.h, _last_hidden_state(first, data, 20, np.zeros_like(first.h), V))
+
+
+def test_the_hidden_state_is_reset_to_zero_when_the_walk_wraps():
+    vocab, _, _ = corpus()
+    data, V = vocab.encode(WRAPPING_TEXT), len(vocab)
+    before = run(initial_state(SMALL, V), data, SMALL, V, 2)
+    assert before.position == 40 and np.any(before.h != 0)
+    wrapped = train_step(before, data, SMALL, V)  # 40 + 21 > 52: back to the start, from h = 0
+    assert wrapped.position == 20
+    np.testing.assert_array_equal(wrapped.h, _last_hidden_state(before, data, 0, np.zeros_like(before.h), V))
+    # Negative control: a wrap that kept the carried state ends elsewhere.
+    assert not np.array_equal(wrapped.h, _last_hidden_state(before, data, 0, before.h, V))
+
+
+def test_the_last_chunk_that_exactly_fits_is_used_before_the_walk_wraps():
+    vocab, _, _ = corpus()
+    T = SMALL.seq_length
+    data, V = vocab.encode(WRAPPING_TEXT[: 2 * T + 1]), len(vocab)  # the second chunk's last target is the last character
+    first = train_step(initial_state(SMALL, V), data, SMALL, V)
+    second = train_step(first, data, SMALL, V)
+    assert second.position == 2 * T  # not wrapped one chunk early
+    np.testing.assert_array_equal(second.h, _last_hidden_state(first, data, T, first.h, V))
+
+
+def test_a_step_leaves_the_state_it_was_given_unchanged():
+    vocab, data, _ = corpus()
     state = initial_state(SMALL, len(vocab))
-    for _ in train(state, data, SMALL, len(vocab), 2):
-        pass
-    assert state.position == 40 and np.any(state.h != 0)
-    train_step(state, data, SMALL, len(vocab))  # 40 + 21 > 52: back to the start
-    assert state.position == 20
+    W_h, h = state.params.W_h.copy(), state.h.copy()
+    new = train_step(state, data, SMALL, len(vocab))
+    assert (state.step, state.position, len(state.losses)) == (0, 0, 0) and new.step == 1
+    np.testing.assert_array_equal(state.params.W_h, W_h)
+    np.testing.assert_array_equal(state.h, h)
 
 
 def test_the_same_seed_gives_the_same_model_and_another_seed_another():
@@ -120,9 +157,7 @@ def test_the_same_seed_gives_the_same_model_and_another_seed_another():
     runs = {}
     for seed in (1, 1, 2):
         settings = TrainSettings(hidden_size=8, seq_length=10, seed=seed)
-        state = initial_state(settings, len(vocab))
-        for _ in train(state, data, settings, len(vocab), 5):
-            pass
+        state = run(initial_state(settings, len(vocab)), data, settings, len(vocab), 5)
         runs.setdefault(seed, []).append(state.params.W_h)
     np.testing.assert_array_equal(runs[1][0], runs[1][1])
     assert not np.array_equal(runs[1][0], runs[2][0])

@@ -20,15 +20,8 @@ from rnn_math.sampling import sample
 from rnn_math.site.docs_index import DEFAULT_DOCS_DIR
 from rnn_math.site.formatting import markdown_table, number
 from rnn_math.site.plots import new_figure, svg_figure
-from rnn_math.train import (
-    TrainSettings,
-    bits_per_char,
-    initial_state,
-    perplexity,
-    smoothed_curve,
-    train,
-    uniform_loss,
-)
+from rnn_math.train import TrainSettings, bits_per_char, perplexity, uniform_loss
+from rnn_math.train_loop import TrainState, initial_state, smoothed_curve, train
 
 #: The short run: small enough to train while the site builds.
 SHORT_SETTINGS = TrainSettings(hidden_size=32, seed=0)
@@ -59,15 +52,15 @@ def short_run() -> ShortRun:
     state = initial_state(settings, len(vocab))
     samples: dict[int, str] = {}
 
-    def take_sample() -> None:
+    def take_sample(state: TrainState) -> None:
         rng = np.random.default_rng(1)  # the same draws at every stage: only the model differs
         samples[state.step] = sample(state.params, vocab, activation=settings.activation,
                                      length=SHORT_SAMPLE_LENGTH, rng=rng)
 
-    take_sample()
-    for _ in train(state, data, settings, len(vocab), SHORT_STEPS):
+    take_sample(state)
+    for state in train(state, data, settings, len(vocab), SHORT_STEPS):
         if state.step in (SHORT_STEPS // 10, SHORT_STEPS):
-            take_sample()
+            take_sample(state)
     curve = smoothed_curve(state.losses, len(vocab), settings.smoothing)
     return ShortRun(settings, len(vocab), curve, state.smoothed, samples)
 
