@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from rnn_math.activations import get_activation
+from rnn_math.backward_checks import check_finite_gradients, grad_h_0_like
 from rnn_math.forward import ForwardPass, _batch_major, _check_forward_inputs, _forward_time_major
 from rnn_math.params import RNNParams
 from rnn_math.registry import equation
@@ -52,9 +53,18 @@ def output_gradient(y_hat: Array, targets: NDArray[np.integer]) -> Array:
     -------
     numpy.ndarray
         ŷ^t − y^t, shape (..., |V|).
+
+    Notes
+    -----
+    The target's entry ŷ_k − 1 is computed as −Σ_{j≠k} ŷ_j (equal, because ŷ sums to 1): a sum
+    of non-negative terms, exact to rounding. Subtracting 1 cancels when the model is confident:
+    a target probability of 1 − 10⁻²⁰ rounds to 1 and ŷ_k − 1 to 0, although the true entry is
+    −10⁻²⁰ and sets the size of the whole row (and of every gradient upstream).
     """
     grad = y_hat.copy()
-    np.put_along_axis(grad, np.asarray(targets)[..., None], np.take_along_axis(grad, np.asarray(targets)[..., None], -1) - 1, -1)
+    index = np.asarray(targets)[..., None]
+    np.put_along_axis(grad, index, 0, -1)
+    np.put_along_axis(grad, index, -np.sum(grad, axis=-1, keepdims=True), -1)
     return grad
 
 
@@ -296,7 +306,10 @@ class BPTTResult:
     grads
         ∂L/∂W_h, ∂L/∂W_e, ∂L/∂b_1, ∂L/∂U, ∂L/∂b_2.
     grad_h_0
-        ∂L/∂h^0, shape (B, D_h) (or (D_h,) for one sequence).
+        ∂L/∂h^0, shaped like the h_0 that was passed: (D_h,) for one state shared by the whole
+        batch (its gradient is summed over the sequences, as in PyTorch and JAX), (B, D_h) for
+        one state per sequence. Without an h_0 (zeros), (B, D_h) for a batch and (D_h,) for one
+        sequence.
     grad_xs
         ∂L/∂x^t for every step, shape (B, T, d) (or (T, d)).
     deltas
@@ -337,7 +350,9 @@ def bptt(
     activation
         ``"sigmoid"`` or ``"tanh"``.
     h_0
-        Initial hidden state, shape (D_h,) or (B, D_h); zeros if omitted.
+        Initial hidden state, shape (D_h,) (shared by every sequence) or (B, D_h); zeros if
+        omitted. ``grad_h_0`` has the shape of this argument (see
+        [`BPTTResult`][rnn_math.bptt.BPTTResult]).
 
     Returns
     -------
@@ -347,15 +362,25 @@ def bptt(
     Raises
     ------
     ValueError, TypeError
-        On bad input, as [`forward`][rnn_math.forward.forward] reports it.
+        On bad input, as [`forward`][rnn_math.forward.forward] reports it; ValueError also if
+        the loss or a gradient overflows (is not finite), naming what overflowed.
+
+    Notes
+    -----
+    Exact to rounding in saturation and at extreme logits: the slopes σ'(z^t) come from the
+    pre-activations through the activation module's derivative (never from h^t, where
+    1 − h² and h(1 − h) cancel), and the target's entry of ŷ^t − y^t is −Σ_{j≠k} ŷ^t_j
+    (see [`output_gradient`][rnn_math.bptt.output_gradient]).
     """
     xs_tm, targets_tm, h0, batched = _check_forward_inputs(params, xs, targets, activation, h_0)
     fp = _forward_time_major(params, xs_tm, targets_tm, h0, activation)
     deltas, output_grads = _backward_time_major(params, fp, targets_tm, activation)
     grads, g_h0, g_xs = _gradient_sums(params, fp, deltas, output_grads, xs_tm)
+    check_finite_gradients(grads.as_dict())
     g_xs, deltas, output_grads = (np.swapaxes(a, 0, 1) for a in (g_xs, deltas, output_grads))
+    g_h0 = grad_h_0_like(g_h0, h_0, batched)
     if not batched:
-        g_h0, g_xs, deltas, output_grads = g_h0[0], g_xs[0], deltas[0], output_grads[0]
+        g_xs, deltas, output_grads = g_xs[0], deltas[0], output_grads[0]
     return BPTTResult(fp.loss, grads, g_h0, g_xs, deltas, output_grads, _batch_major(fp, batched))
 
 
@@ -382,43 +407,36 @@ def _gradient_sums(
     return grads, grad_h_0(params.W_h, deltas[0]), g_xs
 
 
-#: σ'(z) from h = σ(z), which the forward pass already holds: the same arithmetic as the
-#: activation module's derivative (1 - t·t with t = tanh z; s·(1 - s) with s = sigmoid z)
-#: without computing σ again. Other activations fall back to their derivative of z.
-def _slope_from_output(h: Array, z: Array, activation: str) -> Array:
-    if activation == "tanh":
-        slope = np.multiply(h, h)
-        return np.subtract(1.0, slope, out=slope)
-    if activation == "sigmoid":
-        slope = np.subtract(1.0, h)
-        return np.multiply(h, slope, out=slope)
-    return get_activation(activation).derivative(z)
-
-
 def _backward_time_major(
     params: RNNParams, fp: ForwardPass, targets: NDArray[np.intp], activation: str
 ) -> tuple[Array, Array]:
     """δ^t and ŷ^t − y^t for every step, on the time-major arrays of `_forward_time_major`.
 
-    Exact algebra on eq-bptt-hidden-grad and eq-bptt-delta: the output part ``U^T (ŷ^t − y^t)``
-    does not depend on the recursion, so it is one product over all T·B rows; the slopes
-    σ'(z^t) are computed for all steps at once into the array that becomes δ. Only
-    ``W_h^T δ^{t+1}`` stays in the loop, written into a preallocated buffer, and δ^t is formed
-    in place. tests/test_fast_path.py proves this equals the step-by-step composition of
-    ``hidden_gradient`` and ``delta``.
+    Exact algebra on eq-bptt-output-grad, eq-bptt-hidden-grad and eq-bptt-delta: the output
+    part ``U^T (ŷ^t − y^t)`` does not depend on the recursion, so it is one product over all
+    T·B rows; the slopes σ'(z^t) are computed for all steps at once into the array that becomes
+    δ, by the activation module's derivative at z (the one accurate slope every backward pass
+    uses). Only ``W_h^T δ^{t+1}`` stays in the loop, written into a preallocated buffer, and
+    δ^t is formed in place. tests/test_fast_path.py proves this equals the step-by-step
+    composition of ``output_gradient``, ``hidden_gradient`` and ``delta``.
     """
     T, B, V = fp.y_hat.shape
-    # ŷ − y (eq-bptt-output-grad) on the (|V|, T·B) storage of ŷ: subtract 1 at each target.
+    # ŷ − y (eq-bptt-output-grad) on the (|V|, T·B) storage of ŷ. The target's entry is
+    # −Σ_{j≠k} ŷ_j, summed with that entry zeroed: ŷ_k − 1 would cancel for confident models.
     output_grads_v = fp.y_hat.transpose(2, 0, 1).reshape(V, T * B).copy()
-    output_grads_v[targets.reshape(-1), np.arange(T * B)] -= 1
+    at_target = (targets.reshape(-1), np.arange(T * B))
+    output_grads_v[at_target] = 0
+    output_grads_v[at_target] = -np.sum(output_grads_v, axis=0)
     output_grads = output_grads_v.reshape(V, T, B).transpose(1, 2, 0)
-    from_output = (output_grads_v.T @ params.U).reshape(T, B, -1)
-    deltas = _slope_from_output(fp.h[1:], fp.z, activation)
-    deltas[T - 1] *= from_output[T - 1]  # δ^{T+1} = 0: nothing comes back from beyond the last step
-    from_next = np.empty_like(deltas[0])
-    W_h = np.ascontiguousarray(params.W_h)  # np.dot's fast path wants contiguous operands
-    for t in range(T - 2, -1, -1):
-        np.dot(deltas[t + 1], W_h, out=from_next)  # np.dot: less per-call overhead than np.matmul
-        from_next += from_output[t]
-        deltas[t] *= from_next
+    # An overflow here (huge U) is reported by check_finite_gradients, not as a warning.
+    with np.errstate(over="ignore", invalid="ignore"):
+        from_output = (output_grads_v.T @ params.U).reshape(T, B, -1)
+        deltas = get_activation(activation).derivative(fp.z)
+        deltas[T - 1] *= from_output[T - 1]  # δ^{T+1} = 0: nothing comes back from beyond the last step
+        from_next = np.empty_like(deltas[0])
+        W_h = np.ascontiguousarray(params.W_h)  # np.dot's fast path wants contiguous operands
+        for t in range(T - 2, -1, -1):
+            np.dot(deltas[t + 1], W_h, out=from_next)  # np.dot: less per-call overhead than np.matmul
+            from_next += from_output[t]
+            deltas[t] *= from_next
     return deltas, output_grads

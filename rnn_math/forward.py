@@ -69,7 +69,7 @@ def hidden_state(z_t: Array, activation: str = "sigmoid") -> Array:
     z_t
         Pre-activation(s) z^t, shape (..., D_h).
     activation
-        ``"sigmoid"`` (seed 1) or ``"tanh"`` (seed 2).
+        ``"sigmoid"`` (as in the blog post) or ``"tanh"`` (as in the RNN-theory notes).
 
     Returns
     -------
@@ -159,14 +159,29 @@ def step_loss(theta_t: Array, target_t: NDArray[np.integer]) -> Array:
 
     Notes
     -----
-    Computed from the logits as ``logsumexp(θ) - θ[k]`` rather than ``-log(softmax(θ)[k])``:
-    the probability can underflow to 0 for very negative logits, its logarithm cannot. The
-    shift is the largest real part, so complex logits (complex-step differentiation) work too.
+    Computed from the logits, never as ``-log(softmax(θ)[k])`` (the probability can underflow
+    to 0 for very negative logits, its logarithm cannot), in one of two equal forms chosen so
+    that neither cancels. With c = Σ_{j≠k} ŷ_j, the probability of every wrong entry, the loss
+    is ``-log1p(-c)``; this is used when c ≤ 1/2, where ``logsumexp(θ) - θ[k]`` would round
+    ``log(1 + c)`` to 0 for a confident model (c = 10⁻²⁰ gives a loss of 10⁻²⁰, not 0).
+    Otherwise (loss ≥ log 2) it is ``logsumexp(θ) - θ[k]``. c is summed with the target's term
+    left out, so it is exact to rounding too. The shift is the largest real part, so complex
+    logits (complex-step differentiation) work too.
     """
+    target = np.asarray(target_t)[..., None]
     peak = np.max(np.real(theta_t), axis=-1, keepdims=True)
-    log_normaliser = peak[..., 0] + np.log(np.sum(np.exp(theta_t - peak), axis=-1))
-    correct = np.take_along_axis(theta_t, np.asarray(target_t)[..., None], axis=-1)[..., 0]
-    return log_normaliser - correct
+    e = np.exp(theta_t - peak)
+    normaliser = np.sum(e, axis=-1)
+    np.put_along_axis(e, target, 0, -1)
+    wrong = np.sum(e, axis=-1) / normaliser  # c = Σ_{j≠k} ŷ_j
+    correct = np.take_along_axis(theta_t, target, axis=-1)[..., 0]
+    return _loss_from_parts(wrong, peak[..., 0] + np.log(normaliser) - correct)
+
+
+def _loss_from_parts(wrong: Array, logsumexp_form: Array) -> Array:
+    """−log(1 − c) where c = Σ_{j≠k} ŷ_j ≤ 1/2 (no cancellation there), the logsumexp form elsewhere."""
+    confident = np.real(wrong) <= 0.5
+    return np.where(confident, -np.log1p(-np.where(confident, wrong, 0)), logsumexp_form)
 
 
 @equation(
@@ -327,20 +342,23 @@ def _recurrence_time_major(
     z = np.empty((T, B, D_h), dtype=dtype)
     h = np.empty((T + 1, B, D_h), dtype=dtype)
     h[0] = h_0
-    np.matmul(xs.reshape(T * B, d), W_e.T, out=z.reshape(T * B, D_h))
-    z += b_1
     W_h_T = np.ascontiguousarray(W_h.T)  # packed once, not by BLAS at every step
     recurrent = np.empty((B, D_h), dtype=dtype)
     ufunc = _ACTIVATION_UFUNCS.get(activation)
-    for t in range(T):
-        # np.dot rather than np.matmul: the same BLAS product with about a microsecond less
-        # Python-side overhead per call, which shows at small batches (every operand is contiguous).
-        np.dot(h[t], W_h_T, out=recurrent)
-        z[t] += recurrent
-        if ufunc is not None:
-            ufunc(z[t], out=h[t + 1])
-        else:
-            h[t + 1] = hidden_state(z[t], activation)
+    # A z that overflows to ±inf still gives the right h (±1 or 0/1) and slope (0); a NaN reaches
+    # the loss, which _check_finite_loss tests. So no warning here, one clear error there.
+    with np.errstate(over="ignore", invalid="ignore"):
+        np.matmul(xs.reshape(T * B, d), W_e.T, out=z.reshape(T * B, D_h))
+        z += b_1
+        for t in range(T):
+            # np.dot rather than np.matmul: the same BLAS product with about a microsecond less
+            # Python-side overhead per call, which shows at small batches (every operand is contiguous).
+            np.dot(h[t], W_h_T, out=recurrent)
+            z[t] += recurrent
+            if ufunc is not None:
+                ufunc(z[t], out=h[t + 1])
+            else:
+                h[t + 1] = hidden_state(z[t], activation)
     return z, h
 
 
@@ -363,7 +381,7 @@ def forward(
     targets
         Indices k_t of the correct outputs, shape (B, T), or (T,) for one sequence.
     activation
-        ``"sigmoid"`` (seed 1) or ``"tanh"`` (seed 2).
+        ``"sigmoid"`` (as in the blog post) or ``"tanh"`` (as in the RNN-theory notes).
     h_0
         Initial hidden state, shape (D_h,) or (B, D_h); zeros if omitted.
 
@@ -376,7 +394,8 @@ def forward(
     ------
     ValueError, TypeError
         On a wrong shape, dtype, non-finite value, empty sequence, out-of-range target
-        or unknown activation; the message names the argument.
+        or unknown activation; the message names the argument. ValueError also if the
+        pre-activations or the logits overflow (inf or NaN), naming which.
     """
     xs_tm, targets_tm, h0, batched = _check_forward_inputs(params, xs, targets, activation, h_0)
     return _batch_major(_forward_time_major(params, xs_tm, targets_tm, h0, activation), batched)
@@ -422,28 +441,59 @@ def _forward_from_states(params: RNNParams, z: Array, h: Array, targets: NDArray
     V = params.U.shape[0]
     theta, y_hat = (a.reshape(V, T, B).transpose(1, 2, 0) for a in (theta, y_hat))
     losses = losses.reshape(T, B)
-    return ForwardPass(z, h, theta, y_hat, losses, total_loss(losses))
+    fp = ForwardPass(z, h, theta, y_hat, losses, total_loss(losses))
+    _check_finite_loss(fp)
+    return fp
 
 
 def _output_layer(U: Array, b_2: Array, h: Array, targets: NDArray[np.intp]) -> tuple[Array, Array, Array]:
     """Logits, softmax and step losses of N rows h (N, D_h) at once, stored vocabulary-major (|V|, N).
 
     The same arithmetic as ``output_logits``, ``softmax`` and ``step_loss`` (largest logit
-    subtracted, ``log Σ e`` for the loss), with two speed-ups that change no formula: the
+    subtracted; the loss as ``-log1p(-c)`` or ``log Σ e - θ_k``), with two speed-ups that change no formula: the
     exponentials are computed once and shared by softmax and loss, and the arrays are (|V|, N)
     so that the max and the sum over the vocabulary run down contiguous rows (NumPy reduces the
     short last axis of an (N, |V|) array row by row, about twenty times slower at |V| = 64).
     """
     N = h.shape[0]
-    theta = np.matmul(U, h.T)
-    theta += b_2[:, None]
-    peak = np.max(np.real(theta), axis=0)
-    y_hat = np.subtract(theta, peak)
-    np.exp(y_hat, out=y_hat)
-    normaliser = np.sum(y_hat, axis=0)
-    losses = peak + np.log(normaliser) - theta[targets, np.arange(N)]
-    y_hat /= normaliser
+    columns = np.arange(N)
+    # Overflowing logits (inf − inf in the shift) are reported by _check_finite_loss, not warned about.
+    with np.errstate(over="ignore", invalid="ignore"):
+        theta = np.matmul(U, h.T)
+        theta += b_2[:, None]
+        peak = np.max(np.real(theta), axis=0)
+        y_hat = np.subtract(theta, peak)
+        np.exp(y_hat, out=y_hat)
+        normaliser = np.sum(y_hat, axis=0)
+        at_target = y_hat[targets, columns]
+        y_hat[targets, columns] = 0  # c = Σ_{j≠k} e_j / Σ e_j with the target's term left out: no cancellation
+        wrong = np.sum(y_hat, axis=0) / normaliser
+        y_hat[targets, columns] = at_target
+        losses = _loss_from_parts(wrong, peak + np.log(normaliser) - theta[targets, columns])
+        y_hat /= normaliser
     return theta, y_hat, losses
+
+
+def _check_finite_loss(fp: ForwardPass) -> None:
+    """Raise a clear error if the forward pass overflowed; one test on the summed loss (cheap).
+
+    A NaN or inf anywhere upstream (pre-activations, logits) reaches the loss, so only when the
+    loss is not finite are the larger arrays inspected to say which one overflowed.
+    """
+    if np.isfinite(fp.loss):
+        return
+    largest = f"{np.finfo(fp.z.dtype).max:.3g}"
+    if not np.all(np.isfinite(fp.z)):
+        raise ValueError(
+            f"z: the pre-activations overflowed (inf or NaN in {fp.z.dtype}); check the scale of "
+            f"W_h, W_e, b_1 and xs (|W_h h + W_e x + b_1| must stay below {largest})"
+        )
+    if not np.all(np.isfinite(fp.theta)):
+        raise ValueError(
+            f"theta: the logits overflowed (inf or NaN in {fp.theta.dtype}); check the scale of U "
+            f"and b_2 (|U h + b_2| must stay below {largest})"
+        )
+    raise ValueError(f"loss: the summed loss overflowed ({fp.loss}); check the scale of U and b_2")
 
 
 def _batch_major(fp: ForwardPass, batched: bool) -> ForwardPass:

@@ -94,8 +94,12 @@ def test_teacher_forcing_keeps_the_integer_dtype_of_the_targets():
 
 def test_the_backward_pass_reports_the_output_errors_p_minus_one_hot():
     result = seq2seq.backward(S2S, SOURCE, TARGETS)
-    one_hot = np.eye(5)[TARGETS]
-    np.testing.assert_array_equal(result.output_grads, result.forward.p - one_hot)
+    p = result.forward.p
+    one_hot = np.eye(5)[TARGETS].astype(bool)
+    # p - one-hot, with the target's entry p_k - 1 written as -Σ_{j≠k} p_j (no cancellation).
+    expected = np.where(one_hot, -np.sum(np.where(one_hot, 0.0, p), axis=-1, keepdims=True), p)
+    np.testing.assert_allclose(result.output_grads, expected, rtol=1e-15, atol=0)
+    np.testing.assert_allclose(result.output_grads, p - one_hot, rtol=1e-14)
 
 
 def test_the_backward_pass_reports_the_decoder_errors_whose_sum_is_grad_c():
