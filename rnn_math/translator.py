@@ -18,6 +18,7 @@ print(result.translator.translate("I go"))   # मैं जाता हूँ
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ from importlib import resources
 import numpy as np
 from numpy.typing import NDArray
 
+from rnn_math.config_checks import check_fraction, check_positive_integer, check_positive_number, check_seed
 from rnn_math.registry import equation
 from rnn_math.seq2seq import (
     Seq2SeqParams,
@@ -53,6 +55,10 @@ _PUNCTUATION = ".,!?;:\"'"
 
 class UnknownWordError(ValueError):
     """An English word the translator never saw in training (it has no embedding)."""
+
+
+class TrainingDivergedError(ArithmeticError):
+    """Training produced a loss or a parameter that is not finite."""
 
 
 # --- Adam ---------------------------------------------------------------------------------------
@@ -120,9 +126,14 @@ def adam_update(
     numpy.ndarray
         The new value of P (a new array).
     """
-    m_hat = m / (1.0 - beta_1**n)
-    v_hat = v / (1.0 - beta_2**n)
+    m_hat = m / _bias_correction(beta_1, n)
+    v_hat = v / _bias_correction(beta_2, n)
     return param - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon)
+
+
+def _bias_correction(beta: float, n: int) -> float:
+    """1 − βⁿ as −expm1(n log β): 1 − β**n cancels while βⁿ is near 1 (β = 0.999, small n)."""
+    return 1.0 if beta == 0 else -math.expm1(n * math.log(beta))
 
 
 # --- Phrases and vocabularies -------------------------------------------------------------------
@@ -319,15 +330,14 @@ class TrainingConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
+        # Each check raises TypeError on a wrong type (bool included), ValueError out of range.
         for name in ("D_h", "d_en", "d_hi", "epochs"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name}: expected a positive integer, got {value!r}")
-        if not self.learning_rate > 0:
-            raise ValueError(f"learning_rate: expected a positive number, got {self.learning_rate!r}")
+            check_positive_integer(name, getattr(self, name))
+        for name in ("learning_rate", "epsilon", "init_scale"):
+            check_positive_number(name, getattr(self, name))
         for name in ("beta_1", "beta_2"):
-            if not 0 <= getattr(self, name) < 1:
-                raise ValueError(f"{name}: expected a number in [0, 1), got {getattr(self, name)!r}")
+            check_fraction(name, getattr(self, name))
+        check_seed("seed", self.seed)
 
 
 @dataclass(frozen=True)
@@ -369,9 +379,17 @@ def train(pairs: Sequence[Pair], config: TrainingConfig = TrainingConfig()) -> T
     -------
     TrainingResult
         The translator after the last epoch and the loss before each update.
+
+    Raises
+    ------
+    TrainingDivergedError
+        If the loss or a parameter stops being finite (a learning rate far too large), with the
+        epoch it happened at.
     """
     if not pairs:
         raise ValueError("pairs: expected at least one phrase pair, got none")
+    if not isinstance(config, TrainingConfig):
+        raise TypeError(f"config: expected a TrainingConfig, got {type(config).__name__}")
     english, hindi = build_vocabularies(pairs)
     params = Seq2SeqParams.random(
         len(english), len(hindi), D_h=config.D_h, d_en=config.d_en, d_hi=config.d_hi,
@@ -386,15 +404,23 @@ def train(pairs: Sequence[Pair], config: TrainingConfig = TrainingConfig()) -> T
         current = Seq2SeqParams(**values)
         total = 0.0
         grads = {k: np.zeros_like(v) for k, v in values.items()}
-        for src, tgt in buckets:
-            result = run_backward(current, src, tgt)
-            total += result.loss
-            for name, g in result.grads.as_dict().items():
-                grads[name] += g
-        losses[epoch - 1] = total
-        for name in values:
-            m[name], v2[name] = adam_moments(m[name], v2[name], grads[name], config.beta_1, config.beta_2)
-            values[name] = adam_update(
-                values[name], m[name], v2[name], epoch, config.learning_rate, config.beta_1, config.beta_2, config.epsilon
+        with np.errstate(over="ignore", invalid="ignore"):  # a run that overflows is stopped just below
+            for src, tgt in buckets:
+                result = run_backward(current, src, tgt)
+                total += result.loss
+                for name, g in result.grads.as_dict().items():
+                    grads[name] += g
+            losses[epoch - 1] = total
+            for name in values:
+                m[name], v2[name] = adam_moments(m[name], v2[name], grads[name], config.beta_1, config.beta_2)
+                values[name] = adam_update(
+                    values[name], m[name], v2[name], epoch, config.learning_rate, config.beta_1, config.beta_2, config.epsilon
+                )
+        bad = [name for name, v in values.items() if not np.all(np.isfinite(v))]
+        if not np.isfinite(total) or bad:
+            what = "the loss" if not np.isfinite(total) else f"parameter {bad[0]}"
+            raise TrainingDivergedError(
+                f"training diverged at epoch {epoch}: {what} is no longer finite "
+                f"(learning_rate = {config.learning_rate!r}); try a smaller learning_rate"
             )
     return TrainingResult(Translator(Seq2SeqParams(**values), english, hindi), losses, config)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mpmath
 import numpy as np
 import pytest
 
@@ -9,6 +10,7 @@ from rnn_math.translator import (
     END,
     HELD_OUT_FILE,
     TrainingConfig,
+    TrainingDivergedError,
     UnknownWordError,
     adam_moments,
     adam_update,
@@ -98,9 +100,80 @@ def test_a_line_without_a_tab_is_refused():
         parse_pairs("I go मैं जाता हूँ\n")
 
 
-def test_a_bad_training_config_is_refused():
-    with pytest.raises(ValueError, match="epochs: expected a positive integer"):
-        TrainingConfig(epochs=0)
+SIZES = ("D_h", "d_en", "d_hi", "epochs")
+RATES = ("learning_rate", "epsilon", "init_scale")
+
+
+@pytest.mark.parametrize("name", SIZES)
+def test_a_size_below_one_is_refused(name):
+    with pytest.raises(ValueError, match=f"{name}: expected a positive integer, got 0"):
+        TrainingConfig(**{name: 0})
+
+
+@pytest.mark.parametrize("name", SIZES)
+def test_a_size_given_as_a_bool_is_refused(name):
+    with pytest.raises(TypeError, match=f"{name}: expected a positive integer, got bool True"):
+        TrainingConfig(**{name: True})
+
+
+@pytest.mark.parametrize("name", SIZES)
+def test_a_size_given_as_a_float_is_refused(name):
+    with pytest.raises(TypeError, match=f"{name}: expected a positive integer, got float 12.0"):
+        TrainingConfig(**{name: 12.0})
+
+
+@pytest.mark.parametrize("value", [0.0, -0.01])
+@pytest.mark.parametrize("name", RATES)
+def test_a_rate_that_is_not_positive_is_refused(name, value):
+    with pytest.raises(ValueError, match=f"{name}: expected a finite positive number, got {value!r}"):
+        TrainingConfig(**{name: value})
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+@pytest.mark.parametrize("name", RATES)
+def test_a_rate_that_is_not_finite_is_refused(name, value):
+    with pytest.raises(ValueError, match=f"{name}: expected a finite positive number, got {value!r}"):
+        TrainingConfig(**{name: value})
+
+
+@pytest.mark.parametrize("value", [True, "0.01"])
+@pytest.mark.parametrize("name", RATES)
+def test_a_rate_that_is_not_a_number_is_refused(name, value):
+    with pytest.raises(TypeError, match=f"{name}: expected a finite positive number, got {type(value).__name__}"):
+        TrainingConfig(**{name: value})
+
+
+@pytest.mark.parametrize("value", [1.0, -0.1, float("nan")])
+@pytest.mark.parametrize("name", ["beta_1", "beta_2"])
+def test_a_decay_rate_outside_zero_to_one_is_refused(name, value):
+    with pytest.raises(ValueError, match=rf"{name}: expected a number in \[0, 1\), got {value!r}"):
+        TrainingConfig(**{name: value})
+
+
+def test_a_negative_seed_is_refused():
+    with pytest.raises(ValueError, match="seed: expected an integer seed >= 0, got -1"):
+        TrainingConfig(seed=-1)
+
+
+@pytest.mark.parametrize("value", [1.0, True])
+def test_a_seed_that_is_not_an_integer_is_refused(value):
+    with pytest.raises(TypeError, match=f"seed: expected an integer seed >= 0, got {type(value).__name__} {value!r}"):
+        TrainingConfig(seed=value)
+
+
+def test_numpy_integers_and_floats_are_accepted():
+    config = TrainingConfig(D_h=np.int64(4), epochs=np.int32(2), learning_rate=np.float32(0.01), seed=np.uint8(3))
+    assert config.D_h == 4 and config.seed == 3
+
+
+def test_a_config_that_is_not_a_training_config_is_refused():
+    with pytest.raises(TypeError, match="config: expected a TrainingConfig, got dict"):
+        train(load_pairs()[:2], {"epochs": 1})
+
+
+def test_a_diverging_run_stops_with_the_epoch_and_what_to_try():
+    with pytest.raises(TrainingDivergedError, match=r"diverged at epoch \d+: .* try a smaller learning_rate"):
+        train(load_pairs()[:3], TrainingConfig(learning_rate=1e308, epochs=5, D_h=4, d_en=3, d_hi=3))
 
 
 @pytest.mark.equation("eq-adam-moments", "eq-adam-update")
@@ -120,3 +193,23 @@ def test_without_bias_correction_the_first_step_would_be_three_times_too_large()
     uncorrected = -0.01 * m / (np.sqrt(v) + 1e-12)  # the plausible mistake
     corrected = adam_update(np.zeros(1), m, v, 1, 0.01, 0.9, 0.999, 1e-12)
     assert abs(uncorrected[0]) > 3 * abs(corrected[0])
+
+
+def _exact_first_steps(beta_1: float, beta_2: float, n: int) -> float:
+    """The Adam step of an entry with m = v = 1, η = 1, ε = 0, at 50 digits from the exact floats."""
+    with mpmath.workdps(50):
+        b1, b2 = mpmath.mpf(beta_1), mpmath.mpf(beta_2)
+        return float(-(1 / (1 - b1**n)) / mpmath.sqrt(1 / (1 - b2**n)))
+
+
+@pytest.mark.equation("eq-adam-update")
+def test_the_bias_correction_is_exact_to_rounding_when_beta_is_near_one():
+    beta_1, beta_2, n = 0.9, 1 - 1e-10, 3  # 1 − β₂³ ≈ 3·10⁻¹⁰: β₂³ is within 10⁻⁹ of 1
+    step = adam_update(np.zeros(1), np.ones(1), np.ones(1), n, 1.0, beta_1, beta_2, 0.0)
+    assert step[0] == pytest.approx(_exact_first_steps(beta_1, beta_2, n), rel=1e-15, abs=0)
+
+
+def test_the_textbook_bias_correction_one_minus_beta_to_the_n_is_rejected_by_the_same_check():
+    beta_1, beta_2, n = 0.9, 1 - 1e-10, 3
+    textbook = -(1 / (1 - beta_1**n)) / np.sqrt(1 / (1 - beta_2**n))  # βⁿ rounded, then 1 − βⁿ cancels
+    assert textbook != pytest.approx(_exact_first_steps(beta_1, beta_2, n), rel=1e-15, abs=0)
