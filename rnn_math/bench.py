@@ -11,11 +11,13 @@ Run ``python -m rnn_math.bench`` (or ``python -m rnn_math bench``). In one run i
 3. times the implementations *interleaved*, round after round in a freshly shuffled order (so
    that none always runs right after the same other one, whose leftovers in the caches it would
    always inherit), together with a large NumPy matrix product that measures this machine's
-   multiply peak under the same conditions, and with `bptt` run step by step to time each stage;
+   multiply peak under the same conditions, and with `bptt` and its textbook-slope twin run step
+   by step to time each stage;
 4. prints, per size, medians with quartiles, GFLOP/s, the fraction of the peak and the ratio of
-   our time to each other implementation's (the obvious NumPy loop, the baseline the targets were
-   set against, always runs; the peers when installed), where our time goes stage by stage, then
-   the scaling over T and NumPy's peak traced memory;
+   our time to each other implementation's (two NumPy references always run: the textbook-slope
+   twin, whose ratio is what the accurate slope costs, and the obvious loop; the peers run when
+   installed), where our time goes stage by stage beside the twin's, then the scaling over T
+   and NumPy's peak traced memory;
 5. writes everything, with the machine's description, to a JSON file (``--output``) that the
    Performance page renders when the site is built.
 
@@ -39,6 +41,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from rnn_math.bench_format import format_case, format_scaling
 
 #: Set before NumPy (and any BLAS, OpenMP or XLA runtime) is loaded: one thread everywhere.
 THREAD_ENV = {
@@ -71,7 +75,7 @@ class Size:
         return 2 * rows * 3 * (self.d * self.D_h + self.D_h * self.D_h + self.D_h * self.V)
 
 
-#: The issue's sizes: S1 is min-char-rnn (one-hot inputs, d = |V|).
+#: The sizes: S1 is min-char-rnn (one-hot inputs, d = |V|), S2 a small mini-batch, S3 a large one.
 SIZES = {
     "S1": Size("S1", B=1, T=25, d=65, D_h=100, V=65, one_hot=True),
     "S2": Size("S2", B=32, T=50, d=64, D_h=128, V=64),
@@ -203,18 +207,24 @@ def _numpy_peak_memory(size: Size, dtype: str) -> int:
         tracemalloc.stop()
 
 
-#: Implementations that always run beside ours: the obvious NumPy loop.
-REFERENCES = ("loop",)
+#: Implementations that always run beside ours: `bptt` with the textbook slope (its time over
+#: ours is the cost of the accurate slope) and the obvious NumPy loop.
+REFERENCES = ("textbook", "loop")
+
+#: Runs timed in the rounds that are not implementations: the matmul peak and the two stage timers.
+AUXILIARY = ("peak", "stages", "textbook stages")
 
 
 def run_case(
     size: Size, dtype: str, peers: Sequence[str], statuses: dict[str, str | None], *,
     rounds: int, peak_n: int, budget: float,
 ) -> dict[str, Any]:
-    """Check, then time interleaved: ours, the obvious loop, each available peer, the stages, the peak."""
+    """Check, then time interleaved: ours, the references, each available peer, both stage timers, the peak."""
     import numpy as np
 
-    from rnn_math.bench_peers import IMPLEMENTATIONS, STAGES, gradient_disagreement, make_numpy_staged, stage_flops
+    from rnn_math.bench_peers import (
+        IMPLEMENTATIONS, gradient_disagreement, make_numpy_staged, make_textbook_staged,
+    )
 
     problem = _problem(size, dtype)
     ours = IMPLEMENTATIONS["numpy"](problem)
@@ -235,9 +245,9 @@ def run_case(
         runs[name] = run
     peak_flops = 2 * peak_n**3
     runs["peak"] = _peak_run(peak_n, dtype)
-    staged = make_numpy_staged(problem)
-    stage_samples: list[list[float]] = []
-    runs["stages"] = lambda: stage_samples.append(staged()[0])
+    stage_samples: dict[str, list[list[float]]] = {"stages": [], "textbook stages": []}
+    for key, make in (("stages", make_numpy_staged), ("textbook stages", make_textbook_staged)):
+        runs[key] = lambda staged=make(problem), laps=stage_samples[key]: laps.append(staged()[0])
     for run in runs.values():  # warm-up: compilation, caches, allocator
         run()
     # As many rounds as fit in the budget (at least `rounds`), each round running every
@@ -247,7 +257,8 @@ def run_case(
     count = max(rounds, min(200, int(budget / max(sum(first.values()), 1e-9))))
     names = list(runs)
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
-    stage_samples.clear()
+    for laps in stage_samples.values():
+        laps.clear()  # the first timed call above is not a round
     order = np.random.default_rng(0)
     for _ in range(count):
         for name in order.permutation(names):
@@ -260,7 +271,7 @@ def run_case(
         "implementations": results,
     }
     for name in names:
-        if name in ("peak", "stages"):
+        if name in AUXILIARY:
             continue
         q1, median, q3 = _quartiles([wall for wall, _ in samples[name]])
         gflops = size.flops() / median / 1e9
@@ -270,53 +281,26 @@ def run_case(
             cpu_over_wall=_quartiles([ratio for _, ratio in samples[name]])[1],
         )
     for name in names:
-        if name not in ("numpy", "peak", "stages"):
+        if name not in ("numpy", *AUXILIARY):
             results[name]["numpy_time_ratio"] = results["numpy"]["median_ms"] / results[name]["median_ms"]
-    case["stages"] = []
-    for k, (stage, flops) in enumerate(zip(STAGES, stage_flops(size.B, size.T, size.d, size.D_h, size.V), strict=True)):
-        q1, median, q3 = _quartiles([laps[k] for laps in stage_samples])
-        gflops = flops / median / 1e9 if median > 0 else 0.0
-        case["stages"].append({
-            "stage": stage, "median_ms": median * 1e3, "q1_ms": q1 * 1e3, "q3_ms": q3 * 1e3, "flops": flops,
-            "gflops": gflops, "fraction_of_peak": gflops / case["peak"]["gflops_median"],
-        })
+    case["stages"] = _stage_rows(size, stage_samples["stages"], case["peak"]["gflops_median"])
+    case["textbook_stages"] = _stage_rows(size, stage_samples["textbook stages"], case["peak"]["gflops_median"])
     return case
 
 
-def _format_case(case: dict[str, Any]) -> str:
-    lines = [
-        f"{case['size']} {case['dtype']}: B={case['B']} T={case['T']} d={case['d']} D_h={case['D_h']} |V|={case['V']}"
-        f"{' one-hot' if case['one_hot'] else ''}, {case['flops'] / 1e6:.1f} MFLOP, {case['rounds']} rounds, "
-        f"matmul peak {case['peak']['gflops_median']:.1f} GFLOP/s (n={case['peak']['n']})",
-        f"  {'impl':<7}{'median ms':>11}{'q1 ms':>10}{'q3 ms':>10}{'GFLOP/s':>9}{'% peak':>8}{'cpu/wall':>9}{'ours/peer':>11}",
-    ]
-    for name, r in case["implementations"].items():
-        if "median_ms" not in r:
-            lines.append(f"  {name:<7}{r['status']}")
-            continue
-        ratio = f"{r['numpy_time_ratio']:.2f}x" if "numpy_time_ratio" in r else "-"
-        lines.append(
-            f"  {name:<7}{r['median_ms']:>11.3f}{r['q1_ms']:>10.3f}{r['q3_ms']:>10.3f}{r['gflops']:>9.2f}"
-            f"{100 * r['fraction_of_peak']:>7.1f}%{r['cpu_over_wall']:>9.2f}{ratio:>11}"
-        )
-    stages = case.get("stages", [])
-    if stages:
-        total = sum(st["median_ms"] for st in stages)
-        lines.append(f"  where our time goes (stage medians add up to {total:.3f} ms):")
-        for st in stages:
-            peak = f"{100 * st['fraction_of_peak']:>7.1f}%" if st["flops"] else f"{'-':>8}"
-            lines.append(f"    {st['stage']:<32}{st['median_ms']:>10.3f} ms {100 * st['median_ms'] / total:>5.1f}%{st['gflops']:>9.2f} GFLOP/s{peak}")
-    return "\n".join(lines)
+def _stage_rows(size: Size, samples: list[list[float]], peak_gflops: float) -> list[dict[str, Any]]:
+    """Per stage: quartiles of its times over the rounds, its products' FLOPs, GFLOP/s and peak fraction."""
+    from rnn_math.bench_peers import STAGES, stage_flops
 
-
-def _format_scaling(rows: list[dict[str, Any]]) -> str:
-    lines = ["Scaling over T (S2 shape, float32): median ms, ms per step, NumPy peak traced memory",
-             f"  {'T':>5}" + "".join(f"{n + ' ms':>12}{n + ' ms/T':>12}" for n in rows[0]["median_ms"]) + f"{'numpy MiB':>11}"]
-    for row in rows:
-        cells = "".join(f"{ms:>12.3f}{ms / row['T']:>12.4f}" if ms is not None else f"{'skipped':>12}{'':>12}"
-                        for ms in row["median_ms"].values())
-        lines.append(f"  {row['T']:>5}{cells}{row['numpy_peak_bytes'] / 2**20:>11.2f}")
-    return "\n".join(lines)
+    rows = []
+    for k, (stage, flops) in enumerate(zip(STAGES, stage_flops(size.B, size.T, size.d, size.D_h, size.V), strict=True)):
+        q1, median, q3 = _quartiles([laps[k] for laps in samples])
+        gflops = flops / median / 1e9 if median > 0 else 0.0
+        rows.append({
+            "stage": stage, "median_ms": median * 1e3, "q1_ms": q1 * 1e3, "q3_ms": q3 * 1e3, "flops": flops,
+            "gflops": gflops, "fraction_of_peak": gflops / peak_gflops,
+        })
+    return rows
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -385,7 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             case["numpy_peak_bytes"] = _numpy_peak_memory(sizes[size_name], dtype)
             failed |= any(r["status"].startswith("not timed") for r in case["implementations"].values())
             report["cases"].append(case)
-            print(_format_case(case) + f"\n  numpy peak traced memory {case['numpy_peak_bytes'] / 2**20:.2f} MiB\n", flush=True)
+            print(format_case(case) + f"\n  numpy peak traced memory {case['numpy_peak_bytes'] / 2**20:.2f} MiB\n", flush=True)
     if not args.no_scaling:
         base = sizes["S2"]
         for T in scaling_t:
@@ -398,7 +382,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "q3_ms": {n: r.get("q3_ms") for n, r in case["implementations"].items()},
                 "numpy_peak_bytes": _numpy_peak_memory(size, "float32"),
             })
-        print(_format_scaling(report["scaling"]))
+        print(format_scaling(report["scaling"]))
     report["seconds"] = round((dt.datetime.now(dt.timezone.utc) - started).total_seconds(), 1)
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
