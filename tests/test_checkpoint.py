@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -66,23 +67,67 @@ def test_resuming_without_the_carried_hidden_state_would_not_match():
     assert not np.array_equal(run(first, 40).params.W_h, straight.params.W_h)
 
 
-def test_a_failed_save_leaves_the_previous_checkpoint_whole_and_no_temporary_file(tmp_path: Path, monkeypatch):
+def _interrupt_mid_write(monkeypatch):
+    def crash(file, **arrays):
+        if isinstance(file, (str, Path)):  # a save that writes straight to the file
+            file = open(file, "wb")  # noqa: SIM115
+        file.write(b"half a checkpoint")
+        file.flush()
+        raise KeyboardInterrupt  # the user pressed Ctrl-C in the middle of writing
+
+    monkeypatch.setattr(ckpt.np, "savez", crash)
+
+
+def _interrupt_at(name: str):
+    def setup(monkeypatch):
+        def crash(*args, **kwargs):
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(os, name, crash)
+
+    return setup
+
+
+@pytest.mark.parametrize(
+    "interrupt",
+    [_interrupt_mid_write, _interrupt_at("fsync"), _interrupt_at("replace")],
+    ids=["while writing", "while syncing to disk", "while renaming"],
+)
+def test_a_save_interrupted_at_any_stage_leaves_the_previous_checkpoint_whole_and_no_temporary_file(
+    tmp_path: Path, monkeypatch, interrupt
+):
     path = tmp_path / "run.npz"
     state = run(initial_state(SETTINGS, len(VOCAB)), 3)
     ckpt.save_checkpoint(path, make(state))
     before = path.read_bytes()
     later = run(copy.deepcopy(state), 6)
-
-    def crash(file, **arrays):
-        file.write(b"half a checkpoint")
-        raise KeyboardInterrupt  # the user pressed Ctrl-C in the middle of writing
-
-    monkeypatch.setattr(ckpt.np, "savez", crash)
+    interrupt(monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         ckpt.save_checkpoint(path, make(later))
+    monkeypatch.undo()
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.npz"]
     assert ckpt.load_checkpoint(path).state.step == 3
+
+
+def test_a_save_syncs_the_data_before_the_rename_and_the_folder_after_it(tmp_path: Path, monkeypatch):
+    calls: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(descriptor):
+        calls.append("fsync folder" if os.path.isdir(os.readlink(f"/proc/self/fd/{descriptor}")) else "fsync file")
+        real_fsync(descriptor)
+
+    def replace(source, target):
+        calls.append("replace")
+        real_replace(source, target)
+
+    if not os.path.isdir("/proc/self/fd"):
+        pytest.skip("needs /proc to tell a folder's descriptor from a file's")
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    ckpt.save_checkpoint(tmp_path / "run.npz", make(initial_state(SETTINGS, len(VOCAB))))
+    assert calls == ["fsync file", "replace", "fsync folder"]
 
 
 def test_a_checkpoint_file_is_readable_by_others_like_any_file(tmp_path: Path):
