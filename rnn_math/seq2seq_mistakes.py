@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from rnn_math.activations import tanh_derivative
+
 
 @dataclass(frozen=True)
 class Seq2SeqMistake:
@@ -76,6 +78,14 @@ MISTAKES: tuple[Seq2SeqMistake, ...] = (
         "Nothing flows back through s_0 = h_T: the encoder and the English embeddings get zero gradient.",
         numpy={"eq-handoff": lambda W_dec, delta_dec_1: np.zeros_like(delta_dec_1)},
         sympy={"eq-handoff": lambda W_dec, delta_dec_1: sp.zeros(W_dec.rows, 1)},
+    ),
+    Seq2SeqMistake(
+        "decoder-slope-at-state",
+        r"Decoder slope taken at the state",
+        r"\delta^{\text{dec}}_t = \frac{\partial L}{\partial s_t} \odot \tanh'(s_t)",
+        "The decoder's slope belongs at the pre-activation a_t; tanh'(s_t) is tanh'(tanh(a_t)).",
+        numpy={"eq-decoder-delta": lambda grad_s_t, a_t: grad_s_t * tanh_derivative(np.tanh(a_t))},
+        sympy={"eq-decoder-delta": lambda grad_s_t, a_t: grad_s_t.multiply_elementwise(a_t.applyfunc(lambda v: 1 - sp.tanh(sp.tanh(v)) ** 2))},
     ),
     Seq2SeqMistake(
         "decoder-without-recurrent-term",
