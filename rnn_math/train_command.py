@@ -141,6 +141,11 @@ def format_perplexity(value: float) -> str:
     return f"{value:.2f}" if value < 1e6 else f"{value:.3e}"
 
 
+def format_loss(nats: float) -> str:
+    """A loss for a sentence: four decimals, or powers of ten when a run has gone far off."""
+    return f"{nats:.4f}" if abs(nats) < 1e6 else f"{nats:.4e}"
+
+
 def divergence_advice(settings: TrainSettings) -> str:
     """What to try after a run diverged, given its settings."""
     advice = f"try a lower --learning-rate (this run: {settings.learning_rate:g})"
@@ -231,7 +236,7 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     }
     print(
         f"done: {summary['steps']} steps ({summary['steps_this_run']} in {seconds:.1f} s); "
-        f"loss {state.smoothed:.4f} nats/char = {summary['smoothed_bits']:.4f} bits/char, "
+        f"loss {format_loss(state.smoothed)} nats/char = {format_loss(summary['smoothed_bits'])} bits/char, "
         f"perplexity {format_perplexity(summary['smoothed_perplexity'])} (uniform guess: "
         f"{summary['uniform_nats']:.4f} nats/char, perplexity {len(vocab)}); saved {target}",
         file=out,
