@@ -85,7 +85,11 @@ MISTAKES: tuple[Seq2SeqMistake, ...] = (
         r"\delta^{\text{dec}}_t = \frac{\partial L}{\partial s_t} \odot \tanh'(s_t)",
         "The decoder's slope belongs at the pre-activation a_t; tanh'(s_t) is tanh'(tanh(a_t)).",
         numpy={"eq-decoder-delta": lambda grad_s_t, a_t: grad_s_t * tanh_derivative(np.tanh(a_t))},
-        sympy={"eq-decoder-delta": lambda grad_s_t, a_t: grad_s_t.multiply_elementwise(a_t.applyfunc(lambda v: 1 - sp.tanh(sp.tanh(v)) ** 2))},
+        sympy={
+            "eq-decoder-delta": lambda grad_s_t, a_t: grad_s_t.multiply_elementwise(
+                a_t.applyfunc(lambda v: 1 - sp.tanh(sp.tanh(v)) ** 2)
+            )
+        },
     ),
     Seq2SeqMistake(
         "decoder-without-recurrent-term",

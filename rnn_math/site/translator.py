@@ -97,3 +97,12 @@ def unknown_word_message() -> str:
     except UnknownWordError as error:
         return f"```text\nUnknownWordError: {error}\n```"
     raise AssertionError("'coffee' was expected to be outside the training vocabulary")
+
+
+def config_error_message() -> str:
+    """The error a size given as a bool produces, as the reader would see it."""
+    try:
+        TrainingConfig(D_h=True)
+    except TypeError as error:
+        return f"```text\nTypeError: {error}\n```"
+    raise AssertionError("D_h=True was expected to be refused")
