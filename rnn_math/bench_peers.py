@@ -1,4 +1,4 @@
-"""The implementations the benchmark races: this package's `bptt`, its textbook-slope twin, the obvious NumPy loop, PyTorch and JAX.
+"""The implementations the benchmark races: `bptt`, its textbook-slope twin, the obvious NumPy loop, PyTorch, JAX.
 
 Each one is built by a function ``make_<name>(problem)`` that returns a callable. Calling it runs
 the forward pass and computes *every* gradient the NumPy `bptt` returns — the loss summed over

@@ -245,7 +245,9 @@ def _checked_inputs(
             raise ValueError(f"tolerances: expected keys among {METHODS}, got {sorted(unknown)}")
         for method, value in tolerances.items():
             if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-                raise TypeError(f"tolerances[{method!r}]: expected a finite non-negative number, got {type(value).__name__} {value!r}")
+                raise TypeError(
+                    f"tolerances[{method!r}]: expected a finite non-negative number, got {type(value).__name__} {value!r}"
+                )
             if not (np.isfinite(value) and value >= 0):
                 raise ValueError(f"tolerances[{method!r}]: expected a finite non-negative number, got {value!r}")
         limits.update({k: float(v) for k, v in tolerances.items()})
