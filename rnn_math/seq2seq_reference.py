@@ -23,10 +23,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import mpmath
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+if TYPE_CHECKING:  # for the annotation only: the computation uses nothing of rnn_math.seq2seq
+    from rnn_math.seq2seq import Seq2SeqParams
 
 #: Significant digits of the reference.
 DIGITS = 50
@@ -115,8 +119,13 @@ def _loss_and_output_gradient(o: Vector, k: int) -> tuple[mpmath.mpf, Vector]:
     return loss, g
 
 
-def _sentence(p: Mapping[str, Matrix], source: list[int], targets: list[int], grads: dict[str, Matrix]) -> tuple:
-    """One sentence pair forward and backward; adds its gradients into `grads`."""
+def _sentence(
+    p: Mapping[str, Matrix], source: list[int], targets: list[int], grads: dict[str, Matrix]
+) -> tuple[mpmath.mpf, Vector, tuple[mpmath.mpf, mpmath.mpf]]:
+    """One sentence pair forward and backward; adds its gradients into `grads`.
+
+    Returns the sentence's loss, its hand-off ∂L/∂h_T, and its largest |pre-activation| and |logit|.
+    """
     b_1, c, b_out = p["b_1"][0], p["c"][0], p["b_out"][0]
     D_h, start = len(b_1), len(p["E_hi"]) - 1
     # Encoder: z_t = W_h h_{t-1} + W_e x_t + b_1, h_t = tanh(z_t), from h_0 = 0.
@@ -168,14 +177,13 @@ def _rounded(value: Matrix, shape: tuple[int, ...]) -> NDArray[np.float64]:
     return np.array([[float(v) for v in row] for row in value], dtype=np.float64).reshape(shape)
 
 
-def reference_backward(params: object, source: ArrayLike, targets: ArrayLike) -> ReferenceResult:
+def reference_backward(params: Seq2SeqParams, source: ArrayLike, targets: ArrayLike) -> ReferenceResult:
     """Loss and gradients of the encoder-decoder at 50 significant digits, rounded to float64.
 
     Parameters
     ----------
     params
-        A [`Seq2SeqParams`][rnn_math.seq2seq.Seq2SeqParams] (float32 or float64), or any object
-        with an ``as_dict()`` of the ten parameters by name.
+        The parameters (float32 or float64); only their ``as_dict()`` is read.
     source
         English indices, shape (T,) or (B, T).
     targets
