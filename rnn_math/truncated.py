@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from rnn_math.backward_checks import check_finite_gradients, grad_h_0_like
 from rnn_math.bptt import (
     BPTTResult,
     RNNGrads,
@@ -38,7 +39,7 @@ from rnn_math.bptt import (
 from rnn_math.forward import forward, hidden_states, output_logits, step_loss
 from rnn_math.params import RNNParams
 from rnn_math.registry import equation
-from rnn_math.validation import as_float_array, check_shapes
+from rnn_math.validation import as_float_array, check_shapes, check_targets
 
 Array = NDArray[np.floating]
 
@@ -104,7 +105,10 @@ def truncated_objective(
     k = check_truncation(k)
     xs = as_float_array("xs", xs, ndim=(2, 3))
     frozen_h = as_float_array("frozen_h", frozen_h, ndim=xs.ndim)
-    targets = np.asarray(targets)
+    # Integer indices in range, one per input step: a -1 or a float would otherwise index silently.
+    targets = check_targets("targets", targets, params.dims.V)
+    if targets.shape != xs.shape[:-1]:
+        raise ValueError(f"targets: expected shape {xs.shape[:-1]} (one index per input step), got {targets.shape}")
     T = xs.shape[-2]
     check_shapes([("frozen_h", frozen_h.shape[-2:], (T + 1, params.dims.D_h))])
     total = 0.0
@@ -190,7 +194,9 @@ def truncated_bptt(
     activation
         ``"sigmoid"`` or ``"tanh"``.
     h_0
-        Initial hidden state; zeros if omitted.
+        Initial hidden state, shape (D_h,) (shared by every sequence) or (B, D_h); zeros if
+        omitted. ``grad_h_0`` has the shape of this argument, as in
+        [`bptt`][rnn_math.bptt.bptt].
 
     Returns
     -------
@@ -203,7 +209,7 @@ def truncated_bptt(
     ------
     ValueError, TypeError
         On bad input, as [`forward`][rnn_math.forward.forward] reports it, or a k that is not a
-        positive integer.
+        positive integer; ValueError also if the loss or a gradient overflows.
     """
     k = check_truncation(k)
     fp = forward(params, xs, targets, activation=activation, h_0=h_0)
@@ -217,6 +223,8 @@ def truncated_bptt(
         grad_U=grad_U(output_grads, fp.h[..., 1:, :]),
         grad_b_2=grad_b_2(output_grads),
     )
-    return BPTTResult(
-        fp.loss, grads, grad_h_0(params.W_h, deltas[..., 0, :]), grad_x(params.W_e, deltas), deltas, output_grads, fp
-    )
+    check_finite_gradients(grads.as_dict())
+    batched = xs_arr.ndim == 3
+    first = deltas[:, 0] if batched else deltas[None, 0]  # δ̄^1 of each sequence, (B, D_h)
+    g_h0 = grad_h_0_like(grad_h_0(params.W_h, first), h_0, batched)
+    return BPTTResult(fp.loss, grads, g_h0, grad_x(params.W_e, deltas), deltas, output_grads, fp)

@@ -1,0 +1,204 @@
+"""The vanilla RNN at 50 significant digits: an independent reference for its loss and gradients.
+
+[`reference_bptt`][rnn_math.reference.reference_bptt] runs the forward pass and backpropagation
+through time of the BPTT page with mpmath at 50 significant digits, starting from the exact values
+of the float inputs (every float32 and float64 number is a binary fraction that mpmath holds
+exactly), and rounds every gradient to float64 only at the end. It shares no code with
+[`rnn_math.forward`][rnn_math.forward] or [`rnn_math.bptt`][rnn_math.bptt]: it is written out
+loop by loop from the equations, so a mistake in the NumPy version cannot reappear here.
+
+Extra digits alone do not make a saturated unit exact: 1 − tanh²(z) still cancels completely at
+50 digits once |z| is above about 60, and so does ŷ_k − 1 for a confident prediction. So every
+quantity that a subtraction would cancel is written in a form without one:
+
+- the slopes are tanh'(z) = sech²(z) and sigmoid'(z) = e/(1 + e)² with e = exp(−|z|), which
+  mpmath evaluates for any |z| (its exponent range is unbounded);
+- the target's entry ŷ_k − 1 of the output gradient is −Σ_{j≠k} ŷ_j;
+- the loss log Σ_j e^{θ_j} − θ_k is log1p(Σ_{j≠k} e^{θ_j − θ_k}).
+
+The encoder-decoder's reference ([`rnn_math.seq2seq_reference`][rnn_math.seq2seq_reference])
+follows the same pattern.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mpmath
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+#: Significant digits of the reference.
+DIGITS = 50
+
+Vector = list[mpmath.mpf]
+Matrix = list[Vector]
+
+
+@dataclass(frozen=True)
+class RNNReference:
+    """Loss and every gradient of the vanilla RNN at 50 digits, rounded to float64.
+
+    Attributes
+    ----------
+    loss
+        L, summed over steps and sequences.
+    grads
+        ∂L/∂W_h, ∂L/∂W_e, ∂L/∂b_1, ∂L/∂U, ∂L/∂b_2 keyed by parameter name, then ∂L/∂h^0 as
+        ``"h_0"`` and ∂L/∂x^t as ``"xs"``, each shaped as [`bptt`][rnn_math.bptt.bptt] returns it.
+    max_abs_pre_activation
+        The largest |z^t| of the pass: how far the units were driven into saturation.
+    max_abs_logit
+        The largest |θ^t|.
+    """
+
+    loss: float
+    grads: dict[str, NDArray[np.float64]]
+    max_abs_pre_activation: float
+    max_abs_logit: float
+
+
+def _mp(value: ArrayLike) -> list:
+    """Nested lists of mpf holding the exact binary values of a float array."""
+    array = np.asarray(value, dtype=np.float64)  # float32 → float64 is exact
+    return [_mp(row) for row in array] if array.ndim else mpmath.mpf(float(array))
+
+
+def _affine(W: Matrix, u: Vector, b: Vector) -> Vector:
+    """W u + b."""
+    return [mpmath.fsum(w * x for w, x in zip(row, u, strict=True)) + b_i for row, b_i in zip(W, b, strict=True)]
+
+
+def _transpose_times(W: Matrix, u: Vector) -> Vector:
+    """Wᵀ u."""
+    return [mpmath.fsum(W[i][j] * u[i] for i in range(len(W))) for j in range(len(W[0]))]
+
+
+def _add_outer(total: Matrix, u: Vector, v: Vector) -> None:
+    """total += u vᵀ."""
+    for i, u_i in enumerate(u):
+        for j, v_j in enumerate(v):
+            total[i][j] += u_i * v_j
+
+
+def activation_and_slope(z: mpmath.mpf, activation: str) -> tuple[mpmath.mpf, mpmath.mpf]:
+    """σ(z) and σ'(z) at the working precision, the slope without cancellation for any z.
+
+    Parameters
+    ----------
+    z
+        A pre-activation.
+    activation
+        ``"sigmoid"`` or ``"tanh"``.
+    """
+    if activation == "tanh":
+        return mpmath.tanh(z), mpmath.sech(z) ** 2
+    if activation == "sigmoid":
+        e = mpmath.exp(-abs(z))
+        return (e if z < 0 else 1) / (1 + e), e / (1 + e) ** 2
+    raise ValueError(f"activation: expected 'sigmoid' or 'tanh', got {activation!r}")
+
+
+def loss_and_output_gradient(theta: Vector, k: int) -> tuple[mpmath.mpf, Vector]:
+    """−log ŷ_k and ŷ − y for logits θ and target k, both without cancellation.
+
+    Parameters
+    ----------
+    theta
+        The logits of one step.
+    k
+        The target index.
+    """
+    rest = mpmath.fsum(mpmath.exp(theta[j] - theta[k]) for j in range(len(theta)) if j != k)
+    loss = mpmath.log1p(rest)  # log Σ_j e^{θ_j − θ_k}
+    y_hat = [mpmath.exp(theta_j - theta[k] - loss) for theta_j in theta]
+    y_hat[k] = -mpmath.fsum(y_hat[j] for j in range(len(theta)) if j != k)
+    return loss, y_hat
+
+
+def _sequence(p: dict, xs: Matrix, targets: list[int], h_0: Vector, activation: str, grads: dict) -> tuple:
+    """Forward and backward of one sequence; adds its parameter gradients to `grads`."""
+    h, slopes, output_grads, losses, z_max, theta_max = [h_0], [], [], [], mpmath.mpf(0), mpmath.mpf(0)
+    for x_t, k in zip(xs, targets, strict=True):
+        z = [a + b for a, b in zip(_affine(p["W_h"], h[-1], p["b_1"]), _affine(p["W_e"], x_t, [0] * len(h_0)), strict=True)]
+        pairs = [activation_and_slope(z_i, activation) for z_i in z]
+        h.append([pair[0] for pair in pairs])
+        slopes.append([pair[1] for pair in pairs])
+        theta = _affine(p["U"], h[-1], p["b_2"])
+        loss, g = loss_and_output_gradient(theta, k)
+        losses.append(loss)
+        output_grads.append(g)
+        z_max, theta_max = max(z_max, *map(abs, z)), max(theta_max, *map(abs, theta))
+    T = len(xs)
+    delta_next, grad_xs = [mpmath.mpf(0)] * len(h_0), [None] * T
+    for t in range(T - 1, -1, -1):
+        from_output = _transpose_times(p["U"], output_grads[t])
+        from_next = _transpose_times(p["W_h"], delta_next)
+        delta = [(a + b) * s for a, b, s in zip(from_output, from_next, slopes[t], strict=True)]
+        _add_outer(grads["W_h"], delta, h[t])
+        _add_outer(grads["W_e"], delta, xs[t])
+        _add_outer(grads["U"], output_grads[t], h[t + 1])
+        grads["b_1"] = [a + b for a, b in zip(grads["b_1"], delta, strict=True)]
+        grads["b_2"] = [a + b for a, b in zip(grads["b_2"], output_grads[t], strict=True)]
+        grad_xs[t] = _transpose_times(p["W_e"], delta)
+        delta_next = delta
+    return mpmath.fsum(losses), _transpose_times(p["W_h"], delta_next), grad_xs, (z_max, theta_max)
+
+
+def _rounded(value: list, shape: tuple[int, ...]) -> NDArray[np.float64]:
+    # float() of an mpf rounds to nearest.
+    return np.array(value, dtype=object).astype(np.float64).reshape(shape)
+
+
+def reference_bptt(
+    params: object, xs: ArrayLike, targets: ArrayLike, *, activation: str = "sigmoid", h_0: ArrayLike | None = None
+) -> RNNReference:
+    """Loss and every gradient of the vanilla RNN at 50 significant digits, rounded to float64.
+
+    Parameters
+    ----------
+    params
+        An [`RNNParams`][rnn_math.params.RNNParams] (float32 or float64), or any object with an
+        ``as_dict()`` of ``W_h, W_e, b_1, U, b_2``.
+    xs
+        Inputs, shape (T, d) or (B, T, d).
+    targets
+        Target indices, shape (T,) or (B, T); batches are summed, as in
+        [`bptt`][rnn_math.bptt.bptt].
+    activation
+        ``"sigmoid"`` or ``"tanh"``.
+    h_0
+        Initial state, (D_h,) (shared by every sequence) or (B, D_h); zeros if omitted.
+
+    Returns
+    -------
+    RNNReference
+        Every gradient correctly rounded from a value good to far more digits than float64
+        holds, shaped as `bptt` shapes it, so a float64 gradient within a few ulps of it is
+        exact to rounding.
+    """
+    values = {name: np.asarray(v) for name, v in params.as_dict().items()}
+    xs_arr, target_rows = np.asarray(xs), np.atleast_2d(np.asarray(targets))
+    batched = xs_arr.ndim == 3
+    xs3 = xs_arr if batched else xs_arr[None]
+    D_h = values["W_h"].shape[0]
+    h_rows = np.zeros((len(xs3), D_h)) if h_0 is None else np.broadcast_to(np.asarray(h_0), (len(xs3), D_h))
+    with mpmath.workdps(DIGITS):
+        p = {name: _mp(v) for name, v in values.items()}
+        grads = {name: _mp(np.zeros(v.shape)) for name, v in values.items()}
+        loss, grad_h_0, grad_xs, z_max, theta_max = mpmath.mpf(0), [], [], mpmath.mpf(0), mpmath.mpf(0)
+        for x_seq, k_seq, h_row in zip(xs3, target_rows.tolist(), h_rows, strict=True):
+            sequence_loss, g_h0, g_xs, (z_m, theta_m) = _sequence(p, _mp(x_seq), k_seq, _mp(h_row), activation, grads)
+            loss += sequence_loss
+            grad_h_0.append(g_h0)
+            grad_xs.append(g_xs)
+            z_max, theta_max = max(z_max, z_m), max(theta_max, theta_m)
+        rounded = {name: _rounded(g, values[name].shape) for name, g in grads.items()}
+        g_h0_rows = _rounded(grad_h_0, (len(xs3), D_h))
+        if h_0 is not None and np.ndim(h_0) == 1:
+            g_h0_rounded = _rounded([mpmath.fsum(column) for column in zip(*grad_h_0)], (D_h,))
+        else:
+            g_h0_rounded = g_h0_rows if batched or h_0 is not None else g_h0_rows[0]
+        rounded["h_0"] = g_h0_rounded
+        rounded["xs"] = _rounded(grad_xs, xs_arr.shape)
+        return RNNReference(float(loss), rounded, float(z_max), float(theta_max))
