@@ -50,7 +50,16 @@ def test_a_short_seeded_run_falls_well_below_the_uniform_baseline():
     vocab, _, _ = corpus()
     state = trained()
     assert state.smoothed < uniform_loss(len(vocab)) - 0.8  # nats per character
-    assert np.mean(state.losses[-50:]) < np.mean(state.losses[:50]) - 0.8
+    assert np.mean(state.losses[-50:]) < np.mean(state.losses[:50]) - 0.7
+
+
+def test_a_run_that_cannot_learn_does_not_pass_the_learning_test():
+    # Negative control for the test above: with a step size of 1e-6 the weights hardly move.
+    vocab, data, _ = corpus()
+    settings = TrainSettings(hidden_size=24, seq_length=20, seed=3, learning_rate=1e-6)
+    state = run(initial_state(settings, len(vocab)), data, settings, len(vocab), 600)
+    assert state.smoothed > uniform_loss(len(vocab)) - 0.8
+    assert np.mean(state.losses[-50:]) > np.mean(state.losses[:50]) - 0.7
 
 
 def test_samples_of_the_trained_model_look_like_the_corpus_and_those_of_an_untrained_one_do_not():
@@ -191,3 +200,28 @@ def test_a_corpus_shorter_than_one_chunk_is_refused_before_any_step():
 def test_a_bad_setting_is_refused_naming_it(field: str, value: object):
     with pytest.raises(InputError, match=rf"^{field}: expected"):
         TrainSettings(**{field: value})
+
+
+def test_appending_to_a_loss_history_leaves_the_shorter_one_unchanged():
+    from rnn_math.train_loop import LossHistory
+
+    short = LossHistory().appended(1.0).appended(2.0)  # built by appending: its buffer has room to spare
+    longer = short.appended(3.0)
+    assert list(short) == [1.0, 2.0] and list(longer) == [1.0, 2.0, 3.0]
+
+
+def test_two_appends_to_the_same_loss_history_do_not_overwrite_each_other():
+    from rnn_math.train_loop import LossHistory
+
+    base = LossHistory().appended(1.0)  # room to spare: both appends would write the same slot
+    first, second = base.appended(2.0), base.appended(5.0)  # a step redone after an interrupt
+    assert list(first) == [1.0, 2.0] and list(second) == [1.0, 5.0]
+
+
+def test_a_loss_history_grows_past_its_buffer_without_losing_values():
+    from rnn_math.train_loop import LossHistory
+
+    history = LossHistory()
+    for value in range(100):
+        history = history.appended(float(value))
+    assert list(history) == [float(v) for v in range(100)] and history[-1] == 99.0
