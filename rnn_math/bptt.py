@@ -375,7 +375,8 @@ def bptt(
     xs_tm, targets_tm, h0, batched = _check_forward_inputs(params, xs, targets, activation, h_0)
     fp = _forward_time_major(params, xs_tm, targets_tm, h0, activation)
     deltas, output_grads = _backward_time_major(params, fp, targets_tm, activation)
-    grads, g_h0, g_xs = _gradient_sums(params, fp, deltas, output_grads, xs_tm)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported just below
+        grads, g_h0, g_xs = _gradient_sums(params, fp, deltas, output_grads, xs_tm)
     check_finite_gradients(grads.as_dict())
     g_xs, deltas, output_grads = (np.swapaxes(a, 0, 1) for a in (g_xs, deltas, output_grads))
     g_h0 = grad_h_0_like(g_h0, h_0, batched)

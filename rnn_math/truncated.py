@@ -215,14 +215,15 @@ def truncated_bptt(
     fp = forward(params, xs, targets, activation=activation, h_0=h_0)
     xs_arr, targets_arr = np.asarray(xs), np.asarray(targets)
     output_grads = output_gradient(fp.y_hat, targets_arr)
-    deltas = truncated_deltas(params.U, params.W_h, output_grads, fp.z, k, activation)
-    grads = RNNGrads(
-        grad_W_h=grad_W_h(deltas, fp.h[..., :-1, :]),
-        grad_W_e=grad_W_e(deltas, xs_arr),
-        grad_b_1=grad_b_1(deltas),
-        grad_U=grad_U(output_grads, fp.h[..., 1:, :]),
-        grad_b_2=grad_b_2(output_grads),
-    )
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported just below
+        deltas = truncated_deltas(params.U, params.W_h, output_grads, fp.z, k, activation)
+        grads = RNNGrads(
+            grad_W_h=grad_W_h(deltas, fp.h[..., :-1, :]),
+            grad_W_e=grad_W_e(deltas, xs_arr),
+            grad_b_1=grad_b_1(deltas),
+            grad_U=grad_U(output_grads, fp.h[..., 1:, :]),
+            grad_b_2=grad_b_2(output_grads),
+        )
     check_finite_gradients(grads.as_dict())
     batched = xs_arr.ndim == 3
     first = deltas[:, 0] if batched else deltas[None, 0]  # δ̄^1 of each sequence, (B, D_h)

@@ -111,3 +111,79 @@ def test_hidden_states_checks_its_arguments_too():
 def test_random_parameters_refuse_a_zero_size():
     with pytest.raises(ValueError, match="D_h: expected a positive integer, got 0"):
         RNNParams.random(d=3, D_h=0, V=5)
+
+
+# Overflow in the forward or backward pass: a clear error naming what overflowed, never NaN.
+
+
+def float32_params(**changes) -> RNNParams:
+    return RNNParams(**{name: value.astype(np.float32) for name, value in params_with(**changes).items()})
+
+
+def test_overflowing_float32_logits_name_theta_and_U_in_forward():
+    params = float32_params(U=np.full((5, 4), 3e38), b_1=np.full(4, 10.0))  # h ≈ 1, so U h = 1.2e39
+    with pytest.raises(ValueError, match=r"theta: the logits overflowed .* check the scale of U and b_2"):
+        forward(params, np.ones((2, 6, 3), np.float32), TARGETS, activation="tanh")
+
+
+@pytest.mark.parametrize("backward", ["bptt", "truncated_bptt"])
+def test_overflowing_float32_logits_raise_in_the_backward_passes_too(backward):
+    from rnn_math.bptt import bptt
+    from rnn_math.truncated import truncated_bptt
+
+    params = float32_params(U=np.full((5, 4), 3e38), b_1=np.full(4, 10.0))
+    run = {"bptt": lambda: bptt(params, np.ones((2, 6, 3), np.float32), TARGETS, activation="tanh"),
+           "truncated_bptt": lambda: truncated_bptt(params, np.ones((2, 6, 3), np.float32), TARGETS, 3, activation="tanh")}
+    with pytest.raises(ValueError, match=r"theta: the logits overflowed"):
+        run[backward]()
+
+
+def test_nan_pre_activations_from_overflow_name_z_and_the_input_weights():
+    W_e = np.array([[3e38, 3e38, 0.0]] * 4)  # W_e x = 3e38 + 3e38 overflows; inf - inf would follow
+    params = float32_params(W_e=W_e, W_h=np.full((4, 4), -3e38))
+    with pytest.raises(ValueError, match=r"z: the pre-activations overflowed .* check the scale of W_h, W_e, b_1 and xs"):
+        forward(params, np.ones((2, 6, 3), np.float32), TARGETS, activation="tanh")
+
+
+def test_a_backward_overflow_names_the_gradient():
+    from rnn_math.bptt import bptt
+
+    # h = tanh(0) = 0 keeps the logits finite, but Uᵀ(ŷ − y) sums entries near 3e38 and overflows;
+    # W_e is the first gradient it reaches (h^{t-1} = 0 leaves W_h's finite).
+    U = np.full((5, 4), 3e38)
+    U[1::2] *= -1
+    params = float32_params(U=U, W_h=np.zeros((4, 4)), W_e=np.zeros((4, 3)), b_1=np.zeros(4))
+    with pytest.raises(ValueError, match=r"grad_W_e: the backward pass overflowed .* check the scale of U and W_h"):
+        bptt(params, np.ones((2, 6, 3), np.float32), np.zeros((2, 6), dtype=int), activation="tanh")
+
+
+# truncated_objective's targets: integers in range, one per step.
+
+
+def truncated_objective_call(targets):
+    from rnn_math.truncated import truncated_objective
+
+    fp = forward(P, XS, TARGETS, activation="tanh")
+    return truncated_objective(P, XS, targets, 2, fp.h, activation="tanh")
+
+
+def test_truncated_objective_rejects_a_negative_target_instead_of_wrapping():
+    targets = TARGETS.copy()
+    targets[0, 0] = -1
+    with pytest.raises(ValueError, match=r"targets: .*-1"):
+        truncated_objective_call(targets)
+
+
+def test_truncated_objective_rejects_a_target_beyond_the_vocabulary():
+    with pytest.raises(ValueError, match=r"targets: .*5"):
+        truncated_objective_call(TARGETS + 5)
+
+
+def test_truncated_objective_rejects_float_targets():
+    with pytest.raises(TypeError, match=r"targets: expected integer class indices, got dtype float64"):
+        truncated_objective_call(TARGETS.astype(float))
+
+
+def test_truncated_objective_rejects_targets_of_the_wrong_shape():
+    with pytest.raises(ValueError, match=r"targets: expected shape \(2, 6\) \(one index per input step\), got \(2, 5\)"):
+        truncated_objective_call(TARGETS[:, :5])

@@ -275,8 +275,57 @@ def test_a_batch_gives_the_sum_of_its_sequences_gradients():
         np.testing.assert_allclose(value, sum(s.grads.as_dict()[name] for s in singles), rtol=1e-12, atol=1e-15)
 
 
-def test_the_slope_used_is_the_activation_derivative_at_z():
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
+def test_the_slope_used_is_the_activation_derivative_at_z(activation):
+    """δ^t = ∂L/∂h^t ⊙ σ'(z^t) with σ' at z, checked where units saturate (z ≈ +25..+31).
+
+    There 1 − h² and h(1 − h) taken from the stored h are 0 or wrong by orders of magnitude, so a
+    slope taken from h fails this check; ∂L/∂h^t is rebuilt from the result's own ŷ − y and δ^{t+1}.
+    """
+    params, xs, targets, h_0 = small_problem(B=2)
+    params = RNNParams(**{**params.as_dict(), "b_1": params.b_1 + 28.0})
+    result = np_bptt.bptt(params, xs, targets, activation=activation, h_0=h_0)
+    z, deltas = result.forward.z, result.deltas
+    assert np.min(z) > 24.0
+    delta_next = np.zeros_like(deltas[:, 0])
+    for t in range(z.shape[1] - 1, -1, -1):
+        grad_h = result.output_grads[:, t] @ params.U + delta_next @ params.W_h
+        expected = grad_h * get_activation(activation).derivative(z[:, t])
+        np.testing.assert_allclose(deltas[:, t], expected, rtol=1e-12, atol=0)
+        assert np.all(deltas[:, t] != 0)
+        delta_next = deltas[:, t]
+
+
+# ∂L/∂h^0 has the shape of the h_0 passed in (full and truncated BPTT alike).
+
+
+@pytest.mark.parametrize("backward", ["bptt", "truncated_bptt"])
+def test_a_shared_initial_state_gets_the_batch_sum_of_its_gradients(backward):
+    from rnn_math.truncated import truncated_bptt
+
+    params, xs, targets, h_0 = small_problem(B=3)
+    run = {"bptt": lambda h: np_bptt.bptt(params, xs, targets, activation="tanh", h_0=h),
+           "truncated_bptt": lambda h: truncated_bptt(params, xs, targets, 2, activation="tanh", h_0=h)}[backward]
+    shared = run(h_0[0])
+    per_sequence = run(np.broadcast_to(h_0[0], h_0.shape).copy())
+    assert shared.grad_h_0.shape == (params.dims.D_h,)
+    assert per_sequence.grad_h_0.shape == h_0.shape
+    np.testing.assert_allclose(shared.grad_h_0, per_sequence.grad_h_0.sum(axis=0), rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize("backward", ["bptt", "truncated_bptt"])
+def test_without_h_0_the_gradient_has_one_row_per_sequence_or_none_for_one_sequence(backward):
+    from rnn_math.truncated import truncated_bptt
+
+    params, xs, targets, _ = small_problem(B=3)
+    run = {"bptt": lambda x, k: np_bptt.bptt(params, x, k, activation="tanh"),
+           "truncated_bptt": lambda x, k: truncated_bptt(params, x, k, 2, activation="tanh")}[backward]
+    assert run(xs, targets).grad_h_0.shape == (3, params.dims.D_h)
+    assert run(xs[0], targets[0]).grad_h_0.shape == (params.dims.D_h,)
+
+
+def test_one_sequence_with_a_one_row_h_0_keeps_the_row_axis():
     params, xs, targets, h_0 = small_problem()
-    result = np_bptt.bptt(params, xs, targets, activation="sigmoid", h_0=h_0)
-    grad_h = result.deltas / get_activation("sigmoid").derivative(result.forward.z)
-    np.testing.assert_allclose(np_bptt.delta(grad_h, result.forward.z, "sigmoid"), result.deltas, rtol=1e-13)
+    result = np_bptt.bptt(params, xs, targets, activation="tanh", h_0=h_0[None])
+    assert result.grad_h_0.shape == (1, params.dims.D_h)
+    np.testing.assert_array_equal(result.grad_h_0[0], np_bptt.bptt(params, xs, targets, activation="tanh", h_0=h_0).grad_h_0)

@@ -91,3 +91,50 @@ def test_the_loss_of_float32_logits_of_1e4_is_finite():
     theta = np.array([[1e4, -1e4], [-1e4, 1e4]], dtype=np.float32)
     losses = step_loss(theta, np.array([1, 1]))
     assert np.all(np.isfinite(losses)) and losses[1] == 0.0
+
+
+# Confident predictions: ŷ_k − 1 and −log ŷ_k are computed without cancellation.
+
+CONFIDENT = np.array([[0.0, -46.0, -50.0, -1000.0]])  # target 0 wins; the others' probability is about 1e-20
+
+
+def confident_truth():
+    with mpmath.workdps(50):
+        rest = mpmath.fsum(mpmath.exp(mpmath.mpf(float(t))) for t in CONFIDENT[0, 1:])
+        loss = mpmath.log1p(rest)
+        y_hat = [mpmath.exp(mpmath.mpf(float(t)) - loss) for t in CONFIDENT[0]]
+        return float(loss), [float(-mpmath.fsum(y_hat[1:]))] + [float(v) for v in y_hat[1:]]
+
+
+def test_the_target_entry_of_the_output_gradient_is_exact_for_a_confident_prediction():
+    from rnn_math.bptt import output_gradient
+
+    _, truth = confident_truth()
+    got = output_gradient(softmax(CONFIDENT), np.array([0]))[0]
+    np.testing.assert_allclose(got, truth, rtol=1e-14, atol=0)
+    assert softmax(CONFIDENT)[0, 0] - 1 == 0  # the textbook ŷ_k − 1 loses it entirely (negative control)
+
+
+def test_the_step_loss_is_exact_for_a_confident_prediction():
+    loss, _ = confident_truth()
+    assert step_loss(CONFIDENT, np.array([0]))[0] == pytest.approx(loss, rel=1e-14)
+    theta = CONFIDENT[0]
+    assert np.log(np.sum(np.exp(theta - theta.max()))) - (theta[0] - theta.max()) == 0  # logsumexp form: 0
+
+
+def test_the_fast_path_loss_and_output_gradient_are_exact_for_a_confident_prediction():
+    from rnn_math.bptt import bptt
+    from rnn_math.params import RNNParams
+
+    # One hidden unit at h = tanh(0) = 0 leaves θ = b_2: the confident logits themselves.
+    params = RNNParams(W_h=np.zeros((1, 1)), W_e=np.zeros((1, 1)), b_1=np.zeros(1), U=np.ones((4, 1)), b_2=CONFIDENT[0])
+    result = bptt(params, np.zeros((1, 1)), np.array([0]), activation="tanh")
+    loss, truth = confident_truth()
+    assert result.loss == pytest.approx(loss, rel=1e-14)
+    np.testing.assert_allclose(result.output_grads[0], truth, rtol=1e-14, atol=0)
+    np.testing.assert_allclose(result.grads.grad_b_2, truth, rtol=1e-14, atol=0)
+
+
+def test_the_loss_of_a_losing_target_keeps_the_logsumexp_form():
+    theta = np.array([[0.0, 1000.0, -3.0]])
+    assert step_loss(theta, np.array([0]))[0] == pytest.approx(1000.0, rel=1e-15)
