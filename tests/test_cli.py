@@ -293,3 +293,30 @@ def test_resuming_on_another_text_with_the_same_characters_says_so_and_continues
     code, _, err = cli("train", str(other), "--steps", "10", "--resume", str(model), "--quiet")
     assert code == 0 and "is not the text the checkpoint was trained on" in err
     assert load_checkpoint(model).state.step == 10
+
+
+def test_checkpoint_every_n_steps_saves_at_each_multiple_and_at_the_end(tmp_path: Path, monkeypatch):
+    import rnn_math.train_command as command
+
+    saved_steps: list[int] = []
+    real_save = command.save_checkpoint
+
+    def recording_save(path, checkpoint):
+        saved_steps.append(checkpoint.state.step)
+        return real_save(path, checkpoint)
+
+    monkeypatch.setattr(command, "save_checkpoint", recording_save)
+    code, _, err = cli("train", "--steps", "12", "--checkpoint-every", "5", "--checkpoint", str(tmp_path / "m.npz"), *FAST)
+    assert code == 0, err
+    assert saved_steps == [5, 10, 12]
+
+
+def test_ctrl_c_before_training_starts_is_one_line_and_exit_130(tmp_path: Path, monkeypatch):
+    import rnn_math.train_command as command
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(command, "read_corpus", interrupted)
+    code, _, err = cli("train", "--checkpoint", str(tmp_path / "m.npz"), *FAST)
+    assert code == 130 and err.strip() == "rnn-math: interrupted" and not (tmp_path / "m.npz").exists()

@@ -225,3 +225,24 @@ def test_a_loss_history_grows_past_its_buffer_without_losing_values():
     for value in range(100):
         history = history.appended(float(value))
     assert list(history) == [float(v) for v in range(100)] and history[-1] == 99.0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("hidden_size", True), ("seq_length", 10.0), ("seed", 1.5), ("seed", True), ("learning_rate", float("inf")),
+        ("learning_rate", "0.1"), ("learning_rate", True), ("init_scale", float("inf")), ("init_scale", float("nan")),
+        ("clip_threshold", float("-inf")), ("smoothing", float("nan")), ("hidden_size", None),
+    ],
+)
+def test_a_setting_of_the_wrong_type_or_not_finite_is_refused_naming_it(field: str, value: object):
+    with pytest.raises(InputError, match=rf"^{field}: expected"):
+        TrainSettings(**{field: value})
+
+
+def test_numpy_scalars_are_accepted_as_settings_and_stored_as_plain_numbers():
+    import json
+
+    settings = TrainSettings(hidden_size=np.int64(8), seed=np.uint8(3), learning_rate=np.float32(0.5))
+    assert type(settings.hidden_size) is int and type(settings.seed) is int and type(settings.learning_rate) is float
+    assert TrainSettings(**json.loads(json.dumps(settings.as_dict()))) == settings
