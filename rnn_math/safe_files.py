@@ -119,6 +119,8 @@ def check_output_paths(outputs: Mapping[str, Path | None], inputs: Mapping[str, 
             raise InputError(f"{name}: {path} exists and is not a regular file; name a file to write")
         if not path.parent.is_dir():
             raise InputError(f"{name}: the folder {path.parent} of {path} does not exist")
+        if not os.access(path.parent, os.W_OK | os.X_OK):  # found now, not at the first save hours later
+            raise InputError(f"{name}: cannot write in the folder {path.parent} of {path}")
     others = named + [(name, Path(path)) for name, path in inputs.items() if path is not None]
     for i, (name, path) in enumerate(named):
         for other_name, other in others[i + 1 :]:

@@ -168,3 +168,12 @@ def test_a_run_leaves_files_that_only_look_like_ours_alone(tmp_path: Path):
         path.write_text("keep me")
     assert cli("train", "--checkpoint", str(target), *FAST)[0] == 0
     assert all(path.read_text() == "keep me" for path in mine)
+
+
+def test_a_checkpoint_in_a_folder_we_cannot_write_is_refused_before_training(tmp_path: Path, monkeypatch):
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: Path(path) != folder and real_access(path, mode, **kw))
+    code, _, err = cli("train", "--checkpoint", str(folder / "m.npz"), *FAST)
+    assert_refused(code, err, f"--checkpoint: cannot write in the folder {folder}")
