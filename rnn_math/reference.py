@@ -16,8 +16,7 @@ quantity that a subtraction would cancel is written in a form without one:
 - the target's entry ŷ_k − 1 of the output gradient is −Σ_{j≠k} ŷ_j;
 - the loss log Σ_j e^{θ_j} − θ_k is log1p(Σ_{j≠k} e^{θ_j − θ_k}).
 
-The encoder-decoder's reference ([`rnn_math.seq2seq_reference`][rnn_math.seq2seq_reference])
-follows the same pattern.
+The encoder-decoder's reference (``rnn_math.seq2seq_reference``) follows the same pattern.
 """
 
 from __future__ import annotations

@@ -47,6 +47,9 @@ from rnn_math.reference import RNNReference, reference_bptt
 EXTREMES = (10.0, 30.0, 100.0, 300.0, 1000.0)
 ACTIVATIONS = ("sigmoid", "tanh")
 DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+#: Norm-wise relative error allowed against 50 digits, per dtype: a few roundings, amplified at
+#: most by |z| (the rounding of z moves a slope e^{-|z|} by |z| times its relative error).
+TOLERANCES = {"float64": 1e-12, "float32": 1e-4}
 #: The gradients checked, in the order the pages list them.
 GRADIENTS = ("W_h", "W_e", "b_1", "U", "b_2", "h_0", "xs")
 #: Highest carrier level per (dtype, activation): the slope there times the output error is normal.

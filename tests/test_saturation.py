@@ -31,8 +31,7 @@ from rnn_math.saturation import (
 )
 from rnn_math.truncated import truncated_bptt
 
-#: Norm-wise relative error allowed against 50 digits: a few roundings, amplified at most by |z|.
-TOLERANCE = {"float64": 1e-12, "float32": 1e-4}
+TOLERANCE = saturation.TOLERANCES  # 1e-12 in float64, 1e-4 in float32
 DTYPES = ("float64", "float32")
 SLOPE_GRADIENTS = ("W_h", "W_e", "b_1", "h_0", "xs")  # the gradients every slope multiplies
 OUTPUT_GRADIENTS = ("U", "b_2")  # the gradients ŷ − y reaches without a slope
@@ -109,3 +108,7 @@ def test_the_normwise_error_does_not_underflow_for_tiny_gradients():
     assert normwise_relative_error(exact * (1 + 1e-10), exact) == pytest.approx(1e-10, rel=1e-3)
     assert normwise_relative_error(np.zeros(2), exact) == 1.0
     assert normwise_relative_error(np.zeros(2), np.zeros(2)) == 0.0
+
+
+def test_the_tolerances_are_exact_to_rounding_not_loosened():
+    assert TOLERANCE == {"float64": 1e-12, "float32": 1e-4}

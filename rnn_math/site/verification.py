@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
+from collections.abc import Mapping
 from functools import cache, partial
 from pathlib import Path
 
 import numpy as np
 
+from rnn_math import saturation
 from rnn_math.bptt import bptt
 from rnn_math.gradcheck import DEFAULT_TOLERANCES, check_gradients
 from rnn_math.mistakes import all_mistakes, rnn_gradients
@@ -237,3 +239,85 @@ def negative_controls() -> str:
         "central, sigmoid", "central, tanh", "complex step, sigmoid", "complex step, tanh",
     ]
     return markdown_table(header, rows, "llrrrrrr")
+
+
+#: How a gradient's name reads in the saturation table; names not listed are shown as code.
+_GRADIENT_SYMBOLS = {"W_h": "W_h", "W_e": "W_e", "b_1": "b_1", "U": "U", "b_2": "b_2", "h_0": "h^0", "xs": "x^t"}
+
+Row = tuple[str, str, str]  # (model, activation, dtype)
+
+
+def _gradient_label(name: str) -> str:
+    symbol = _GRADIENT_SYMBOLS.get(name)
+    return f"$\\partial L/\\partial {symbol}$" if symbol else f"`{name}`"
+
+
+def saturation_table(errors: Mapping[Row, Mapping[str, float]], controls: Mapping[Row, Mapping[str, float]] | None = None) -> str:
+    """A table of worst norm-wise errors in saturation, for any models.
+
+    Parameters
+    ----------
+    errors
+        (model, activation, dtype) → gradient name → the worst error of the package's gradient
+        against the 50-digit reference.
+    controls
+        The same for the negative control (the textbook forms), shown in brackets beside each
+        error; rows missing here show none.
+
+    Returns
+    -------
+    str
+        One row per model and gradient, one column per activation and dtype (a dash where a model
+        has no such case).
+    """
+    controls = controls or {}
+    columns = sorted({(activation, dtype) for _, activation, dtype in errors}, key=lambda c: (c[1] != "float64", c[0]))
+    models = list(dict.fromkeys(model for model, _, _ in errors))
+    rows = []
+    for model in models:
+        names = list(dict.fromkeys(n for (m, _, _), per in errors.items() if m == model for n in per))
+        for name in names:
+            row = [model, _gradient_label(name)]
+            for activation, dtype in columns:
+                error = errors.get((model, activation, dtype), {}).get(name)
+                control = controls.get((model, activation, dtype), {}).get(name)
+                cell = "—" if error is None else _sci(error)
+                row.append(cell if control is None else f"{cell} ({_sci(control)})")
+            rows.append(row)
+    header = ["model", "gradient", *(f"{activation}, {dtype}" for activation, dtype in columns)]
+    return markdown_table(header, rows, "ll" + "r" * len(columns))
+
+
+@cache
+def _rnn_saturation() -> tuple[dict[Row, dict[str, float]], dict[Row, dict[str, float]]]:
+    errors, controls = {}, {}
+    for dtype in saturation.DTYPES:
+        for activation in saturation.ACTIVATIONS:
+            row = ("vanilla RNN", activation, dtype.name)
+            errors[row] = saturation.saturation_errors(activation, dtype)
+            controls[row] = saturation.saturation_errors(activation, dtype, saturation.textbook_bptt)
+    return errors, controls
+
+
+def saturation_errors() -> str:
+    """Worst error of every gradient over the saturated cases, with the textbook forms' beside it."""
+    errors, controls = _rnn_saturation()
+    return saturation_table(errors, controls)
+
+
+def saturation_setting() -> str:
+    """The saturated cases the table measures, and the tolerances their tests hold them to."""
+    levels = ", ".join(f"{e:g}" for e in saturation.EXTREMES)
+    cases = [saturation.saturated_case(e, a, dt) for e in saturation.EXTREMES for a in saturation.ACTIVATIONS for dt in saturation.DTYPES]
+    margins = [float(c.params.b_2[0] - b) for c in cases for b in c.params.b_2[1:]]
+    logit = max(saturation.reference(c).max_abs_logit for c in cases)
+    B, T, d = cases[0].xs.shape
+    dims = cases[0].params.dims
+    return (
+        f"largest $|z|$ of {levels}; the right output ahead of the others by margins of "
+        f"{min(margins):g} to {max(margins):g} with logits up to $\\pm {logit:.0f}$; $B = {B}$, $T = {T}$, "
+        f"$D_h = {dims.D_h}$, $d = {d}$, $|V| = {dims.V}$. The tests require every error below "
+        f"${scientific(saturation.TOLERANCES['float64'], 0)}$ in float64 and "
+        f"${scientific(saturation.TOLERANCES['float32'], 0)}$ in float32 (the reference then starts "
+        f"from the float32 values)"
+    )
