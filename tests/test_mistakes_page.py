@@ -74,6 +74,27 @@ def test_the_mutation_report_shows_the_recorded_score_date_and_command(tmp_path,
     assert "`m.x_f__mutmut_2` | `c` | **unexplained**" in text
 
 
+def test_the_mutation_report_names_the_mutated_modules_from_the_record(tmp_path, monkeypatch):
+    results = tmp_path / "mutation.json"
+    results.write_text(json.dumps({**RECORD, "mutated": ["pkg/alpha.py", "pkg/beta.py"]}), encoding="utf-8")
+    monkeypatch.setattr(mutation, "RESULTS", results)
+    assert "Every function of these modules is mutated: `pkg/alpha.py`, `pkg/beta.py`." in mutation.report()
+
+
+def test_the_page_prose_types_no_module_list_of_its_own():
+    source = (DOCS / "mistakes.md").read_text(encoding="utf-8")
+    section = source[source.index("## Would the tests notice a wrong edit?"):]
+    assert ".py" not in section and "rnn_math" not in section
+
+
+def test_every_module_of_the_run_is_mutated_whole_and_a_mutant_belongs_to_its_own_module_only():
+    modules = mutation.mutated_modules({"only_mutate": ["rnn_math/train.py", "rnn_math/train_loop.py"]})
+    assert modules == ["rnn_math.train", "rnn_math.train_loop"]
+    assert mutation.in_mutated_module("rnn_math.train.x_sgd_update__mutmut_3", modules)
+    assert mutation.in_mutated_module("rnn_math.train_loop.xǁLossHistoryǁappend__mutmut_1", modules)
+    assert not mutation.in_mutated_module("rnn_math.train_command.x_run_train__mutmut_1", modules)
+
+
 def test_without_a_recorded_run_the_report_says_how_to_make_one(tmp_path, monkeypatch):
     monkeypatch.setattr(mutation, "RESULTS", tmp_path / "absent.json")
     assert "make mutation" in mutation.report()

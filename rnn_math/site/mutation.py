@@ -1,4 +1,4 @@
-"""Mutation testing of the equations' code: run mutmut, record what it found, render the record.
+"""Mutation testing of the package: run mutmut, record what it found, render the record.
 
 Mutation testing answers "would the tests notice a wrong edit?" by making thousands of small
 edits (a ``+`` for a ``-``, a ``T`` dropped, a constant changed), one at a time, and running the
@@ -8,12 +8,37 @@ to add or an edit that changes nothing observable (an *equivalent* mutant), whic
 
 ``python -m rnn_math.site.mutation`` (or ``make mutation``) runs mutmut with the settings under
 ``[tool.mutmut]`` in pyproject.toml and writes ``docs/data/mutation.json``; the Common-mistakes
-page renders that file, so the score, the date and the command shown there are the machine's.
+page renders that file, so the score, the date, the command and the modules shown there are the
+machine's.
 
-mutmut does not mutate decorated functions (a decorator with side effects could run twice), and
-every equation of this project is a function decorated with ``@equation`` or ``@symbolic_twin``.
-Those two decorators only record the function and return it unchanged, so the runner lets mutmut
-mutate functions whose decorators are all registry decorators; every other rule of mutmut stays.
+What is mutated: every function and method of every module listed in ``only_mutate``. There is no
+hand-kept list of functions: a function added to one of those modules is mutated from the next
+run on, and input checks are mutated like the rest (a check that lets bad input through, or names
+the wrong argument, is a bug like any other). Adding a module means adding its path to
+``only_mutate`` and the tests that exercise it to ``pytest_add_cli_args_test_selection``.
+
+What mutmut itself leaves alone: module-level constants, and functions with decorators other than
+``staticmethod`` / ``classmethod`` (properties included), because a decorator runs when the
+function is defined. Every equation of this project is a function decorated with ``@equation`` or
+``@symbolic_twin``; those two only record the function and return it unchanged, so the runner
+lets mutmut mutate functions whose decorators are all registry decorators.
+
+Modules with code that are deliberately not listed, and why:
+
+- ``rnn_math/site/`` (this runner included) turns computed results into pages. Its output is
+  checked by the strict site build and the page tests, which build the whole site: minutes per
+  mutant, for code that formats numbers the mutated modules compute.
+- The benchmark (``bench.py``, ``bench_peers.py``, ``bench_format.py``) measures time. Most of
+  its mutants would change how long or how often something is timed, which no test can pin down
+  on a shared machine; its one verdict (each implementation agrees with ``bptt`` before it is
+  timed) is tested by ``tests/test_bench.py``, which runs the benchmark as a separate process.
+- The mistake catalogues (``mistakes.py``, ``seq2seq_mistakes.py``) are wrong on purpose: a
+  mutant of a wrong formula is another wrong formula, which the checks reject just the same, so
+  a survivor there would say nothing; the tests that every mistake is rejected guard them.
+- The SymPy twins (``rnn_math/symbolic/``) are the proofs the NumPy code is checked against;
+  mutating them would test the proofs, at seconds of symbolic algebra per mutant.
+- ``registry.py`` is the bookkeeping of equation ids for the pages (checked by the registry audit
+  and the strict build), and its decorators are what this runner's trampolines are built around.
 """
 
 from __future__ import annotations
@@ -25,7 +50,6 @@ import sys
 import time
 import tomllib
 from datetime import UTC, datetime
-from fnmatch import fnmatch
 from pathlib import Path
 
 from rnn_math.site.formatting import markdown_table
@@ -37,40 +61,6 @@ COMMAND = "make mutation"
 
 #: Decorators that record a function and return it unchanged: safe to trampoline.
 REGISTRY_DECORATORS = ("equation", "symbolic_twin")
-
-#: The functions whose mutants are run: every function that computes an equation, in its plain
-#: per-equation form and in the fast path. Input checking (``hidden_states``, ``_check_*``,
-#: ``get_activation``, the encoder-decoder's ``_as_batch``, ``_checked`` and parameter
-#: construction, clipping's ``check_*``, truncation's ``check_truncation``, gradient flow's
-#: ``_check_steps``) is not the mathematics and is left out; the bad-input tests cover it.
-MUTATED_FUNCTIONS = (
-    *(f"rnn_math.forward.x_{name}__mutmut_*" for name in (
-        "pre_activation", "hidden_state", "output_logits", "softmax", "step_loss", "total_loss",
-        "_recurrence", "_time_major", "_recurrence_time_major", "forward", "_forward_time_major",
-        "_forward_from_states", "_output_layer", "_batch_major",
-    )),
-    *(f"rnn_math.bptt.x_{name}__mutmut_*" for name in (
-        "_sum_outer", "_sum_rows", "output_gradient", "grad_U", "grad_b_2", "hidden_gradient", "delta",
-        "grad_W_h", "grad_W_e", "grad_b_1", "grad_h_0", "grad_x", "bptt", "_slope_from_output",
-        "_backward_time_major", "_gradient_sums",
-    )),
-    "rnn_math.bptt.xǁRNNGradsǁas_dict__mutmut_*",
-    *(f"rnn_math.activations.x_{name}__mutmut_*" for name in ("sigmoid", "sigmoid_derivative", "tanh", "tanh_derivative")),
-    *(f"rnn_math.seq2seq.x_{name}__mutmut_*" for name in (
-        "embed", "context", "teacher_forcing", "decoder_state", "decoder_logits", "seq2seq_loss", "grad_W_out",
-        "grad_b_out", "decoder_state_gradient", "decoder_delta", "grad_W_dec", "grad_V", "grad_c",
-        "handoff_gradient", "encoder_state_gradient", "grad_embedding", "encode", "run_forward", "loss",
-        "run_backward", "_single", "forward", "backward",
-    )),
-    "rnn_math.seq2seq.xǁSeq2SeqGradsǁas_dict__mutmut_*",
-    *(f"rnn_math.clipping.x_{name}__mutmut_*" for name in (
-        "_largest_magnitude", "_scaled_norm", "global_norm", "clip_by_global_norm", "clip_elementwise",
-    )),
-    *(f"rnn_math.truncated.x_{name}__mutmut_*" for name in ("truncated_objective", "truncated_deltas", "truncated_bptt")),
-    *(f"rnn_math.gradient_flow.x_{name}__mutmut_*" for name in (
-        "step_jacobian", "hidden_jacobian", "largest_singular_value", "jacobian_norm_bound", "last_loss_hidden_gradients",
-    )),
-)
 
 #: Outcomes in which the tests noticed the mutant.
 CAUGHT = ("killed", "timeout", "caught by type check", "segfault")
@@ -132,6 +122,17 @@ def mutmut_settings(pyproject: Path = ROOT / "pyproject.toml") -> dict:
     return tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["mutmut"]
 
 
+def mutated_modules(settings: dict | None = None) -> list[str]:
+    """The dotted names of the modules whose every function is mutated (from ``only_mutate``)."""
+    paths = (settings or mutmut_settings())["only_mutate"]
+    return [path.removesuffix(".py").replace("/", ".") for path in paths]
+
+
+def in_mutated_module(mutant_id: str, modules: list[str]) -> bool:
+    """Whether a mutant id (``package.module.x_function__mutmut_3``) belongs to one of ``modules``."""
+    return mutant_id.rpartition(".")[0] in modules
+
+
 def load_equivalents(path: Path = EQUIVALENTS) -> dict[str, dict[str, str]]:
     """Justified survivors: ``{mutant id: {"change": mutated line, "reason": one line}}``."""
     if not path.exists():
@@ -152,12 +153,13 @@ def collect() -> list[dict[str, str]]:
     from mutmut.stats import status_by_exit_code
     from mutmut.utils.file_utils import walk_mutatable_files
 
+    modules = mutated_modules()
     mutants = []
     for path in walk_mutatable_files():
         data = SourceFileMutationData(path=path)
         data.load()
         for key, exit_code in sorted(data.exit_code_by_key.items()):
-            if not any(fnmatch(key, pattern) for pattern in MUTATED_FUNCTIONS):
+            if not in_mutated_module(key, modules):
                 continue
             status = status_by_exit_code[exit_code]
             change = "" if status in CAUGHT else _changed_line(get_diff_for_mutant(key, path=path))
@@ -215,7 +217,7 @@ def run(max_children: int = 2) -> dict:
     for name in [name for name in sys.modules if name == "rnn_math" or name.startswith("rnn_math.")]:
         del sys.modules[name]
     started = time.monotonic()
-    cli.main(["run", "--max-children", str(max_children), *MUTATED_FUNCTIONS], standalone_mode=False)
+    cli.main(["run", "--max-children", str(max_children)], standalone_mode=False)  # every mutant, none picked
     seconds = time.monotonic() - started
     summary = summarise(collect(), load_equivalents())
     record = {
@@ -259,6 +261,8 @@ def report() -> str:
              for module, row in record["modules"].items()],
             "lrrr",
         ),
+        "",
+        "Every function of these modules is mutated: " + ", ".join(f"`{m}`" for m in record["mutated"]) + ".",
         "",
         "The tests run against each mutant: " + ", ".join(f"`{t}`" for t in record["tests"]) + ".",
     ]
