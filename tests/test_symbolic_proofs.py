@@ -77,3 +77,28 @@ def test_polynomial_identities_are_decided_exactly():
     assert polynomial((a + b) ** 2 - (a**2 + b**2)).terms()
     with pytest.raises(ValueError, match="polynomial with rational coefficients"):
         polynomial(sp.Float(0.5) * a)
+
+
+# The forms the activation derivatives are computed in equal the textbook derivatives exactly.
+
+
+def test_the_tanh_derivative_form_2e_over_1_plus_e2_squared_is_sech_squared():
+    import sympy as sp
+
+    x = sp.symbols("x", positive=True)  # e = exp(-|z|); tanh' is even, so z > 0 suffices
+    e = sp.exp(-x)
+    computed = (2 * e / (1 + e**2)) ** 2
+    assert sp.simplify((computed - (1 - sp.tanh(x) ** 2)).rewrite(sp.exp)) == 0
+    assert sp.simplify((2 * e / (1 + e**2) - (1 - sp.tanh(x) ** 2)).rewrite(sp.exp)) != 0  # control: r, not r²
+
+
+def test_the_sigmoid_derivative_form_e_over_1_plus_e_squared_is_s_times_1_minus_s():
+    import sympy as sp
+
+    x = sp.symbols("x", positive=True)
+    e = sp.exp(-x)
+    s = 1 / (1 + sp.exp(-x))
+    assert sp.simplify(e / (1 + e) ** 2 - s * (1 - s)) == 0
+    assert sp.simplify(e / (1 + e) - s * (1 - s)) != 0  # control: a missing square is not equal
+    # z < 0: σ'(z) = σ'(-z), and the code uses exp(-|z|) = exp(z)
+    assert sp.simplify((sp.exp(-x) / (1 + sp.exp(-x)) ** 2) - (s * (1 - s)).subs(x, -x)) == 0
