@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import math
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from numbers import Integral, Real
 from pathlib import Path
@@ -81,7 +83,8 @@ def read_archive(source: Path) -> dict[str, np.ndarray]:
     try:
         with np.load(source, allow_pickle=False) as archive:
             return {key: archive[key] for key in archive.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as error:
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError, zlib.error, struct.error,
+            NotImplementedError) as error:  # every way a damaged or foreign archive fails to read
         raise InputError(f"checkpoint: {source} is not a readable .npz checkpoint ({error})") from None
 
 

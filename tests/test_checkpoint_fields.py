@@ -165,3 +165,19 @@ def test_resuming_from_a_malformed_checkpoint_is_one_line_without_a_traceback(sa
     assert code == 1
     lines = err.getvalue().strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"rnn-math: error: checkpoint: {saved}"), err.getvalue()
+
+
+def test_an_archive_damaged_byte_by_byte_is_refused_in_a_sentence_or_read_never_a_traceback(saved: Path):
+    with np.load(saved) as archive:
+        arrays = dict(archive)
+    np.savez_compressed(saved, **arrays)  # compressed: damage can also break the inflating
+    raw = saved.read_bytes()
+    for position in range(0, len(raw), max(1, len(raw) // 150)):
+        for value in (0, 255):
+            damaged = bytearray(raw)
+            damaged[position] = value
+            saved.write_bytes(bytes(damaged))
+            try:
+                ckpt.load_checkpoint(saved)
+            except InputError:
+                pass  # any other exception fails the test, naming the position
