@@ -116,8 +116,12 @@ def _integer(value: object, field: str, low: int, refuse: _Refuse) -> int:
 
 
 def _finite_non_negative(value: object, field: str, refuse: _Refuse) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) or value < 0:
-        raise refuse(field, "a finite non-negative number", repr(value))
+    try:
+        finite = not isinstance(value, bool) and isinstance(value, Real) and math.isfinite(value)
+    except OverflowError:  # an integer beyond the float range
+        finite = False
+    if not finite or value < 0:
+        raise refuse(field, "a finite non-negative number", repr(value)[:40])
     return float(value)
 
 

@@ -244,8 +244,17 @@ def _positive_int(name: str, value: object) -> None:
         raise InputError(f"{name}: expected a positive integer, got {value!r}")
 
 
+def _is_finite_real(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, Real):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer beyond the float range
+        return False
+
+
 def _positive_float(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) or value <= 0:
+    if not _is_finite_real(value) or value <= 0:
         raise InputError(f"{name}: expected a positive finite number, got {value!r}")
 
 
@@ -309,8 +318,7 @@ class TrainSettings:
         _choice("clip", self.clip, CLIPPING)
         if isinstance(self.seed, bool) or not isinstance(self.seed, Integral) or self.seed < 0:
             raise InputError(f"seed: expected a non-negative integer, got {self.seed!r}")
-        if (isinstance(self.smoothing, bool) or not isinstance(self.smoothing, Real)
-                or not math.isfinite(self.smoothing) or not 0 <= self.smoothing < 1):
+        if not _is_finite_real(self.smoothing) or not 0 <= self.smoothing < 1:
             raise InputError(f"smoothing: expected a number in [0, 1), got {self.smoothing!r}")
         # NumPy scalars pass the checks above; store plain Python values so that the settings
         # always turn into JSON (a checkpoint, a report) and compare equal after a round trip.

@@ -98,6 +98,8 @@ CASES = {
     "a position between chunks": (set_json("progress", "position", 25), r"progress: position: expected a multiple of seq_length = 10, got 25"),
     "a smoothed loss that is NaN": (set_json("progress", "smoothed", float("nan")), r"progress: smoothed: expected a finite non-negative number, got nan"),
     "a smoothed loss that is infinite": (set_json("progress", "smoothed", float("inf")), r"progress: smoothed: expected a finite"),
+    "a smoothed loss beyond the float range": (set_json("progress", "smoothed", 10**400), r"progress: smoothed: expected a finite"),
+    "a learning rate beyond the float range": (set_json("settings", "learning_rate", 10**400), r"settings: learning_rate: expected a positive finite"),
     "a smoothed loss of text": (set_json("progress", "smoothed", "low"), r"progress: smoothed: expected a finite"),
     "another format": (set_json("progress", "format", 2), r"progress: format: expected format 1"),
     "a missing progress key": (set_json("progress", "position", KeyError), r"progress: expected exactly the keys"),
@@ -181,3 +183,23 @@ def test_an_archive_damaged_byte_by_byte_is_refused_in_a_sentence_or_read_never_
                 ckpt.load_checkpoint(saved)
             except InputError:
                 pass  # any other exception fails the test, naming the position
+
+
+ODD_VALUES = [None, [], {}, "x", 10**400, -1, 1e308, True, 0.5, {"a": 1}]
+JSON_FIELDS = [
+    *[("progress", key) for key in ("format", "step", "position", "smoothed", "corpus_source", "corpus_sha256")],
+    *[("settings", key) for key in TrainSettings.__dataclass_fields__],
+    *[("rng", key) for key in ("bit_generator", "state", "has_uint32", "uinteger")],
+]
+
+
+@pytest.mark.parametrize(("entry", "key"), JSON_FIELDS, ids=[f"{e}.{k}" for e, k in JSON_FIELDS])
+def test_any_odd_value_in_a_json_field_is_refused_in_a_sentence_or_read_never_a_traceback(saved: Path, entry: str, key: str):
+    original = saved.read_bytes()
+    for value in ODD_VALUES:
+        saved.write_bytes(original)
+        rewrite(saved, set_json(entry, key, value))
+        try:
+            ckpt.load_checkpoint(saved)
+        except InputError:
+            pass  # any other exception fails the test
