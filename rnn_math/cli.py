@@ -24,7 +24,7 @@ from rnn_math import __version__
 from rnn_math.activations import ACTIVATIONS
 from rnn_math.checkpoint import load_checkpoint
 from rnn_math.corpus import InputError
-from rnn_math.sampling import generate
+from rnn_math.sampling import MAX_SAMPLE_LENGTH, generate
 from rnn_math.train import CLIPPING, OPTIMIZERS, TrainSettings
 from rnn_math.train_command import (
     DEFAULT_CHECKPOINT,
@@ -44,15 +44,15 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _int_at_least(minimum: int, wanted: str):
-    """An argparse type accepting integers of at least `minimum`, described as `wanted`."""
+def _int_at_least(minimum: int, wanted: str, maximum: int | None = None):
+    """An argparse type accepting integers from `minimum` (to `maximum`), described as `wanted`."""
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}") from None
-        if value < minimum:
+        if value < minimum or (maximum is not None and value > maximum):
             raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
         return value
 
@@ -63,6 +63,8 @@ def _int_at_least(minimum: int, wanted: str):
 positive_int = _int_at_least(1, "a positive integer")
 #: argparse type: an integer of at least 0.
 non_negative_int = _int_at_least(0, "a non-negative integer")
+#: argparse type: the length of a sample built in memory during training.
+sample_length = _int_at_least(1, f"an integer from 1 to {MAX_SAMPLE_LENGTH}", MAX_SAMPLE_LENGTH)
 
 
 def positive_float(text: str) -> float:
@@ -101,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--checkpoint-every", type=positive_int, default=1000, help="save every N steps, and at the end (default 1000)")
     tr.add_argument("--resume", metavar="CHECKPOINT", help="continue the run saved in this checkpoint, with its settings")
     tr.add_argument("--sample-every", type=non_negative_int, default=500, help="print a sample every N steps, 0 for never (default 500)")
-    tr.add_argument("--sample-length", type=positive_int, default=200, help="characters per sample (default 200)")
+    tr.add_argument("--sample-length", type=sample_length, default=200, help="characters per sample (default 200)")
     tr.add_argument("--report", help="also write a JSON report (settings, loss curve, final loss, samples) to this file; not the corpus or the checkpoint")
     tr.add_argument("--quiet", action="store_true", help="no progress and no periodic samples; only the summary")
     tr.set_defaults(handler=run_train)

@@ -57,6 +57,10 @@ def sampling_distribution(theta_t: Array, temperature: float) -> Array:
     return top / np.sum(top, axis=-1, keepdims=True)
 
 
+class LogitsOverflow(InputError):
+    """The model's logits are beyond the floating-point range: its weights cannot be sampled from."""
+
+
 #: The longest text `sample` builds in memory; `generate` streams any length.
 MAX_SAMPLE_LENGTH = 1_000_000
 
@@ -91,14 +95,14 @@ def step(params: RNNParams, h_prev: Array, x_t: Array, activation: str) -> tuple
 
     Raises
     ------
-    InputError
+    LogitsOverflow
         If the logits are not finite (weights too large for the floating-point range).
     """
     with np.errstate(over="ignore", invalid="ignore"):  # reported just below, as a sentence
         h_t = hidden_state(pre_activation(params.W_h, h_prev, params.W_e, x_t, params.b_1), activation)
         theta_t = output_logits(params.U, h_t, params.b_2)
     if not np.all(np.isfinite(theta_t)):
-        raise InputError("params: the logits overflow the floating-point range; these weights cannot be sampled from")
+        raise LogitsOverflow("params: the logits overflow the floating-point range; these weights cannot be sampled from")
     return h_t, theta_t
 
 

@@ -24,7 +24,7 @@ from typing import TextIO
 from rnn_math.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from rnn_math.corpus import Corpus, InputError, Vocabulary, check_long_enough, read_corpus
 from rnn_math.safe_files import check_output_paths, remove_stale_temporaries, same_file, write_atomically
-from rnn_math.sampling import sample
+from rnn_math.sampling import LogitsOverflow, sample
 from rnn_math.train import TrainSettings, bits_per_char, perplexity, uniform_loss
 from rnn_math.train_loop import TrainingDiverged, TrainState, initial_state, smoothed_curve, train_step
 
@@ -199,7 +199,7 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 try:
                     text = sample(new.params, vocab, activation=settings.activation, length=args.sample_length,
                                   rng=rng, prime=prime)
-                except InputError as error:  # logits beyond the floating-point range
+                except LogitsOverflow as error:
                     raise TrainingDiverged(new.step, str(error)) from None
                 new = dataclasses.replace(new, rng=rng)
             state = new  # the commit: one assignment

@@ -213,7 +213,7 @@ def test_a_checkpoint_in_a_missing_folder(tmp_path: Path):
         ("--hidden-size", "0"), ("--hidden-size", "-3"), ("--seq-length", "0"), ("--learning-rate", "0"),
         ("--learning-rate", "-0.1"), ("--learning-rate", "nan"), ("--clip-threshold", "-5"),
         ("--init-scale", "0"), ("--steps", "0"), ("--seed", "-1"), ("--sample-length", "0"),
-        ("--checkpoint-every", "-2"), ("--hidden-size", "many"),
+        ("--checkpoint-every", "-2"), ("--hidden-size", "many"), ("--sample-length", "1000001"),
     ],
 )
 def test_a_zero_negative_or_malformed_hyper_parameter(option: str, value: str, capsys):

@@ -105,3 +105,18 @@ def test_a_run_whose_loss_is_huge_but_finite_prints_its_summary(tmp_path: Path):
 def test_huge_numbers_are_printed_with_powers_of_ten():
     assert format_loss(3.25) == "3.2500" and format_loss(3.1e100) == "3.1000e+100"
     assert format_perplexity(26.0) == "26.00" and format_perplexity(3.8e170) == "3.800e+170"
+
+
+def test_a_sample_whose_logits_overflow_during_training_is_divergence_too(tmp_path: Path, monkeypatch):
+    import rnn_math.train_command as command
+    from rnn_math.sampling import LogitsOverflow
+
+    def overflowing(*args, **kwargs):
+        raise LogitsOverflow("params: the logits overflow the floating-point range")
+
+    monkeypatch.setattr(command, "sample", overflowing)
+    model = tmp_path / "m.npz"
+    code, _, err = cli("train", "--steps", "10", "--hidden-size", "8", "--seq-length", "10", "--sample-every", "4",
+                       "--checkpoint", str(model))
+    assert code == EXIT_DIVERGED and "training diverged at step 4: params: the logits overflow" in err
+    assert load_checkpoint(model).state.step == 3  # the state before the step whose sample failed
