@@ -30,12 +30,10 @@ from rnn_math.train_command import (
     DEFAULT_CHECKPOINT,
     EXIT_INTERRUPTED,
     PROG,
-    SETTING_OPTIONS,
+    SETTING_OPTIONS,  # re-exported: the site reads the option names from here
     default_prime,
     run_train,
 )
-
-__all__ = ["DEFAULT_CHECKPOINT", "PROG", "SETTING_OPTIONS", "build_parser", "main", "run_sample", "run_train"]
 
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line (argparse prints the usage block first)."""

@@ -27,6 +27,15 @@ from typing import BinaryIO
 
 from rnn_math.corpus import InputError
 
+__all__ = [
+    "TEMPORARY_SUFFIX",
+    "check_output_paths",
+    "remove_stale_temporaries",
+    "same_file",
+    "temporary_name",
+    "write_atomically",
+]
+
 #: The ending of every temporary file of ours; nothing else is ever removed.
 TEMPORARY_SUFFIX = ".rnn-math-tmp"
 
