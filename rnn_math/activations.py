@@ -55,13 +55,16 @@ def sigmoid(z: Array) -> Array:
     title="Derivative of the sigmoid",
     latex=r"\operatorname{sigmoid}'(z) = \operatorname{sigmoid}(z)\,\bigl(1 - \operatorname{sigmoid}(z)\bigr)",
 )
-def sigmoid_derivative(z: Array) -> Array:
+def sigmoid_derivative(z: Array, out: Array | None = None) -> Array:
     """Derivative of the logistic sigmoid, element-wise.
 
     Parameters
     ----------
     z
         Pre-activations, any shape.
+    out
+        An array of z's shape and dtype to write the result into (real z only), so that a loop
+        over time steps reuses one buffer; a new array if omitted.
 
     Returns
     -------
@@ -82,18 +85,21 @@ def sigmoid_derivative(z: Array) -> Array:
     ``-z`` or ``z``, so the function stays analytic; real input takes the same value as
     ``-|z|``, computed in fewer passes.
     """
-    e = _exp_of_minus_abs(z)
+    e = _exp_of_minus_abs(z, out)
     denominator = e + 1.0
     denominator *= denominator
-    e /= denominator
-    return e  # exp keeps a float32 z float32, and Python scalars do not promote
+    e /= denominator  # in place (into `out` if given); exp keeps a float32 z float32
+    return e
 
 
-def _exp_of_minus_abs(z: Array) -> Array:
-    """``exp(-|z|)`` as a new array, never above 1; analytic in each half-plane for complex z."""
+def _exp_of_minus_abs(z: Array, out: Array | None = None) -> Array:
+    """``exp(-|z|)``, never above 1, in `out` or a new array; analytic in each half-plane for complex z."""
     if np.iscomplexobj(z):
-        return np.exp(np.where(np.real(z) < 0, z, -z))
-    return np.exp(np.copysign(z, -1.0))  # -|z| in one pass
+        return np.exp(np.where(np.real(z) < 0, z, -z), out=out)
+    if out is None:
+        return np.exp(np.copysign(z, -1.0))  # -|z| in one pass
+    np.copysign(z, -1.0, out=out)
+    return np.exp(out, out=out)
 
 
 @equation(
@@ -122,13 +128,15 @@ def tanh(z: Array) -> Array:
     title="Derivative of tanh",
     latex=r"\tanh'(z) = 1 - \tanh^2(z)",
 )
-def tanh_derivative(z: Array) -> Array:
+def tanh_derivative(z: Array, out: Array | None = None) -> Array:
     """Derivative of tanh, element-wise.
 
     Parameters
     ----------
     z
         Pre-activations, any shape.
+    out
+        As in [`sigmoid_derivative`][rnn_math.activations.sigmoid_derivative].
 
     Returns
     -------
@@ -148,10 +156,10 @@ def tanh_derivative(z: Array) -> Array:
     pass of the package takes tanh' from here, never from h. Complex input picks its branch by
     the real part, as in [`sigmoid_derivative`][rnn_math.activations.sigmoid_derivative].
     """
-    e = _exp_of_minus_abs(z)
+    e = _exp_of_minus_abs(z, out)
     denominator = e * e
     denominator += 1.0
-    e *= 2.0
+    e *= 2.0  # in place (into `out` if given); a 0-d input gives a NumPy scalar, rebound
     e /= denominator
     e *= e
     return e

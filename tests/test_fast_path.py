@@ -180,7 +180,7 @@ def test_a_dropped_recurrent_term_is_caught(monkeypatch):
 
 @pytest.mark.parametrize(
     ("activation", "wrong"),
-    [("tanh", lambda z: 1.0 - np.tanh(z)), ("sigmoid", lambda z: sigmoid(z) * (1.0 + sigmoid(z)))],
+    [("tanh", lambda z, out=None: 1.0 - np.tanh(z)), ("sigmoid", lambda z, out=None: sigmoid(z) * (1.0 + sigmoid(z)))],
 )
 def test_a_wrong_slope_in_the_fast_path_is_caught(monkeypatch, activation, wrong):
     """Negative control for the slopes σ'(z) of all steps at once: a slip there must show."""

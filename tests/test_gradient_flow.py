@@ -343,3 +343,23 @@ def test_a_batch_of_sequences_gives_one_jacobian_per_sequence():
     z2 = np.stack([z, 0.5 * z])
     batch = hidden_jacobian(W_h, z2, 1, 4, "tanh")
     np.testing.assert_allclose(batch[1], hidden_jacobian(W_h, 0.5 * z, 1, 4, "tanh"), rtol=1e-15)
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
+def test_step_jacobians_are_exact_at_saturated_units(activation):
+    """The one-step Jacobian's slopes come from z, exact where 1 − h² or h(1 − h) would give 0."""
+    import mpmath
+
+    from rnn_math.gradient_flow import step_jacobian
+
+    z = np.array([30.0, -40.0, 60.0])
+    W_h = np.arange(1.0, 10.0).reshape(3, 3)
+    with mpmath.workdps(50):
+        if activation == "tanh":
+            exact = [float(mpmath.sech(mpmath.mpf(v)) ** 2) for v in z]
+        else:
+            exact = [float(mpmath.exp(-abs(mpmath.mpf(v))) / (1 + mpmath.exp(-abs(mpmath.mpf(v)))) ** 2) for v in z]
+    np.testing.assert_allclose(step_jacobian(W_h, z, activation), np.array(exact)[:, None] * W_h, rtol=1e-14, atol=0)
+    h = get_activation(activation).function(z)
+    textbook = 1 - h * h if activation == "tanh" else h * (1 - h)
+    assert np.any(textbook == 0)  # negative control: the slope from h loses these units entirely
