@@ -78,3 +78,20 @@ def setting() -> str:
         f"targets $k = ({', '.join(str(int(k)) for k in targets)})$, parameters drawn from "
         f"$\\mathcal{{N}}(0, 0.8^2)$ with seed 2; loss $L = {number(result.loss)}$"
     )
+
+
+#: The saturated pre-activation of the BPTT page's example of a cancelling slope.
+SATURATED_Z = 30.0
+
+
+def saturated_slope_example() -> str:
+    """A tanh unit at SATURATED_Z: the stored h, the slope 1 − h² from it, and tanh'(z) from z."""
+    from rnn_math.activations import tanh_derivative
+
+    h = float(np.tanh(SATURATED_Z))
+    from_h = 1.0 - h * h
+    h_text = "1" if h == 1.0 else number(h, 17)
+    return (
+        f"A tanh unit at $z = {SATURATED_Z:g}$ has $h = {h_text}$ in float64, so $1 - h^2 = "
+        f"{scientific(from_h) if from_h else '0'}$, while the true slope is ${scientific(float(tanh_derivative(SATURATED_Z)))}$"
+    )
