@@ -229,3 +229,14 @@ def test_the_report_prints_an_aligned_table_with_a_verdict_and_what_was_checked(
         "gradient check FAILED (1 of 2 rows); checked 7 of 16 entries in 2 parameters"
         " (sampled: W_h 4 of 6, embedding_matrix 3 of 10)",
     ]
+
+
+def test_central_differences_cost_two_evaluations_per_entry_and_one_for_the_whole_check():
+    calls = []
+
+    def counted(p):
+        calls.append(1)
+        return square(p)
+
+    check_gradients(counted, {"w": np.arange(3.0)}, {"w": 2 * np.arange(3.0)}, methods=("central",))
+    assert len(calls) == 1 + 2 * 3  # the default steps come from the one value at the point
