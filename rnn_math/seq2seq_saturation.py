@@ -31,6 +31,8 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 from rnn_math.seq2seq import PARAMETER_NAMES, Seq2SeqParams, backward, run_backward
 from rnn_math.seq2seq_reference import ReferenceResult, reference_backward
 
+Array = NDArray[np.floating]
+
 #: The largest |pre-activation| of the cases, and the scale of their largest logits.
 EXTREMES = (10.0, 30.0, 100.0, 1000.0)
 #: How the right word fares: far ahead of every other word, or far behind.
@@ -157,13 +159,44 @@ def case_errors(case: SaturatedCase, replace: dict | None = None) -> dict[str, f
     return errors | {"loss": normwise_relative_error(result.loss, exact.loss)}
 
 
-def saturation_errors(dtype: DTypeLike = np.float64) -> dict[str, float]:
+def textbook_decoder_delta(grad_s_t: Array, a_t: Array) -> Array:
+    """δ^dec_t with the slope read off the state, 1 − s_t², as textbooks write it.
+
+    Correct algebra, poor numerics: where s_t rounds to ±1 the slope cancels to 0. A negative
+    control for the saturation checks, with the signature of
+    [`decoder_delta`][rnn_math.seq2seq.decoder_delta].
+    """
+    s_t = np.tanh(a_t)
+    return grad_s_t * (1 - s_t * s_t)
+
+
+def textbook_output_gradient(y_hat: Array, targets: NDArray[np.integer]) -> Array:
+    """p − 1_k with the target entry formed as p_k − 1, which cancels to 0 when p_k rounds to 1.
+
+    A negative control with the signature of
+    [`output_gradient`][rnn_math.bptt.output_gradient].
+    """
+    grad = y_hat.copy()
+    k = np.asarray(targets)[..., None]
+    np.put_along_axis(grad, k, np.take_along_axis(grad, k, -1) - 1, -1)
+    return grad
+
+
+#: The textbook forms by the equation they replace: what the saturation checks must reject.
+TEXTBOOK = {"eq-decoder-delta": textbook_decoder_delta, "eq-bptt-output-grad": textbook_output_gradient}
+
+
+def saturation_errors(dtype: DTypeLike = np.float64, replace: dict | None = None) -> dict[str, float]:
     """Worst norm-wise relative error of each gradient of the encoder-decoder over the saturated cases.
 
     Parameters
     ----------
     dtype
         float64 or float32: the dtype of the parameters and so of the whole computation.
+    replace
+        Equations of the backward pass swapped for other versions (as in
+        [`run_backward`][rnn_math.seq2seq.run_backward]), e.g. ``TEXTBOOK``
+        for the negative control; none by default.
 
     Returns
     -------
@@ -172,5 +205,5 @@ def saturation_errors(dtype: DTypeLike = np.float64) -> dict[str, float]:
         [`Seq2SeqGrads.as_dict`][rnn_math.seq2seq.Seq2SeqGrads.as_dict]) → the largest error of
         its gradient over the eight cases of [`saturated_cases`][rnn_math.seq2seq_saturation.saturated_cases].
     """
-    per_case = [case_errors(case) for case in saturated_cases(_checked_dtype(dtype))]
+    per_case = [case_errors(case, replace) for case in saturated_cases(_checked_dtype(dtype))]
     return {name: max(errors[name] for errors in per_case) for name in PARAMETER_NAMES}

@@ -27,6 +27,8 @@ from rnn_math.seq2seq_saturation import (
     saturated_case,
     saturated_cases,
     saturation_errors,
+    textbook_decoder_delta,
+    textbook_output_gradient,
 )
 
 #: Exact to rounding: a few ulps of float64, far above it for float32.
@@ -44,20 +46,6 @@ def case_id(case) -> str:
 
 def errors(case, replace=None) -> dict[str, float]:
     return case_errors(saturated_case(case[1], case[2], case[0]), replace)
-
-
-def textbook_decoder_delta(grad_s_t, a_t):
-    """The slope from the state, 1 − s_t², as textbooks write it: cancels where s_t ≈ ±1."""
-    s_t = np.tanh(a_t)
-    return grad_s_t * (1 - s_t * s_t)
-
-
-def textbook_output_gradient(y_hat, targets):
-    """p − 1_k with the target entry as p_k − 1: cancels to 0 when p_k rounds to 1."""
-    grad = y_hat.copy()
-    k = np.asarray(targets)[..., None]
-    np.put_along_axis(grad, k, np.take_along_axis(grad, k, -1) - 1, -1)
-    return grad
 
 
 # --- The cases are what they claim ---------------------------------------------------------------

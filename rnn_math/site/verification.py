@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rnn_math import saturation
+from rnn_math import saturation, seq2seq_saturation
 from rnn_math.bptt import bptt
 from rnn_math.gradcheck import DEFAULT_TOLERANCES, check_gradients
 from rnn_math.mistakes import all_mistakes, rnn_gradients
@@ -242,7 +242,11 @@ def negative_controls() -> str:
 
 
 #: How a gradient's name reads in the saturation table; names not listed are shown as code.
-_GRADIENT_SYMBOLS = {"W_h": "W_h", "W_e": "W_e", "b_1": "b_1", "U": "U", "b_2": "b_2", "h_0": "h^0", "xs": "x^t"}
+_GRADIENT_SYMBOLS = {
+    "W_h": "W_h", "W_e": "W_e", "b_1": "b_1", "U": "U", "b_2": "b_2", "h_0": "h^0", "xs": "x^t",
+    "E_en": r"E_{\text{en}}", "E_hi": r"E_{\text{hi}}", "W_dec": r"W_{\text{dec}}", "V": "V", "c": "c",
+    "W_out": r"W_{\text{out}}", "b_out": r"b_{\text{out}}",
+}
 
 Row = tuple[str, str, str]  # (model, activation, dtype)
 
@@ -299,10 +303,21 @@ def _rnn_saturation() -> tuple[dict[Row, dict[str, float]], dict[Row, dict[str, 
     return errors, controls
 
 
+@cache
+def _seq2seq_saturation() -> tuple[dict[Row, dict[str, float]], dict[Row, dict[str, float]]]:
+    errors, controls = {}, {}
+    for dtype in saturation.DTYPES:
+        row = ("encoder-decoder", "tanh", dtype.name)
+        errors[row] = seq2seq_saturation.saturation_errors(dtype)
+        controls[row] = seq2seq_saturation.saturation_errors(dtype, seq2seq_saturation.TEXTBOOK)
+    return errors, controls
+
+
 def saturation_errors() -> str:
     """Worst error of every gradient over the saturated cases, with the textbook forms' beside it."""
-    errors, controls = _rnn_saturation()
-    return saturation_table(errors, controls)
+    rnn_errors, rnn_controls = _rnn_saturation()
+    seq2seq_errors, seq2seq_controls = _seq2seq_saturation()
+    return saturation_table(rnn_errors | seq2seq_errors, rnn_controls | seq2seq_controls)
 
 
 def saturation_setting() -> str:
