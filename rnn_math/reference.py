@@ -8,15 +8,12 @@ exactly), and rounds every gradient to float64 only at the end. It shares no cod
 loop by loop from the equations, so a mistake in the NumPy version cannot reappear here.
 
 Extra digits alone do not make a saturated unit exact: 1 − tanh²(z) still cancels completely at
-50 digits once |z| is above about 60, and so does ŷ_k − 1 for a confident prediction. So every
-quantity that a subtraction would cancel is written in a form without one:
+50 digits once |z| is above about 60, and so does ŷ_k − 1 for a confident prediction. The slopes,
+the loss and the output gradient are therefore taken from
+[`rnn_math.highprecision`][rnn_math.highprecision], in forms with no such subtraction.
 
-- the slopes are tanh'(z) = sech²(z) and sigmoid'(z) = e/(1 + e)² with e = exp(−|z|), which
-  mpmath evaluates for any |z| (its exponent range is unbounded);
-- the target's entry ŷ_k − 1 of the output gradient is −Σ_{j≠k} ŷ_j;
-- the loss log Σ_j e^{θ_j} − θ_k is log1p(Σ_{j≠k} e^{θ_j − θ_k}).
-
-The encoder-decoder's reference (``rnn_math.seq2seq_reference``) follows the same pattern.
+The encoder-decoder's reference ([`rnn_math.seq2seq_reference`][rnn_math.seq2seq_reference])
+is built from the same helpers.
 """
 
 from __future__ import annotations
@@ -27,11 +24,18 @@ import mpmath
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-#: Significant digits of the reference.
-DIGITS = 50
+from rnn_math.highprecision import (
+    DIGITS,
+    Matrix,
+    Vector,
+    activation_and_slope,
+    add_outer,
+    loss_and_output_gradient,
+    matvec,
+    rounded,
+    transpose_times,
+)
 
-Vector = list[mpmath.mpf]
-Matrix = list[Vector]
 
 
 @dataclass(frozen=True)
@@ -58,72 +62,20 @@ class RNNReference:
 
 
 def _mp(value: ArrayLike) -> list:
-    """Nested lists of mpf holding the exact binary values of a float array."""
+    """Nested lists of mpf holding the exact binary values of a float array, any shape."""
     array = np.asarray(value, dtype=np.float64)  # float32 → float64 is exact
     return [_mp(row) for row in array] if array.ndim else mpmath.mpf(float(array))
-
-
-def _affine(W: Matrix, u: Vector, b: Vector) -> Vector:
-    """W u + b."""
-    return [mpmath.fsum(w * x for w, x in zip(row, u, strict=True)) + b_i for row, b_i in zip(W, b, strict=True)]
-
-
-def _transpose_times(W: Matrix, u: Vector) -> Vector:
-    """Wᵀ u."""
-    return [mpmath.fsum(W[i][j] * u[i] for i in range(len(W))) for j in range(len(W[0]))]
-
-
-def _add_outer(total: Matrix, u: Vector, v: Vector) -> None:
-    """total += u vᵀ."""
-    for i, u_i in enumerate(u):
-        for j, v_j in enumerate(v):
-            total[i][j] += u_i * v_j
-
-
-def activation_and_slope(z: mpmath.mpf, activation: str) -> tuple[mpmath.mpf, mpmath.mpf]:
-    """σ(z) and σ'(z) at the working precision, the slope without cancellation for any z.
-
-    Parameters
-    ----------
-    z
-        A pre-activation.
-    activation
-        ``"sigmoid"`` or ``"tanh"``.
-    """
-    if activation == "tanh":
-        return mpmath.tanh(z), mpmath.sech(z) ** 2
-    if activation == "sigmoid":
-        e = mpmath.exp(-abs(z))
-        return (e if z < 0 else 1) / (1 + e), e / (1 + e) ** 2
-    raise ValueError(f"activation: expected 'sigmoid' or 'tanh', got {activation!r}")
-
-
-def loss_and_output_gradient(theta: Vector, k: int) -> tuple[mpmath.mpf, Vector]:
-    """−log ŷ_k and ŷ − y for logits θ and target k, both without cancellation.
-
-    Parameters
-    ----------
-    theta
-        The logits of one step.
-    k
-        The target index.
-    """
-    rest = mpmath.fsum(mpmath.exp(theta[j] - theta[k]) for j in range(len(theta)) if j != k)
-    loss = mpmath.log1p(rest)  # log Σ_j e^{θ_j − θ_k}
-    y_hat = [mpmath.exp(theta_j - theta[k] - loss) for theta_j in theta]
-    y_hat[k] = -mpmath.fsum(y_hat[j] for j in range(len(theta)) if j != k)
-    return loss, y_hat
 
 
 def _sequence(p: dict, xs: Matrix, targets: list[int], h_0: Vector, activation: str, grads: dict) -> tuple:
     """Forward and backward of one sequence; adds its parameter gradients to `grads`."""
     h, slopes, output_grads, losses, z_max, theta_max = [h_0], [], [], [], mpmath.mpf(0), mpmath.mpf(0)
     for x_t, k in zip(xs, targets, strict=True):
-        z = [a + b for a, b in zip(_affine(p["W_h"], h[-1], p["b_1"]), _affine(p["W_e"], x_t, [0] * len(h_0)), strict=True)]
+        z = [a + b + c for a, b, c in zip(matvec(p["W_h"], h[-1]), matvec(p["W_e"], x_t), p["b_1"], strict=True)]
         pairs = [activation_and_slope(z_i, activation) for z_i in z]
         h.append([pair[0] for pair in pairs])
         slopes.append([pair[1] for pair in pairs])
-        theta = _affine(p["U"], h[-1], p["b_2"])
+        theta = [a + b for a, b in zip(matvec(p["U"], h[-1]), p["b_2"], strict=True)]
         loss, g = loss_and_output_gradient(theta, k)
         losses.append(loss)
         output_grads.append(g)
@@ -131,22 +83,17 @@ def _sequence(p: dict, xs: Matrix, targets: list[int], h_0: Vector, activation: 
     T = len(xs)
     delta_next, grad_xs = [mpmath.mpf(0)] * len(h_0), [None] * T
     for t in range(T - 1, -1, -1):
-        from_output = _transpose_times(p["U"], output_grads[t])
-        from_next = _transpose_times(p["W_h"], delta_next)
+        from_output = transpose_times(p["U"], output_grads[t])
+        from_next = transpose_times(p["W_h"], delta_next)
         delta = [(a + b) * s for a, b, s in zip(from_output, from_next, slopes[t], strict=True)]
-        _add_outer(grads["W_h"], delta, h[t])
-        _add_outer(grads["W_e"], delta, xs[t])
-        _add_outer(grads["U"], output_grads[t], h[t + 1])
+        add_outer(grads["W_h"], delta, h[t])
+        add_outer(grads["W_e"], delta, xs[t])
+        add_outer(grads["U"], output_grads[t], h[t + 1])
         grads["b_1"] = [a + b for a, b in zip(grads["b_1"], delta, strict=True)]
         grads["b_2"] = [a + b for a, b in zip(grads["b_2"], output_grads[t], strict=True)]
-        grad_xs[t] = _transpose_times(p["W_e"], delta)
+        grad_xs[t] = transpose_times(p["W_e"], delta)
         delta_next = delta
-    return mpmath.fsum(losses), _transpose_times(p["W_h"], delta_next), grad_xs, (z_max, theta_max)
-
-
-def _rounded(value: list, shape: tuple[int, ...]) -> NDArray[np.float64]:
-    # float() of an mpf rounds to nearest.
-    return np.array(value, dtype=object).astype(np.float64).reshape(shape)
+    return mpmath.fsum(losses), transpose_times(p["W_h"], delta_next), grad_xs, (z_max, theta_max)
 
 
 def reference_bptt(
@@ -192,12 +139,12 @@ def reference_bptt(
             grad_h_0.append(g_h0)
             grad_xs.append(g_xs)
             z_max, theta_max = max(z_max, z_m), max(theta_max, theta_m)
-        rounded = {name: _rounded(g, values[name].shape) for name, g in grads.items()}
-        g_h0_rows = _rounded(grad_h_0, (len(xs3), D_h))
+        result = {name: rounded(g, values[name].shape) for name, g in grads.items()}
+        g_h0_rows = rounded(grad_h_0, (len(xs3), D_h))
         if h_0 is not None and np.ndim(h_0) == 1:
-            g_h0_rounded = _rounded([mpmath.fsum(column) for column in zip(*grad_h_0)], (D_h,))
+            g_h0_rounded = rounded([mpmath.fsum(column) for column in zip(*grad_h_0)], (D_h,))
         else:
             g_h0_rounded = g_h0_rows if batched or h_0 is not None else g_h0_rows[0]
-        rounded["h_0"] = g_h0_rounded
-        rounded["xs"] = _rounded(grad_xs, xs_arr.shape)
-        return RNNReference(float(loss), rounded, float(z_max), float(theta_max))
+        result["h_0"] = g_h0_rounded
+        result["xs"] = rounded(grad_xs, xs_arr.shape)
+        return RNNReference(float(loss), result, float(z_max), float(theta_max))

@@ -41,6 +41,7 @@ from rnn_math.bptt import (
 )
 from rnn_math.forward import forward
 from rnn_math.params import RNNParams
+from rnn_math.highprecision import normwise_relative_error
 from rnn_math.reference import RNNReference, reference_bptt
 
 #: Largest |z| of the cases.
@@ -127,19 +128,6 @@ def saturated_case(extreme: float, activation: str, dtype: DTypeLike = np.float6
 def saturated_cases(activation: str, dtype: DTypeLike = np.float64) -> tuple[SaturatedCase, ...]:
     """One case per extreme level, for one activation and dtype."""
     return tuple(saturated_case(extreme, activation, dtype) for extreme in EXTREMES)
-
-
-def normwise_relative_error(computed: NDArray, exact: NDArray) -> float:
-    """‖computed − exact‖₂ / ‖exact‖₂ over all entries, safe for tiny values.
-
-    Both are divided by the largest |exact| first, so that squares of numbers near 10⁻²⁶⁰ do not
-    underflow. An exact gradient of 0 gives 0 if the computed one is 0 too, else inf.
-    """
-    computed, exact = np.asarray(computed, dtype=np.float64), np.asarray(exact, dtype=np.float64)
-    scale = float(np.max(np.abs(exact)))
-    if scale == 0:
-        return 0.0 if not np.any(computed) else float("inf")
-    return float(np.linalg.norm(computed / scale - exact / scale) / np.linalg.norm(exact / scale))
 
 
 def textbook_bptt(case: SaturatedCase, *, slope_from_h: bool = True, target_minus_one: bool = True) -> dict[str, NDArray]:

@@ -28,6 +28,7 @@ from functools import cache
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
+from rnn_math.highprecision import normwise_relative_error
 from rnn_math.seq2seq import PARAMETER_NAMES, Seq2SeqParams, backward, run_backward
 from rnn_math.seq2seq_reference import ReferenceResult, reference_backward
 
@@ -125,23 +126,6 @@ def reference(case_name: str, dtype_name: str) -> ReferenceResult:
     """The 50-digit reference of the case called `case_name`, computed once."""
     case = next(c for c in saturated_cases(dtype_name) if c.name == case_name)
     return reference_backward(case.params, case.source, case.targets)
-
-
-def normwise_relative_error(computed: ArrayLike, exact: ArrayLike) -> float:
-    """‖computed − exact‖ / ‖exact‖ (2-norms over all entries), safe for tiny and huge values.
-
-    Both are scaled by the largest |exact| entry first, so that the squares of values near 10⁻¹⁶⁰
-    neither underflow nor lose their digits. An all-zero `exact` gives 0 if `computed` is zero
-    too and infinity otherwise.
-    """
-    c = np.asarray(computed, dtype=np.float64).ravel()
-    e = np.asarray(exact, dtype=np.float64).ravel()
-    if c.shape != e.shape:
-        raise ValueError(f"computed: expected {e.size} values (as many as exact), got {c.size}")
-    scale = float(np.max(np.abs(e)))
-    if scale == 0.0:
-        return 0.0 if not np.any(c) else float("inf")
-    return float(np.linalg.norm(c / scale - e / scale) / np.linalg.norm(e / scale))
 
 
 def case_errors(case: SaturatedCase, replace: dict | None = None) -> dict[str, float]:
