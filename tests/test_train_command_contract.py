@@ -1,0 +1,230 @@
+"""The train command's details: its report file, its messages, its number formats and its output.
+
+Each test pins one behaviour a small wrong edit of rnn_math/train_command.py, rnn_math/cli.py,
+rnn_math/safe_files.py, rnn_math/train_loop.py or rnn_math/corpus.py would change.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnn_math import train_command
+from rnn_math.cli import build_parser, main
+from rnn_math.corpus import Vocabulary
+from rnn_math.safe_files import TEMPORARY_SUFFIX, remove_stale_temporaries, temporary_name
+from rnn_math.sampling import MAX_SAMPLE_LENGTH
+from rnn_math.train import TrainSettings, smoothed_loss, uniform_loss
+from rnn_math.train_command import Progress, divergence_advice, format_loss, format_perplexity
+from rnn_math.train_loop import smoothed_curve
+
+FAST = ["--hidden-size", "4", "--seq-length", "5", "--sample-every", "0", "--quiet"]
+
+
+def cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture()
+def accented(tmp_path: Path) -> Path:
+    folder = tmp_path / "données"
+    folder.mkdir()
+    path = folder / "café.txt"
+    path.write_text("un café crème à côté\n" * 10, encoding="utf-8")
+    return path
+
+
+# The report.
+
+
+def test_the_report_records_the_corpus_size_and_vocabulary(tmp_path: Path, accented: Path):
+    report = tmp_path / "r.json"
+    code, _, err = cli("train", str(accented), "--steps", "3", "--checkpoint", str(tmp_path / "m.npz"),
+                       "--report", str(report), *FAST)
+    assert code == 0, err
+    corpus = json.loads(report.read_text(encoding="utf-8"))["corpus"]
+    text = accented.read_text(encoding="utf-8")
+    assert set(corpus) == {"source", "characters", "vocab_size", "sha256"}
+    assert (corpus["characters"], corpus["vocab_size"]) == (len(text), len(set(text)))
+
+
+def test_the_report_is_utf_8_json_indented_by_one_space_with_text_as_written(tmp_path: Path, accented: Path):
+    report = tmp_path / "r.json"
+    assert cli("train", str(accented), "--steps", "3", "--checkpoint", str(tmp_path / "m.npz"),
+               "--report", str(report), *FAST)[0] == 0
+    raw = report.read_bytes().decode("utf-8")
+    assert raw.splitlines()[1].startswith(' "command": ')
+    assert "données" in raw and "\\u" not in raw
+    assert raw.endswith("}\n")
+
+
+def test_a_report_whose_folder_vanished_during_training_is_named_in_the_error(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(train_command, "check_files", lambda *args: None)  # as if it existed at the start
+    code, _, err = cli("train", "--steps", "2", "--checkpoint", str(tmp_path / "m.npz"),
+                       "--report", str(tmp_path / "gone" / "r.json"), *FAST)
+    assert code != 0
+    assert f"report: the folder {tmp_path / 'gone'} of {tmp_path / 'gone' / 'r.json'} does not exist" in err
+
+
+def test_a_report_that_cannot_be_written_says_why_in_words(tmp_path: Path, monkeypatch):
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(train_command, "write_atomically", full_disk)
+    report = tmp_path / "r.json"
+    code, _, err = cli("train", "--steps", "2", "--checkpoint", str(tmp_path / "m.npz"), "--report", str(report), *FAST)
+    assert code != 0
+    assert f"report: cannot write {report}: No space left on device\n" in err
+
+
+# Resuming with other settings.
+
+
+def test_resuming_with_another_hidden_size_is_refused_as_a_different_shape(tmp_path: Path):
+    model = tmp_path / "m.npz"
+    assert cli("train", "--steps", "2", "--checkpoint", str(model), *FAST)[0] == 0
+    code, _, err = cli("train", "--resume", str(model), "--steps", "4", "--hidden-size", "5", "--quiet")
+    assert code != 0
+    assert ("--hidden-size 5 differs from the checkpoint's 4 (a different shape); "
+            "a resumed run keeps the settings it was saved with") in err
+
+
+def test_resuming_with_another_sequence_length_is_refused_as_a_different_run(tmp_path: Path):
+    model = tmp_path / "m.npz"
+    assert cli("train", "--steps", "2", "--checkpoint", str(model), *FAST)[0] == 0
+    code, _, err = cli("train", "--resume", str(model), "--steps", "4", "--seq-length", "6", "--quiet")
+    assert code != 0
+    assert "--seq-length 6 differs from the checkpoint's 5 (a different run); " in err
+
+
+# Numbers and advice.
+
+
+def test_a_loss_of_a_million_nats_or_more_prints_with_a_power_of_ten():
+    assert (format_loss(999_999.0), format_loss(1e6), format_loss(-1e6)) == ("999999.0000", "1.0000e+06", "-1.0000e+06")
+
+
+def test_a_perplexity_of_a_million_or_more_prints_with_a_power_of_ten():
+    assert (format_perplexity(999_999.0), format_perplexity(1e6)) == ("999999.00", "1.000e+06")
+
+
+def test_the_advice_after_divergence_without_clipping_suggests_clipping():
+    settings = TrainSettings(learning_rate=10.0, clip="none")
+    assert divergence_advice(settings) == (
+        "try a lower --learning-rate (this run: 10) or gradient clipping (--clip value or --clip norm)"
+    )
+
+
+# Printed output while training.
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+class Flushes(io.StringIO):
+    flushed = 0
+
+    def flush(self) -> None:
+        self.flushed += 1
+        super().flush()
+
+
+def test_a_line_written_beside_a_progress_bar_goes_to_the_stream_it_is_given():
+    progress, out = Progress(0, 10, quiet=False, every=1, stream=Terminal()), io.StringIO()
+    progress.write("sample: abc", out)
+    progress.close()
+    assert out.getvalue() == "sample: abc\n"
+
+
+def test_a_line_written_without_a_progress_bar_is_flushed_at_once():
+    progress, out = Progress(0, 10, quiet=True, every=1, stream=io.StringIO()), Flushes()
+    progress.write("sample: abc", out)
+    assert out.getvalue() == "sample: abc\n" and out.flushed >= 1
+
+
+# Integer options.
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--steps", "0"], "argument --steps: expected a positive integer, got '0'"),
+    (["--steps", "two"], "argument --steps: expected a positive integer, got 'two'"),
+    (["--sample-every", "-1"], "argument --sample-every: expected a non-negative integer, got '-1'"),
+    (["--sample-length", str(MAX_SAMPLE_LENGTH + 1)],
+     f"argument --sample-length: expected an integer from 1 to {MAX_SAMPLE_LENGTH}, got '{MAX_SAMPLE_LENGTH + 1}'"),
+])
+def test_an_integer_option_out_of_range_is_refused_with_what_was_expected_and_what_came(argv, message, capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["train", *argv])
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("option", "value"), [("--steps", 1), ("--sample-every", 0), ("--sample-length", 1),
+                                               ("--sample-length", MAX_SAMPLE_LENGTH)])
+def test_the_smallest_and_largest_integers_an_option_allows_are_accepted(option, value):
+    args = build_parser().parse_args(["train", option, str(value)])
+    assert getattr(args, option.removeprefix("--").replace("-", "_")) == value
+
+
+# Stale temporaries.
+
+
+def test_asking_whether_a_writer_still_runs_sends_it_no_signal(tmp_path: Path):
+    target = tmp_path / "run.npz"
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        busy = tmp_path / temporary_name(target, sleeper.pid)
+        busy.write_bytes(b"being written")
+        assert remove_stale_temporaries(target) == []
+        assert sleeper.poll() is None and busy.exists()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_a_temporary_whose_process_cannot_be_asked_about_is_kept(tmp_path: Path):
+    target = tmp_path / "run.npz"
+    unknowable = tmp_path / temporary_name(target, 2**70)  # no process id is that large: os.kill overflows
+    unknowable.write_bytes(b"?")
+    assert remove_stale_temporaries(target) == [] and unknowable.exists()
+
+
+def test_a_temporary_of_this_very_process_is_kept(tmp_path: Path):
+    target = tmp_path / "run.npz"
+    ours = tmp_path / temporary_name(target, os.getpid())
+    ours.write_bytes(b"mine")
+    assert remove_stale_temporaries(target) == [] and ours.exists()
+    assert ours.name.endswith(TEMPORARY_SUFFIX)
+
+
+# The loss curve and the vocabulary.
+
+
+def test_the_curve_has_step_zero_then_every_kth_step_and_the_last():
+    losses = [2.0, 1.0, 3.0, 0.5, 1.5]
+    curve = smoothed_curve(losses, vocab_size=4, beta=0.9, points=2)  # every 5 // 2 = 2 steps
+    value, expected = uniform_loss(4), [[0, uniform_loss(4)]]
+    for step, loss in enumerate(losses, start=1):
+        value = smoothed_loss(value, loss, 0.9)
+        if step in (2, 4, 5):
+            expected.append([step, value])
+    assert curve == expected
+
+
+def test_a_curve_of_fewer_steps_than_points_keeps_every_step():
+    assert [step for step, _ in smoothed_curve([1.0, 2.0, 3.0], vocab_size=3, beta=0.5)] == [0, 1, 2, 3]
+
+
+def test_decoding_gives_the_characters_at_the_indices():
+    vocab = Vocabulary.from_text("abc")
+    assert vocab.decode(np.array([2, 0, 1, 1])) == "cabb"
