@@ -23,6 +23,13 @@ function is defined. Every equation of this project is a function decorated with
 ``@symbolic_twin``; those two only record the function and return it unchanged, so the runner
 lets mutmut mutate functions whose decorators are all registry decorators.
 
+Two things a test writer should know. mutmut runs, for each mutant, only the tests that called
+the mutated function when it first ran the suite: a value computed once for many tests (a
+module-scoped fixture, a cached reference) counts for the first of them only, so a test that
+must judge a function should call it itself. And code that runs while a module is imported (a
+factory called at module level) has run before any mutant is switched on, so no test can catch
+its mutants; such code is better called at run time.
+
 Modules with code that are deliberately not listed, and why:
 
 - ``rnn_math/site/`` (this runner included) turns computed results into pages. Its output is
