@@ -1,0 +1,114 @@
+"""Sampling's draw and length rules, the output-path checks and the packaged corpus, in detail.
+
+Each test pins one behaviour a small wrong edit of rnn_math/sampling.py, rnn_math/safe_files.py or
+rnn_math/corpus.py would change.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnn_math import corpus as corpus_module
+from rnn_math import safe_files, sampling
+from rnn_math.corpus import InputError, Vocabulary, default_corpus
+from rnn_math.params import RNNParams
+from rnn_math.safe_files import check_output_paths
+from rnn_math.sampling import draw, sample
+
+VOCAB = Vocabulary.from_text("abc")
+PARAMS = RNNParams.random(d=3, D_h=4, V=3, seed=0)
+
+
+class FixedDraw:
+    """A stand-in generator whose uniform draw is chosen by the test."""
+
+    def __init__(self, u: float):
+        self.u = u
+
+    def random(self) -> float:
+        return self.u
+
+
+# Drawing an index.
+
+
+def test_a_draw_on_a_boundary_belongs_to_the_next_index_so_a_zero_probability_is_never_drawn():
+    assert draw(np.array([0.5, 0.0, 0.5]), FixedDraw(0.5)) == 2
+
+
+def test_the_uniform_draw_is_scaled_by_the_sum_of_the_probabilities():
+    assert draw(np.array([1.0, 1.0]), FixedDraw(0.75)) == 1
+    assert draw(np.array([1.0, 1.0]), FixedDraw(0.25)) == 0
+
+
+def test_float32_probabilities_are_summed_in_float64():
+    # In float32, 0.5 + 2^-25 rounds back to 0.5: the middle index would own no interval at all.
+    p = np.array([0.5, 2.0**-25, 0.5 - 2.0**-25], dtype=np.float32)
+    assert draw(p, FixedDraw(0.5 + 2.0**-26)) == 1
+
+
+# Lengths.
+
+
+def test_a_length_that_is_not_an_integer_is_refused_with_the_range_and_what_came():
+    message = "length: expected an integer from 0 to 1000000 (generate() streams longer texts), got 2.5"
+    with pytest.raises(InputError, match=f"^{message.replace('(', '[(]').replace(')', '[)]')}$"):
+        sample(PARAMS, VOCAB, activation="tanh", length=2.5, rng=np.random.default_rng(0), prime="a")
+
+
+def test_the_longest_length_allowed_is_accepted(monkeypatch):
+    monkeypatch.setattr(sampling, "MAX_SAMPLE_LENGTH", 3)
+    assert len(sample(PARAMS, VOCAB, activation="tanh", length=3, rng=np.random.default_rng(0), prime="a")) == 3
+    with pytest.raises(InputError):
+        sample(PARAMS, VOCAB, activation="tanh", length=4, rng=np.random.default_rng(0), prime="a")
+
+
+def test_a_sample_of_length_zero_is_empty():
+    assert sample(PARAMS, VOCAB, activation="tanh", length=0, rng=np.random.default_rng(0), prime="a") == ""
+
+
+def test_a_sample_of_length_zero_still_checks_the_initial_state():
+    with pytest.raises(InputError, match=r"^h_0: expected a float array of shape \(4,\)"):
+        sample(PARAMS, VOCAB, activation="tanh", length=0, rng=np.random.default_rng(0), prime="a", h_0=np.zeros(5))
+
+
+# Output paths.
+
+
+def test_an_output_folder_we_may_not_write_in_is_refused_before_anything_runs(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(safe_files.os, "access", lambda path, mode: not mode & os.W_OK)  # a read-only folder
+    with pytest.raises(InputError, match=r"^--checkpoint: cannot write in the folder "):
+        check_output_paths({"--checkpoint": tmp_path / "m.npz"}, {})
+
+
+def test_two_outputs_naming_one_file_are_refused_naming_both_in_order(tmp_path: Path):
+    same = tmp_path / "x.npz"
+    message = (f"--checkpoint and --report are the same file ({same}); writing one would destroy "
+               "the other, so nothing was written")
+    with pytest.raises(InputError, match=f"^{message.replace('(', '[(]').replace(')', '[)]')}$"):
+        check_output_paths({"--checkpoint": same, "--report": same}, {"corpus": tmp_path / "c.txt"})
+
+
+# The packaged corpus.
+
+
+class _Packaged:
+    """The packaged data folder on a machine whose locale encoding is not UTF-8."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def joinpath(self, *parts):
+        return self
+
+    def read_text(self, encoding=None):
+        return self.text.encode("utf-8").decode(encoding or "latin-1")
+
+
+def test_the_packaged_corpus_is_read_as_utf_8_whatever_the_locale(monkeypatch):
+    monkeypatch.setattr(corpus_module.resources, "files", lambda package: _Packaged("Zoë\nAnaïs\n"))
+    assert default_corpus().text == "Zoë\nAnaïs\n"
