@@ -112,3 +112,11 @@ class _Packaged:
 def test_the_packaged_corpus_is_read_as_utf_8_whatever_the_locale(monkeypatch):
     monkeypatch.setattr(corpus_module.resources, "files", lambda package: _Packaged("Zoë\nAnaïs\n"))
     assert default_corpus().text == "Zoë\nAnaïs\n"
+
+
+def test_a_sampling_step_applies_the_activation_it_is_given():
+    x = np.eye(3)[1]
+    z = PARAMS.W_h @ np.zeros(4) + PARAMS.W_e @ x + PARAMS.b_1
+    h_t, _ = sampling.step(PARAMS, np.zeros(4), x, "tanh")
+    np.testing.assert_allclose(h_t, np.tanh(z), rtol=1e-14, atol=0)
+    assert np.any(h_t < 0)  # a sigmoid would give none
