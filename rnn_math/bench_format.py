@@ -37,9 +37,9 @@ def format_case(case: dict[str, Any]) -> str:
 def format_scaling(rows: list[dict[str, Any]]) -> str:
     """The scaling rows as a text table: median ms and ms per step per implementation, peak memory."""
     lines = ["Scaling over T (S2 shape, float32): median ms, ms per step, NumPy peak traced memory",
-             f"  {'T':>5}" + "".join(f"{n + ' ms':>12}{n + ' ms/T':>12}" for n in rows[0]["median_ms"]) + f"{'numpy MiB':>11}"]
+             f"  {'T':>5}" + "".join(f"{n + ' ms':>14}{n + ' ms/T':>16}" for n in rows[0]["median_ms"]) + f"{'numpy MiB':>11}"]
     for row in rows:
-        cells = "".join(f"{ms:>12.3f}{ms / row['T']:>12.4f}" if ms is not None else f"{'skipped':>12}{'':>12}"
+        cells = "".join(f"{ms:>14.3f}{ms / row['T']:>16.4f}" if ms is not None else f"{'skipped':>14}{'':>16}"
                         for ms in row["median_ms"].values())
         lines.append(f"  {row['T']:>5}{cells}{row['numpy_peak_bytes'] / 2**20:>11.2f}")
     return "\n".join(lines)
