@@ -97,6 +97,12 @@ def test_a_diverging_run_names_the_parameter_that_stopped_being_finite():
         train(PAIRS, config)
 
 
+def test_a_run_whose_loss_overflows_says_that_the_loss_stopped_being_finite():
+    config = TrainingConfig(D_h=3, d_en=2, d_hi=2, epochs=3, init_scale=1e307)  # logits near the float range
+    with pytest.raises(TrainingDivergedError, match=r"^training diverged at epoch 1: the loss is no longer finite "):
+        train(PAIRS, config)
+
+
 def test_training_without_pairs_is_refused_with_a_sentence():
     with pytest.raises(ValueError, match=r"^pairs: expected at least one phrase pair, got none$"):
         train([], TINY)
