@@ -228,3 +228,31 @@ def test_a_curve_of_fewer_steps_than_points_keeps_every_step():
 def test_decoding_gives_the_characters_at_the_indices():
     vocab = Vocabulary.from_text("abc")
     assert vocab.decode(np.array([2, 0, 1, 1])) == "cabb"
+
+
+def test_without_a_terminal_progress_is_one_line_every_interval_and_at_the_end():
+    stream = io.StringIO()
+    progress = Progress(0, 7, quiet=False, every=3, stream=stream)
+    for step in range(1, 8):
+        progress.update(step, 7, 1.23456)
+    assert stream.getvalue().splitlines() == [f"step {s}/7  loss 1.2346 nats/char" for s in (3, 6, 7)]
+
+
+def test_quiet_progress_prints_nothing():
+    stream = io.StringIO()
+    progress = Progress(0, 4, quiet=True, every=1, stream=stream)
+    for step in range(1, 5):
+        progress.update(step, 4, 1.0)
+    assert stream.getvalue() == ""
+
+
+def test_on_a_terminal_the_bar_counts_every_step_and_shows_the_loss_every_ten_and_at_the_end():
+    progress = Progress(0, 12, quiet=False, every=1, stream=Terminal())
+    for step in range(1, 11):
+        progress.update(step, 12, 2.5)
+    assert progress.bar.n == 10 and progress.bar.postfix == "loss 2.500 nats/char"
+    progress.update(11, 12, 1.25)
+    assert progress.bar.postfix == "loss 2.500 nats/char"
+    progress.update(12, 12, 0.75)
+    assert progress.bar.n == 12 and progress.bar.postfix == "loss 0.750 nats/char"
+    progress.close()
