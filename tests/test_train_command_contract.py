@@ -256,3 +256,15 @@ def test_on_a_terminal_the_bar_counts_every_step_and_shows_the_loss_every_ten_an
     progress.update(12, 12, 0.75)
     assert progress.bar.n == 12 and progress.bar.postfix == "loss 0.750 nats/char"
     progress.close()
+
+
+def test_training_on_a_corpus_shorter_than_one_chunk_names_it_and_the_lengths():
+    from rnn_math.corpus import InputError
+    from rnn_math.train_loop import initial_state, train
+
+    settings = TrainSettings(seq_length=5)
+    data = np.array([0, 1, 0, 1, 0])  # five characters: one chunk of 5 inputs needs a sixth as its target
+    message = ("corpus: the corpus has 5 characters, fewer than one sequence of 5 inputs plus its last target (6); "
+               "use a longer text or a smaller --seq-length")
+    with pytest.raises(InputError, match=f"^{message.replace('(', '[(]').replace(')', '[)]')}$"):
+        next(train(initial_state(settings, 2), data, settings, 2, until_step=1))
