@@ -29,6 +29,7 @@
       `@misc{${PROJECT}:${id},`,
       `  title = {${PROJECT}, equation (${number}): ${bibtexEscape(title)}},`,
       `  author = {{The ${PROJECT} authors}},`,
+      `  year = {2026},`,
       `  howpublished = {\\url{${url}}},`,
       `  url = {${url}},`,
       `  note = {Equation (${number}), id ${id}},`,
