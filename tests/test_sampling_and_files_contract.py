@@ -120,3 +120,64 @@ def test_a_sampling_step_applies_the_activation_it_is_given():
     h_t, _ = sampling.step(PARAMS, np.zeros(4), x, "tanh")
     np.testing.assert_allclose(h_t, np.tanh(z), rtol=1e-14, atol=0)
     assert np.any(h_t < 0)  # a sigmoid would give none
+
+
+# Inputs of a sample.
+
+RNG = np.random.default_rng
+
+
+def test_an_empty_prime_is_refused_with_what_came():
+    with pytest.raises(InputError, match=r"^prime: expected at least one character to start from, got ''$"):
+        sample(PARAMS, VOCAB, activation="tanh", length=3, rng=RNG(0), prime="")
+
+
+def test_a_generator_of_another_kind_is_refused_naming_its_type():
+    with pytest.raises(InputError, match=r"got RandomState$"):
+        sample(PARAMS, VOCAB, activation="tanh", length=3, rng=np.random.RandomState(0), prime="a")
+
+
+def test_parameters_whose_output_size_is_not_the_vocabularys_are_refused_with_both_sizes():
+    wide = RNNParams.random(d=3, D_h=4, V=4, seed=0)
+    message = "params: expected d = |V| = 3 (one-hot inputs over the vocabulary), got d = 3, |V| = 4"
+    with pytest.raises(InputError, match=f"^{message.replace('(', '[(]').replace(')', '[)]').replace('|', '[|]')}$"):
+        sample(wide, VOCAB, activation="tanh", length=3, rng=RNG(0), prime="a")
+
+
+def test_a_given_initial_state_is_the_state_the_first_step_reads(monkeypatch):
+    first, real_step = [], sampling.step
+
+    def spy(params, h_prev, x_t, activation):
+        first.append(h_prev.copy())
+        return real_step(params, h_prev, x_t, activation)
+
+    monkeypatch.setattr(sampling, "step", spy)
+    sample(PARAMS, VOCAB, activation="tanh", length=1, rng=RNG(1), prime="a", h_0=np.full(4, 0.5))
+    np.testing.assert_array_equal(first[0], np.full(4, 0.5))
+
+
+def test_the_default_prime_is_a_line_break():
+    lines = Vocabulary.from_text("ab\n")
+    default = sampling.generate(PARAMS, lines, activation="tanh", rng=RNG(2))
+    explicit = sampling.generate(PARAMS, lines, activation="tanh", rng=RNG(2), prime="\n")
+    assert [next(default) for _ in range(20)] == [next(explicit) for _ in range(20)]
+
+
+def test_float32_parameters_are_sampled_in_float32_throughout(monkeypatch):
+    p32 = RNNParams(**{name: value.astype(np.float32) for name, value in PARAMS.as_dict().items()})
+    seen, real_step = [], sampling.step
+
+    def spy(params, h_prev, x_t, activation):
+        seen.append((h_prev.dtype, x_t.dtype))
+        return real_step(params, h_prev, x_t, activation)
+
+    monkeypatch.setattr(sampling, "step", spy)
+    sample(p32, VOCAB, activation="tanh", length=3, rng=RNG(0), prime="ab")
+    sample(p32, VOCAB, activation="tanh", length=3, rng=RNG(0), prime="ab", h_0=np.zeros(4))  # a float64 h_0
+    assert len(seen) == 2 * (2 + 2) and set(seen) == {(np.dtype(np.float32), np.dtype(np.float32))}
+
+
+def test_at_a_vanishing_temperature_each_row_of_logits_puts_its_probability_on_its_own_largest():
+    theta = np.array([[1.0, 3.0, 3.0], [5.0, 0.0, 4.0]])
+    p = sampling.sampling_distribution(theta, 1e-320)
+    np.testing.assert_array_equal(p, [[0.0, 0.5, 0.5], [1.0, 0.0, 0.0]])
