@@ -1,8 +1,9 @@
-"""The numbers of the seeds' worked examples, as data, and the computations that continue them.
+"""The numbers of the source texts' worked examples, as data, and the computations that continue them.
 
-Seed 2 ("I go" → Hindi) gives an encoder with two hidden units and scalar embeddings:
+The RNN-theory notes ("I go" → Hindi) give an encoder with two hidden units and scalar embeddings:
 W = [[0.3, -0.1], [0, 0.2]], U = [0.5, 0.7]^T, b = 0, h_0 = 0, x_1 = 1 ("I"), x_2 = 2 ("go").
-In this site's notation seed 2's W, U, b are W_h, W_e, b_1 (see the Notation page).
+In this site's notation the notes' W, U, b are W_h, W_e, b_1 (see the Notation page). The names
+prefixed ``SEED2_`` and ``seed2_`` hold the notes' numbers; see the References page for the notes.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from rnn_math.forward import hidden_states
 
 Array = NDArray[np.float64]
 
-#: Seed 2's recurrent matrix W (our W_h).
+#: The RNN-theory notes' recurrent matrix W (our W_h).
 SEED2_W_h: Array = np.array([[0.3, -0.1], [0.0, 0.2]])
-#: Seed 2's input matrix U (our W_e): one column, because its embeddings are scalars (d = 1).
+#: The notes' input matrix U (our W_e): one column, because their embeddings are scalars (d = 1).
 SEED2_W_e: Array = np.array([[0.5], [0.7]])
-#: Seed 2's bias b (our b_1).
+#: The notes' bias b (our b_1).
 SEED2_b_1: Array = np.zeros(2)
 #: The English tokens and their scalar embeddings x_1 = 1, x_2 = 2, one row per step.
 SEED2_TOKENS: tuple[str, ...] = ("I", "go")
@@ -38,7 +39,7 @@ class EncoderTrace:
 
 
 def seed2_encoder() -> EncoderTrace:
-    """Run seed 2's encoder on "I go" with tanh units: z_1, h_1, z_2, h_2.
+    """Run the RNN-theory notes' encoder on "I go" with tanh units: z_1, h_1, z_2, h_2.
 
     Returns
     -------

@@ -45,11 +45,11 @@ class RNNParams:
     W_h
         Recurrent weights, shape (D_h, D_h).
     W_e
-        Input weights, shape (D_h, d). Seed 1 writes this matrix once as W_x.
+        Input weights, shape (D_h, d). The blog post writes this matrix once as W_x.
     b_1
         Hidden bias, shape (D_h,).
     U
-        Output weights, shape (|V|, D_h). In seed 2's notation this is V, not U.
+        Output weights, shape (|V|, D_h). In the RNN-theory notes' letters this is V, not U.
     b_2
         Output bias, shape (|V|,).
     """

@@ -1,13 +1,13 @@
-"""The encoder-decoder of seed 2, one function per equation, and its backward pass.
+"""The encoder-decoder of the RNN-theory notes, one function per equation, and its backward pass.
 
 Notation (the Encoder-decoder page has the full crosswalk):
 
 | name     | shape              | role                                                      |
 |----------|--------------------|-----------------------------------------------------------|
 | `E_en`   | (n_en, d_en)       | English embedding table, one row per English word         |
-| `W_h`    | (D_h, D_h)         | encoder recurrent weights (seed 2's W)                    |
-| `W_e`    | (D_h, d_en)        | encoder input weights (seed 2's U)                        |
-| `b_1`    | (D_h,)             | encoder bias (seed 2's b)                                 |
+| `W_h`    | (D_h, D_h)         | encoder recurrent weights (the notes' W)                  |
+| `W_e`    | (D_h, d_en)        | encoder input weights (the notes' U)                      |
+| `b_1`    | (D_h,)             | encoder bias (the notes' b)                               |
 | `E_hi`   | (n_hi + 1, d_hi)   | Hindi embedding table: every Hindi word, then the start token |
 | `W_dec`  | (D_h, D_h)         | decoder recurrent weights                                 |
 | `V`      | (D_h, d_hi)        | decoder input weights                                     |

@@ -1,8 +1,8 @@
-"""Seed 2's worked example continued past the encoder: a decoder with stated numbers, one step of training.
+"""The RNN-theory notes' worked example continued past the encoder: a decoder, one step of training.
 
-Seed 2 stops once its encoder has read "I go". Here the context h_2 goes on into a decoder with
-two hidden units (as seed 2's chart asks: the decoder's hidden size equals the encoder's) and
-scalar Hindi embeddings (d = 1, like seed 2's English ones). The numbers of the decoder are this
+The notes stop once their encoder has read "I go". Here the context h_2 goes on into a decoder with
+two hidden units (as the notes' chart asks: the decoder's hidden size equals the encoder's) and
+scalar Hindi embeddings (d = 1, like the notes' English ones). The numbers of the decoder are this
 project's choice, stated in the constants below; nothing is trained before the example starts,
 so the first prediction is as wrong as an untrained network's should be.
 """
@@ -24,7 +24,7 @@ Array = NDArray[np.float64]
 HINDI_WORDS: tuple[str, ...] = ("मैं", "जाता", "हूँ", "</s>")
 #: The translation of "I go": indices into HINDI_WORDS (मैं जाता हूँ, then the end token).
 TARGETS = np.array([0, 1, 2, 3])
-#: The English sentence as indices into SEED2_TOKENS ("I", "go"); seed 2's x_1 = 1, x_2 = 2 are
+#: The English sentence as indices into SEED2_TOKENS ("I", "go"); the notes' x_1 = 1, x_2 = 2 are
 #: the rows of the English embedding table.
 SOURCE = np.array([0, 1])
 
@@ -34,7 +34,7 @@ SEED2_E_hi: Array = np.array([[1.0], [2.0], [3.0], [4.0], [0.0]])
 SEED2_W_dec: Array = np.array([[0.2, -0.3], [0.1, 0.4]])
 #: Decoder input weights (one column: scalar embeddings).
 SEED2_V: Array = np.array([[0.3], [-0.2]])
-#: Decoder bias: zero, like seed 2's encoder bias.
+#: Decoder bias: zero, like the notes' encoder bias.
 SEED2_c: Array = np.zeros(2)
 #: Output weights, one row per Hindi word.
 SEED2_W_out: Array = np.array([[1.0, 0.5], [-0.5, 1.0], [0.3, -0.8], [-1.0, -0.2]])
@@ -45,7 +45,7 @@ LEARNING_RATE = 0.5
 
 
 def seed2_params() -> Seq2SeqParams:
-    """Seed 2's encoder (its W, U, b and embeddings 1, 2) joined to the stated decoder."""
+    """The notes' encoder (their W, U, b and embeddings 1, 2) joined to the stated decoder."""
     return Seq2SeqParams(
         E_en=SEED2_xs, W_h=SEED2_W_h, W_e=SEED2_W_e, b_1=SEED2_b_1,
         E_hi=SEED2_E_hi, W_dec=SEED2_W_dec, V=SEED2_V, c=SEED2_c, W_out=SEED2_W_out, b_out=SEED2_b_out,
@@ -59,7 +59,7 @@ class WorkedStep:
     Attributes
     ----------
     before
-        Loss, gradients and intermediates at seed 2's parameters.
+        Loss, gradients and intermediates at the example's parameters.
     params_after
         Every parameter after P ← P − η ∂L/∂P.
     after

@@ -76,7 +76,7 @@ def setting() -> str:
     return (
         f"$T = {T}$ steps, $D_h = {D_H}$ tanh units, inputs of width $d = {D}$, $|V| = {V}$ classes, "
         f"targets $k = ({', '.join(str(int(k)) for k in targets)})$, parameters drawn from "
-        f"$\\mathcal{{N}}(0, 0.8^2)$ with seed 2; loss $L = {number(result.loss)}$"
+        f"$\\mathcal{{N}}(0, 0.8^2)$ with random seed 2; loss $L = {number(result.loss)}$"
     )
 
 

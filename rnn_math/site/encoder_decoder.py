@@ -1,4 +1,4 @@
-"""Content of the Encoder-decoder page: seed 2's example continued, computed when the site is built."""
+"""Content of the Encoder-decoder page: the RNN-theory notes' example continued, computed at build."""
 
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ def handoff() -> str:
 
 
 def gradients() -> str:
-    """Every parameter's gradient at seed 2's numbers."""
+    """Every parameter's gradient at the worked example's numbers."""
     grads = _step().before.grads.as_dict()
     rows = [[f"${LATEX_NAMES[name]}$", f"${latex_matrix(g)}$"] for name, g in grads.items()]
     return markdown_table(["parameter $P$", "$\\partial L / \\partial P$"], rows, "ll")

@@ -14,7 +14,7 @@ def _trace() -> EncoderTrace:
 
 
 def parameters() -> str:
-    """Seed 2's parameters, in this site's names, as inline math."""
+    """The RNN-theory notes' parameters, in this site's names, as inline math."""
     return (
         f"$W_h = {latex_matrix(SEED2_W_h, 1)}$, "
         f"$W_e = {latex_matrix(SEED2_W_e, 1)}$, "
