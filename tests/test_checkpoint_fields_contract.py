@@ -107,3 +107,33 @@ def test_a_negative_sigmoid_hidden_state_is_refused_with_its_range(tmp_path: Pat
 def test_a_negative_tanh_hidden_state_is_accepted(tmp_path: Path):
     path = edited(saved(tmp_path, TANH), h=lambda h: np.array([-0.25, 0.5, -1.0, 0.5]))
     np.testing.assert_array_equal(ckpt.load_checkpoint(path).state.h, [-0.25, 0.5, -1.0, 0.5])
+
+
+def test_a_corpus_source_that_is_not_a_string_is_refused_showing_what_came(tmp_path: Path):
+    path = edited(saved(tmp_path, TANH), progress=json_field("corpus_source", 7))
+    refused(path, "progress: corpus_source: expected a string, got 7")
+
+
+def test_a_corpus_digest_that_is_not_hexadecimal_is_refused_showing_what_came(tmp_path: Path):
+    path = edited(saved(tmp_path, TANH), progress=json_field("corpus_sha256", "xyz"))
+    refused(path, "progress: corpus_sha256: expected 64 hexadecimal digits, got 'xyz'")
+
+
+def test_a_vocabulary_stored_as_one_string_is_refused(tmp_path: Path):
+    path = edited(saved(tmp_path, TANH), vocab=lambda entry: np.array(json.dumps("ab")))
+    refused(path, "vocab: expected a list of at least two distinct single characters, got 'ab'")
+
+
+def test_a_long_bad_vocabulary_is_shown_in_its_first_eighty_characters(tmp_path: Path):
+    path = edited(saved(tmp_path, TANH), vocab=lambda entry: np.array(json.dumps(["a"] * 50)))
+    refused(path, f"vocab: expected a list of at least two distinct single characters, got {repr(['a'] * 50)[:80]}")
+
+
+def test_a_vocabulary_of_two_characters_is_accepted(tmp_path: Path):
+    settings, text = TrainSettings(hidden_size=3, seq_length=4, seed=0), "ab" * 20
+    vocab = Vocabulary.from_text(text)
+    state = initial_state(settings, 2)
+    for state in train(state, vocab.encode(text), settings, 2, 1):  # noqa: B007
+        pass
+    path = ckpt.save_checkpoint(tmp_path / "ab.npz", ckpt.Checkpoint(settings, vocab, state, "ab.txt", "0" * 64))
+    assert ckpt.load_checkpoint(path).vocab.chars == ("a", "b")
