@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import ROOT
+
 #: Phrases that must not reach a reader, each with why (case-insensitive, whitespace-normalised).
 INTERNAL_PHRASES: dict[str, str] = {
     r"(?<!random )\bseeds? [12]\b": "a source text called by number ('seed 1', 'seed 2')",
@@ -137,3 +139,48 @@ def test_code_listings_and_scripts_are_not_prose():
         "<script>var issue = 'seed 1';</script><style>.issue {}</style>"
     )
     assert internal_phrases(html) == []
+
+
+# ---------------------------------------------------------------- the reading path
+
+
+def reading_order(mkdocs_yml: str) -> list[tuple[str, str]]:
+    """(title, page) of every top-level nav entry up to the API reference, in order."""
+    order = []
+    for title, page in re.findall(r"^  - ([^:\n]+): (\S+\.md)\s*$", mkdocs_yml, re.MULTILINE):
+        order.append((title, page))
+    return order + [("API reference", "api/index.md")]
+
+
+def next_link(html: str) -> str | None:
+    """The title after the last "Next:" of a page's visible text, or None if it has none."""
+    found = re.findall(r"Next: ([^.]+?) \.", visible_text(html))
+    return found[-1] if found else None
+
+
+def built_page(site: Path, page: str) -> Path:
+    """The HTML file MkDocs builds from a page of the nav."""
+    stem = page.removesuffix(".md")
+    return site / "index.html" if stem == "index" else site / stem.removesuffix("/index") / "index.html"
+
+
+def test_every_chapter_ends_with_a_link_to_the_next(built_site: Path):
+    order = reading_order((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    assert len(order) >= 14
+    found = {page: next_link(built_page(built_site, page).read_text(encoding="utf-8")) for _, page in order[:-1]}
+    expected = {page: following for (_, page), (following, _) in zip(order, order[1:])}
+    assert found == expected
+
+
+def test_the_home_page_lists_every_chapter(built_site: Path):
+    home = (built_site / "index.html").read_text(encoding="utf-8")
+    reading_path = home[home.index('id="reading-path"'): home.index('id="where-the-numbers-come-from"')]
+    listed = re.findall(r'<li><a href="[^"]*">([^<]+)</a>', reading_path)
+    chapters = [title for title, _ in reading_order((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))[1:-1]]
+    assert listed == chapters
+
+
+def test_a_page_without_next_or_with_the_wrong_next_is_told_apart():
+    assert next_link("<p>The end.</p>") is None
+    assert next_link('<p>Next: <a href="../forward/">Forward pass</a>.</p>') == "Forward pass"
+    assert next_link('<p>Next: <a href="../bptt/">Backpropagation through time</a>.</p>') != "Gradient flow"
