@@ -37,7 +37,7 @@ def case_embed():
 
 
 def case_context():
-    wrong = S[0]  # seed 2's chart: s_0 = h_0
+    wrong = S[0]  # the RNN-theory notes' chart: s_0 = h_0
     return s2s.context(S), evaluate(sym.context(cols(S))), wrong
 
 

@@ -1,4 +1,4 @@
-"""Seed 2's example continued: the package's numbers against scalar arithmetic, and the page showing them."""
+"""The RNN-theory notes' example continued: the package's numbers against scalar arithmetic, and the page showing them."""
 
 from __future__ import annotations
 

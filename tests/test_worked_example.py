@@ -1,4 +1,4 @@
-"""Seed 2's worked example: the package's numbers, checked against an independent computation."""
+"""The RNN-theory notes' worked example: the package's numbers, checked against an independent computation."""
 
 from __future__ import annotations
 
