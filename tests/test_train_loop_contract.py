@@ -97,3 +97,26 @@ def test_a_history_grows_past_its_first_storage_and_keeps_every_value():
     assert history.tolist() == [float(v) for v in range(40)]
     again = history.appended(99.0)
     assert history.tolist()[-1] == 39.0 and again.tolist()[-2:] == [39.0, 99.0]
+
+
+def test_a_step_whose_adagrad_memory_overflows_stops_naming_it(monkeypatch):
+    real = train_loop.apply_update
+
+    def overflowing(*args):
+        params, memory = real(*args)
+        return params, {**memory, "U": np.full_like(memory["U"], np.inf)}
+
+    monkeypatch.setattr(train_loop, "apply_update", overflowing)
+    with pytest.raises(TrainingDiverged, match=r"^training diverged at step 1: the Adagrad memory of U is not finite$"):
+        train_step(initial_state(SETTINGS, 3), DATA, SETTINGS, 3)
+
+
+def test_a_step_whose_hidden_state_is_not_finite_stops_naming_it(monkeypatch):
+    def blown(result):
+        h = result.forward.h.copy()
+        h[-1] = np.nan
+        return dataclasses.replace(result, forward=dataclasses.replace(result.forward, h=h))
+
+    monkeypatch.setattr(train_loop, "bptt", fake_bptt(blown))
+    with pytest.raises(TrainingDiverged, match=r"^training diverged at step 1: the hidden state h is not finite$"):
+        train_step(initial_state(SETTINGS, 3), DATA, SETTINGS, 3)
