@@ -613,6 +613,116 @@ def overflow_problems(page: Any) -> list[str]:
     return page.evaluate(_OVERFLOW)
 
 
+_LAYOUT = """() => {
+  const problems = { numbers: [], content: [], page: [] };
+  const viewport = document.documentElement.clientWidth;
+  const column = document.querySelector(".md-content");
+  const columnBox = column ? column.getBoundingClientRect() : { left: 0, right: viewport };
+  const scrolls = el => ["auto", "scroll"].includes(getComputedStyle(el).overflowX);
+  const clips = el => ["hidden", "clip"].includes(getComputedStyle(el).overflowX);
+  const name = el => el.tagName.toLowerCase() + (el.classList.length ? "." + [...el.classList].join(".") : "");
+  const what = el => {
+    const number = el.querySelector && el.querySelector(".tag");
+    const text = (number ? "equation " + number.textContent : el.textContent).replace(/\\s+/g, " ").trim();
+    return `${name(el)} "${text.slice(0, 50)}"`;
+  };
+  // Where an element's content reaches: a scroller's content is reachable, so its own box;
+  // anything else spills its overflow, so its box widened by what overflows it.
+  const extent = el => {
+    const box = el.getBoundingClientRect();
+    return scrolls(el) ? { left: box.left, right: box.right }
+                       : { left: box.left, right: Math.max(box.right, box.left + el.scrollWidth) };
+  };
+  const reported = new Set();
+  // Content that lies outside a box that clips it without scrolling, or past the text column,
+  // cannot be seen; content inside a scroller can, if the scroller itself can be seen.
+  const reachable = el => {
+    if (reported.has(el)) return;
+    const { left, right } = extent(el);
+    if (clips(el) && el.scrollWidth > el.clientWidth + 1) {
+      reported.add(el);
+      problems.content.push(`${what(el)} is cut off: ${el.scrollWidth}px of content in ${el.clientWidth}px, overflow-x ${getComputedStyle(el).overflowX}`);
+      return;
+    }
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (scrolls(a)) return reachable(a);
+      if (!clips(a)) continue;
+      const box = a.getBoundingClientRect();
+      if (right > box.right + 1 || left < box.left - 1) {
+        reported.add(el);
+        problems.content.push(`${what(el)} is cut off by ${name(a)}: it spans ${Math.round(left)}-${Math.round(right)}px, the box ${Math.round(box.left)}-${Math.round(box.right)}px`);
+      }
+      return;
+    }
+    if (right > columnBox.right + 1 || left < columnBox.left - 1) {
+      reported.add(el);
+      problems.content.push(`${what(el)} spans ${Math.round(left)}-${Math.round(right)}px, outside the text column (${Math.round(columnBox.left)}-${Math.round(columnBox.right)}px)`);
+    }
+  };
+  const content = column || document.body;
+  for (const el of content.querySelectorAll("table, div.arithmatex, .katex-display")) reachable(el);
+
+  // The part of an element the reader can see: its box cut by every box that clips or scrolls it.
+  const visible = el => {
+    let { left, right, top, bottom } = el.getBoundingClientRect();
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (getComputedStyle(a).overflowX === "visible") continue;
+      const box = a.getBoundingClientRect();
+      left = Math.max(left, box.left); right = Math.min(right, box.right);
+    }
+    return { left, right, top, bottom };
+  };
+  const overlap = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 0.5 &&
+                            Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 0.5;
+  for (const display of content.querySelectorAll(".katex-display")) {
+    const row = display.closest(".rm-eq-row");
+    const tag = display.querySelector(".tag") || (row && row.querySelector(".rm-eq-number .tag"));
+    if (!tag) continue;
+    const number = tag.getBoundingClientRect();
+    const seen = visible(tag);
+    if (seen.right - seen.left < number.width - 1)
+      problems.numbers.push(`equation ${tag.textContent} has its number cut off (${Math.round(seen.right - seen.left)} of ${Math.round(number.width)}px shown)`);
+    // The formula: KaTeX's runs of glyphs (.base), as far as they can be seen in their scroller.
+    const hit = [...display.querySelectorAll(".katex-html > .base")].map(visible).find(box => overlap(box, number));
+    if (hit)
+      problems.numbers.push(`equation ${tag.textContent}: its number (${Math.round(number.left)}-${Math.round(number.right)}px) ` +
+                    `is drawn over its formula (${Math.round(hit.left)}-${Math.round(hit.right)}px)`);
+  }
+  if (document.documentElement.scrollWidth > viewport + 1)
+    problems.page.push(`the page scrolls sideways: ${document.documentElement.scrollWidth}px wide in a ${viewport}px viewport`);
+  return problems;
+}"""
+
+
+def layout_problems(page: Any) -> dict[str, list[str]]:
+    """Equation numbers over their formulas, tables and formulas cut off or past the column, sideways page.
+
+    Returns the problems by kind: ``numbers`` (an equation number cut off or drawn over its
+    formula), ``content`` (a table or display formula that cannot all be seen) and ``page``
+    (the page itself scrolls sideways); empty lists when the page passes.
+
+    A table or display formula wider than its place must sit in a box that scrolls sideways
+    (``overflow-x: auto`` or ``scroll``), itself visible; content clipped by a box that does
+    not scroll, or reaching outside the text column, is a problem. Each display formula's
+    number must be shown whole and cover none of the formula's visible glyphs.
+    """
+    return page.evaluate(_LAYOUT)
+
+
+#: Resolve when every finite animation has ended, or after a second whatever runs.
+_TRANSITIONS_DONE = """() => Promise.race([
+  Promise.all(document.getAnimations()
+    .filter(a => a.effect && a.effect.getComputedTiming().endTime !== Infinity).map(a => a.finished.catch(() => null))),
+  new Promise(resolve => setTimeout(resolve, 1000)),
+]).then(() => true)"""
+
+
+def resize(page: Any, width: int, height: int = 800) -> None:
+    """Set the viewport, then wait for the theme's transitions (the search box grows) to end."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.evaluate(_TRANSITIONS_DONE)
+
+
 _PRINT = """() => {
   const problems = [];
   const blocks = [...document.querySelectorAll(".rm-equation")];

@@ -28,6 +28,7 @@ from browser_support import (
     diagram_problems,
     equation_anchors,
     instant_navigation_problems,
+    layout_problems,
     math_problems,
     new_context,
     open_page,
@@ -35,6 +36,7 @@ from browser_support import (
     palette_problems,
     permalink_problems,
     print_problems,
+    resize,
     search_problems,
     site_origin,
     site_pages,
@@ -249,6 +251,74 @@ def test_content_wider_than_a_narrow_screen_is_flagged(page, broken):
     load(page, broken, "too-wide", lambda html: inject(html, '<div style="width: 900px">a line that does not wrap</div>'))
     page.set_viewport_size({"width": 375, "height": 740})
     assert any("375px viewport" in p for p in overflow_problems(page))
+
+
+#: A numbered display formula far wider than a phone: forty terms and the number (9.9).
+LONG_EQUATION = (
+    '<div class="rm-equation"><div class="arithmatex">\\[' + " + ".join(f"a_{{{i}}}" for i in range(1, 41))
+    + r" \tag{9.9}\]</div></div>"
+)
+
+#: A table far wider than a phone, as Material shows tables: in its scrolling wrapper.
+WIDE_TABLE = "<table><tr>" + "".join(f"<td>column&nbsp;{i}&nbsp;of&nbsp;a&nbsp;wide&nbsp;table</td>" for i in range(12)) + "</tr></table>"
+
+
+def without_number_placement(site: Any) -> str:
+    """A copy of katex-init.js that typesets but leaves KaTeX's numbers where KaTeX puts them."""
+    script = (site.root / "javascripts" / "katex-init.js").read_text(encoding="utf-8")
+    unplaced = script.replace("    placeEquationNumbers(body);\n", "")
+    assert unplaced != script, "katex-init.js no longer calls placeEquationNumbers: update this fixture"
+    rewrite(site.root / "javascripts" / "katex-init-unplaced.js", unplaced)
+    return "katex-init-unplaced.js"
+
+
+def test_a_long_formula_keeps_its_number_beside_it_on_a_phone(page, broken):
+    load(page, broken, "long-formula", lambda html: inject(html, LONG_EQUATION))
+    resize(page, 390)
+    found = layout_problems(page)
+    assert page.query_selector(".rm-eq-row .rm-eq-number") is not None
+    assert not any("(9.9)" in p for p in found["numbers"] + found["content"]), found
+
+
+def test_an_equation_number_drawn_over_its_formula_is_flagged(page, broken):
+    site, _ = broken
+    script = without_number_placement(site)
+    load(page, broken, "number-over-formula", lambda html: inject(
+        replace_once(html, r'(<script src="[./]*javascripts/)katex-init\.js', lambda m: m[1] + script), LONG_EQUATION))
+    resize(page, 390)
+    assert any(p.startswith("equation (9.9): its number") and "drawn over its formula" in p
+               for p in layout_problems(page)["numbers"])
+
+
+def test_a_formula_spilling_out_of_its_box_is_flagged(page, broken):
+    spill = "<style>.md-typeset .rm-eq-row > .katex-display { overflow: visible; }</style>"
+    load(page, broken, "formula-spills", lambda html: inject(html, spill + LONG_EQUATION))
+    resize(page, 390)
+    found = layout_problems(page)
+    assert any("equation (9.9)" in p and "outside the text column" in p for p in found["content"]), found
+
+
+def test_a_wide_table_clipped_without_a_scrollbar_is_flagged(page, broken):
+    clipped = "<style>.md-typeset__scrollwrap { overflow-x: hidden; }</style>"
+    load(page, broken, "table-clipped", lambda html: inject(html, clipped + WIDE_TABLE))
+    resize(page, 390)
+    found = layout_problems(page)
+    assert any(p.startswith('table "column 0 of a wide table') and "is cut off by div.md-typeset__scrollwrap" in p
+               for p in found["content"]), found
+
+
+def test_a_wide_table_in_its_scroller_passes(page, broken):
+    load(page, broken, "table-scrolls", lambda html: inject(html, WIDE_TABLE))
+    resize(page, 390)
+    found = layout_problems(page)
+    assert page.evaluate("(() => { const s = document.querySelector('.md-typeset__scrollwrap'); return s.scrollWidth > s.clientWidth; })()")
+    assert found["content"] == [] and found["page"] == [], found
+
+
+def test_a_page_wider_than_the_screen_is_flagged_by_the_layout_check(page, broken):
+    load(page, broken, "too-wide-layout", lambda html: inject(html, '<div style="width: 900px">a line that does not wrap</div>'))
+    resize(page, 390)
+    assert any("scrolls sideways" in p and "390px viewport" in p for p in layout_problems(page)["page"])
 
 
 def test_a_page_without_the_print_rules_is_flagged(page, broken):
