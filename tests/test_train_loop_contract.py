@@ -120,3 +120,14 @@ def test_a_step_whose_hidden_state_is_not_finite_stops_naming_it(monkeypatch):
     monkeypatch.setattr(train_loop, "bptt", fake_bptt(blown))
     with pytest.raises(TrainingDiverged, match=r"^training diverged at step 1: the hidden state h is not finite$"):
         train_step(initial_state(SETTINGS, 3), DATA, SETTINGS, 3)
+
+
+def test_an_update_that_overflows_gives_non_finite_values_quietly_for_the_step_to_report():
+    from rnn_math.params import RNNParams
+
+    params = RNNParams.random(d=3, D_h=3, V=3, seed=0)
+    grads = {name: np.full_like(value, 1e200) for name, value in params.as_dict().items()}
+    memory = {name: np.zeros_like(value) for name, value in params.as_dict().items()}
+    settings = dataclasses.replace(SETTINGS, optimizer="adagrad", learning_rate=1e308)
+    new_params, _ = train_loop.apply_update(params, grads, memory, settings)  # inf / inf inside: no warning
+    assert not np.all(np.isfinite(new_params["W_h"]))
