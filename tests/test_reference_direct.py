@@ -1,0 +1,81 @@
+"""The RNN's 50-digit reference, called directly (not through a cache), against BPTT per gradient.
+
+The saturation tests read references from a cache filled once per process, so they cannot judge
+an edit of rnn_math/reference.py; these tests compute every reference they check. BPTT and the
+reference share no code, so their agreement to 1e-12 on every gradient checks each against the
+other, and a wrong edit of either shows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnn_math.bptt import bptt
+from rnn_math.params import RNNParams
+from rnn_math.reference import reference_bptt
+
+PARAMS = RNNParams.random(d=3, D_h=4, V=5, seed=7)
+XS = np.eye(3)[[0, 2, 1, 1]]
+TARGETS = np.array([4, 0, 2, 3])
+BATCH_XS = np.stack([XS, np.eye(3)[[2, 2, 0, 1]]])
+BATCH_TARGETS = np.stack([TARGETS, np.array([1, 1, 0, 4])])
+
+
+def normwise(a, b) -> float:
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return float(np.linalg.norm(a - b) / np.linalg.norm(b))
+
+
+def assert_agrees(result, reference) -> None:
+    assert reference.loss == pytest.approx(result.loss, rel=1e-12)
+    computed = {**result.grads.as_dict(), "h_0": result.grad_h_0, "xs": result.grad_xs}
+    assert set(computed) == set(reference.grads)
+    for name, value in computed.items():
+        assert reference.grads[name].shape == np.shape(value), name
+        assert normwise(value, reference.grads[name]) <= 1e-12, name
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
+def test_one_sequence_agrees_with_bptt_on_every_gradient(activation):
+    assert_agrees(bptt(PARAMS, XS, TARGETS, activation=activation),
+                  reference_bptt(PARAMS, XS, TARGETS, activation=activation))
+
+
+def test_the_default_activation_is_the_sigmoid():
+    assert_agrees(bptt(PARAMS, XS, TARGETS, activation="sigmoid"), reference_bptt(PARAMS, XS, TARGETS))
+
+
+@pytest.mark.parametrize("h_0", [None, np.full(4, 0.3), np.array([[0.3, -0.2, 0.1, 0.0], [0.5, 0.5, -0.5, 0.25]])],
+                         ids=["zeros", "shared", "per-sequence"])
+def test_a_batch_agrees_with_bptt_on_every_gradient_for_each_kind_of_initial_state(h_0):
+    assert_agrees(bptt(PARAMS, BATCH_XS, BATCH_TARGETS, activation="tanh", h_0=h_0),
+                  reference_bptt(PARAMS, BATCH_XS, BATCH_TARGETS, activation="tanh", h_0=h_0))
+
+
+def test_one_sequence_with_a_given_initial_state_agrees_with_bptt():
+    h_0 = np.array([0.9, -0.9, 0.5, -0.1])
+    assert_agrees(bptt(PARAMS, XS, TARGETS, activation="tanh", h_0=h_0),
+                  reference_bptt(PARAMS, XS, TARGETS, activation="tanh", h_0=h_0))
+
+
+def test_a_saturated_sequence_agrees_with_bptt_on_every_gradient():
+    values = PARAMS.as_dict()
+    saturated = RNNParams(**{**values, "b_1": np.array([30.0, -35.0, 40.0, -45.0]), "b_2": np.array([60.0, 0, 0, 0, 0])})
+    for activation in ("sigmoid", "tanh"):
+        assert_agrees(bptt(saturated, XS, TARGETS, activation=activation),
+                      reference_bptt(saturated, XS, TARGETS, activation=activation))
+
+
+def test_float32_parameters_are_read_at_their_exact_values():
+    p32 = RNNParams(**{name: value.astype(np.float32) for name, value in PARAMS.as_dict().items()})
+    p64 = RNNParams(**{name: value.astype(np.float64) for name, value in p32.as_dict().items()})
+    reference = reference_bptt(p32, XS.astype(np.float32), TARGETS, activation="tanh")
+    assert_agrees(bptt(p64, XS, TARGETS, activation="tanh"), reference)
+
+
+def test_the_largest_pre_activation_and_logit_are_those_of_the_forward_pass():
+    result = bptt(PARAMS, BATCH_XS, BATCH_TARGETS, activation="tanh")
+    reference = reference_bptt(PARAMS, BATCH_XS, BATCH_TARGETS, activation="tanh")
+    assert reference.max_abs_pre_activation == pytest.approx(float(np.max(np.abs(result.forward.z))), rel=1e-12)
+    assert reference.max_abs_logit == pytest.approx(float(np.max(np.abs(result.forward.theta))), rel=1e-12)
