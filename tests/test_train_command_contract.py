@@ -181,7 +181,12 @@ def test_the_smallest_and_largest_integers_an_option_allows_are_accepted(option,
 
 def test_asking_whether_a_writer_still_runs_sends_it_no_signal(tmp_path: Path):
     target = tmp_path / "run.npz"
-    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    # The sleeper dies on any catchable signal, even one its parent ignores (a run under nohup).
+    catch = ("import signal, sys, time\n"
+             "for s in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGUSR1, signal.SIGUSR2):\n"
+             "    signal.signal(s, lambda *_: sys.exit(3))\n"
+             "time.sleep(30)\n")
+    sleeper = subprocess.Popen([sys.executable, "-c", catch])
     try:
         busy = tmp_path / temporary_name(target, sleeper.pid)
         busy.write_bytes(b"being written")
