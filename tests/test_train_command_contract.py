@@ -185,9 +185,11 @@ def test_asking_whether_a_writer_still_runs_sends_it_no_signal(tmp_path: Path):
     catch = ("import signal, sys, time\n"
              "for s in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGUSR1, signal.SIGUSR2):\n"
              "    signal.signal(s, lambda *_: sys.exit(3))\n"
+             "print('ready', flush=True)\n"
              "time.sleep(30)\n")
-    sleeper = subprocess.Popen([sys.executable, "-c", catch])
+    sleeper = subprocess.Popen([sys.executable, "-c", catch], stdout=subprocess.PIPE, text=True)
     try:
+        assert sleeper.stdout.readline() == "ready\n"  # its handlers are in place
         busy = tmp_path / temporary_name(target, sleeper.pid)
         busy.write_bytes(b"being written")
         assert remove_stale_temporaries(target) == []
