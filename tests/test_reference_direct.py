@@ -79,3 +79,19 @@ def test_the_largest_pre_activation_and_logit_are_those_of_the_forward_pass():
     reference = reference_bptt(PARAMS, BATCH_XS, BATCH_TARGETS, activation="tanh")
     assert reference.max_abs_pre_activation == pytest.approx(float(np.max(np.abs(result.forward.z))), rel=1e-12)
     assert reference.max_abs_logit == pytest.approx(float(np.max(np.abs(result.forward.theta))), rel=1e-12)
+
+
+def test_inputs_and_targets_of_different_lengths_are_refused():
+    with pytest.raises(ValueError):
+        reference_bptt(PARAMS, XS, TARGETS[:3], activation="tanh")
+
+
+def test_the_largest_logit_is_taken_over_every_step_not_only_the_last():
+    values = PARAMS.as_dict()
+    xs = np.eye(3)[[0, 1]]
+    louder_first = RNNParams(**{**values, "W_h": values["W_h"] * 0, "b_1": np.zeros(4), "b_2": np.zeros(5),
+                                "W_e": np.array([[5.0, 0, 0]] * 4), "U": np.ones((5, 4))})
+    result = bptt(louder_first, xs, np.array([0, 1]), activation="tanh")
+    reference = reference_bptt(louder_first, xs, np.array([0, 1]), activation="tanh")
+    assert np.max(np.abs(result.forward.theta[0])) > np.max(np.abs(result.forward.theta[1]))
+    assert reference.max_abs_logit == pytest.approx(float(np.max(np.abs(result.forward.theta))), rel=1e-12)

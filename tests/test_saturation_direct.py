@@ -97,3 +97,11 @@ def test_the_worked_encoder_trace_carries_its_tokens_and_inputs():
     trace = seed2_encoder()
     assert trace.tokens == SEED2_TOKENS
     np.testing.assert_array_equal(trace.xs, SEED2_xs)
+
+
+def test_the_reported_worst_errors_in_float32_come_from_float32_cases():
+    worst = saturation.saturation_errors("tanh", np.float32)
+    per_case = [saturation.case_errors(case) for case in saturation.saturated_cases("tanh", np.float32)]
+    for name in saturation.GRADIENTS:
+        assert worst[name] == max(errors[name] for errors in per_case), name
+    assert max(worst.values()) <= saturation.TOLERANCES["float32"]
