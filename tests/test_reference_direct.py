@@ -95,3 +95,15 @@ def test_the_largest_logit_is_taken_over_every_step_not_only_the_last():
     reference = reference_bptt(louder_first, xs, np.array([0, 1]), activation="tanh")
     assert np.max(np.abs(result.forward.theta[0])) > np.max(np.abs(result.forward.theta[1]))
     assert reference.max_abs_logit == pytest.approx(float(np.max(np.abs(result.forward.theta))), rel=1e-12)
+
+
+def test_a_sigmoid_sequence_with_pre_activations_between_zero_and_one_agrees_with_bptt():
+    positive = RNNParams(**{**PARAMS.as_dict(), "b_1": np.array([0.3, 0.5, 0.7, 0.8])})
+    result = bptt(positive, XS, TARGETS, activation="sigmoid")
+    assert np.all((result.forward.z > 0) & (result.forward.z < 1))
+    assert_agrees(result, reference_bptt(positive, XS, TARGETS, activation="sigmoid"))
+
+
+def test_an_unknown_activation_is_refused_naming_it():
+    with pytest.raises(ValueError, match=r"^activation: expected 'sigmoid' or 'tanh', got 'relu'$"):
+        reference_bptt(PARAMS, XS, TARGETS, activation="relu")

@@ -181,3 +181,19 @@ def test_at_a_vanishing_temperature_each_row_of_logits_puts_its_probability_on_i
     theta = np.array([[1.0, 3.0, 3.0], [5.0, 0.0, 4.0]])
     p = sampling.sampling_distribution(theta, 1e-320)
     np.testing.assert_array_equal(p, [[0.0, 0.5, 0.5], [1.0, 0.0, 0.0]])
+
+
+@pytest.mark.parametrize(("T", "error"), [(0, ValueError), (True, ValueError), (1.5, ValueError)])
+def test_untying_refuses_a_number_of_steps_that_is_not_a_positive_integer(T, error):
+    from rnn_math.unrolled import untie
+
+    with pytest.raises(error, match=f"^T: expected a positive integer, got {T!r}$"):
+        untie(PARAMS.as_dict(), T)
+
+
+def test_untying_over_one_step_gives_one_copy_of_each_parameter():
+    from rnn_math.unrolled import untie
+
+    copies = untie(PARAMS.as_dict(), 1)
+    for name, value in PARAMS.as_dict().items():
+        np.testing.assert_array_equal(copies[name], value[None], err_msg=name)

@@ -277,3 +277,16 @@ def test_training_on_a_corpus_shorter_than_one_chunk_names_it_and_the_lengths():
                "use a longer text or a smaller --seq-length")
     with pytest.raises(InputError, match=f"^{message.replace('(', '[(]').replace(')', '[)]')}$"):
         next(train(initial_state(settings, 2), data, settings, 2, until_step=1))
+
+
+def test_without_a_terminal_each_progress_line_is_flushed_at_once():
+    stream = Flushes()
+    Progress(0, 2, quiet=False, every=1, stream=stream).update(1, 2, 1.0)
+    assert stream.getvalue() == "step 1/2  loss 1.0000 nats/char\n" and stream.flushed >= 1
+
+
+def test_the_default_prime_is_a_line_break_when_the_corpus_has_one_else_its_first_character():
+    from rnn_math.train_command import default_prime
+
+    assert default_prime(Vocabulary.from_text("ab\nc")) == "\n"
+    assert default_prime(Vocabulary.from_text("cab")) == "a"
