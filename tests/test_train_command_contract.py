@@ -132,6 +132,14 @@ class Terminal(io.StringIO):
         return True
 
 
+@pytest.fixture(autouse=True)
+def no_bar_monitor_thread(monkeypatch):
+    """A real bar starts tqdm's monitor thread; a forked test process can deadlock on its lock."""
+    import tqdm
+
+    monkeypatch.setattr(tqdm.tqdm, "monitor_interval", 0)
+
+
 class Flushes(io.StringIO):
     flushed = 0
 
