@@ -298,3 +298,73 @@ def test_the_default_prime_is_a_line_break_when_the_corpus_has_one_else_its_firs
 
     assert default_prime(Vocabulary.from_text("ab\nc")) == "\n"
     assert default_prime(Vocabulary.from_text("cab")) == "a"
+
+
+# Sampling from the command line.
+
+
+@pytest.fixture()
+def model(tmp_path: Path) -> Path:
+    path = tmp_path / "m.npz"
+    assert cli("train", "--steps", "3", "--checkpoint", str(path), *FAST)[0] == 0
+    return path
+
+
+class Recording(io.StringIO):
+    """Records how much had been written at each flush."""
+
+    def __init__(self):
+        super().__init__()
+        self.flushed_at: list[int] = []
+
+    def flush(self) -> None:
+        self.flushed_at.append(len(self.getvalue()))
+        super().flush()
+
+
+def test_a_sample_without_a_prime_starts_with_its_first_generated_character(model: Path):
+    out = io.StringIO()
+    assert main(["sample", "--checkpoint", str(model), "--length", "5", "--seed", "0"], out=out, err=io.StringIO()) == 0
+    assert len(out.getvalue()) == 5 + 1  # five characters and the closing line break, nothing before them
+
+
+def test_the_temperature_given_is_the_one_sampled_at(model: Path):
+    def text(tau: str) -> str:
+        out = io.StringIO()
+        main(["sample", "--checkpoint", str(model), "--length", "200", "--seed", "0", "--temperature", tau],
+             out=out, err=io.StringIO())
+        return out.getvalue()
+
+    assert text("0.05") != text("1.0") and text("1.0") == text("1")
+
+
+def test_a_sample_is_flushed_at_each_line_break_and_every_4096_characters(model: Path):
+    out = Recording()
+    assert main(["sample", "--checkpoint", str(model), "--length", "9000", "--seed", "0", "--prime", "a"],
+                out=out, err=io.StringIO()) == 0
+    text = out.getvalue()
+    breaks = [i + 1 for i, c in enumerate(text[1:-1], start=1) if c == "\n"]  # after the prime, before the end
+    expected = sorted(set(breaks) | {1 + 4096, 1 + 8192} | {len(text)})
+    assert out.flushed_at == expected
+
+
+class Interrupting(io.StringIO):
+    """Ctrl-C arrives during the given write call (counting from 1), once."""
+
+    def __init__(self, at_write: int):
+        super().__init__()
+        self.calls, self.at_write = 0, at_write
+
+    def write(self, text: str) -> int:
+        self.calls += 1
+        if self.calls == self.at_write:
+            raise KeyboardInterrupt
+        return super().write(text)
+
+
+def test_an_interrupted_sample_ends_its_line_and_says_how_far_it_got(model: Path):
+    out, err = Interrupting(at_write=5), io.StringIO()  # the prime, three characters, then Ctrl-C
+    code = main(["sample", "--checkpoint", str(model), "--length", "50", "--seed", "0", "--prime", "a"], out=out, err=err)
+    assert code == 130
+    assert out.getvalue().endswith("\n") and len(out.getvalue()) == 5
+    assert err.getvalue() == "rnn-math: interrupted after 3 of 50 characters\n"
