@@ -107,3 +107,8 @@ def test_a_sigmoid_sequence_with_pre_activations_between_zero_and_one_agrees_wit
 def test_an_unknown_activation_is_refused_naming_it():
     with pytest.raises(ValueError, match=r"^activation: expected 'sigmoid' or 'tanh', got 'relu'$"):
         reference_bptt(PARAMS, XS, TARGETS, activation="relu")
+
+
+def test_a_batch_with_fewer_target_rows_than_sequences_is_refused():
+    with pytest.raises(ValueError):
+        reference_bptt(PARAMS, BATCH_XS, BATCH_TARGETS[:1], activation="tanh")
