@@ -79,3 +79,13 @@ def test_copies_without_a_step_axis_are_refused_with_the_step_dimension_named():
 
 def test_untied_copies_at_the_tied_point_give_the_tied_loss():
     assert untied_loss(untie(PARAMS, 3), XS, TARGETS) == pytest.approx(sequence_loss(PARAMS, XS, TARGETS), rel=1e-15)
+
+
+def test_the_loss_of_real_parameters_is_a_real_number():
+    assert type(sequence_loss(PARAMS, XS, TARGETS)) is float
+
+
+def test_the_loss_of_complex_parameters_keeps_its_imaginary_part():
+    complex_params = {**PARAMS, "b_2": PARAMS["b_2"] + 1e-20j}
+    value = sequence_loss(complex_params, XS, TARGETS)
+    assert type(value) is complex and value.imag != 0
