@@ -14,7 +14,7 @@ help:
 	@echo "make serve    set up, then serve the site at http://127.0.0.1:8000"
 	@echo "make test     set up, then run the whole test suite (strict site build included)"
 	@echo "make test-all as 'make test', plus the slow symbolic sizes"
-	@echo "make mutation mutation testing of the equations' code; writes docs/data/mutation.json"
+	@echo "make mutation mutation testing of every module with behaviour; writes docs/data/mutation.json"
 	@echo "make build    set up, then build the site into ./site with --strict"
 
 $(PY_STAMP): pyproject.toml
