@@ -89,3 +89,10 @@ def test_the_loss_of_complex_parameters_keeps_its_imaginary_part():
     complex_params = {**PARAMS, "b_2": PARAMS["b_2"] + 1e-20j}
     value = sequence_loss(complex_params, XS, TARGETS)
     assert type(value) is complex and value.imag != 0
+
+
+def test_a_truncation_length_that_is_not_an_integer_is_refused_naming_its_type():
+    from rnn_math.truncated import check_truncation
+
+    with pytest.raises(TypeError, match=r"^k: expected a positive integer number of steps, got str$"):
+        check_truncation("3")
