@@ -3,7 +3,7 @@
 The RNN-theory notes ("I go" → Hindi) give an encoder with two hidden units and scalar embeddings:
 W = [[0.3, -0.1], [0, 0.2]], U = [0.5, 0.7]^T, b = 0, h_0 = 0, x_1 = 1 ("I"), x_2 = 2 ("go").
 In this site's notation the notes' W, U, b are W_h, W_e, b_1 (see the Notation page). The names
-prefixed ``SEED2_`` and ``seed2_`` hold the notes' numbers; see the References page for the notes.
+prefixed ``NOTES_`` and ``notes_`` hold the notes' numbers; see the References page for the notes.
 """
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ from rnn_math.forward import hidden_states
 Array = NDArray[np.float64]
 
 #: The RNN-theory notes' recurrent matrix W (our W_h).
-SEED2_W_h: Array = np.array([[0.3, -0.1], [0.0, 0.2]])
+NOTES_W_h: Array = np.array([[0.3, -0.1], [0.0, 0.2]])
 #: The notes' input matrix U (our W_e): one column, because their embeddings are scalars (d = 1).
-SEED2_W_e: Array = np.array([[0.5], [0.7]])
+NOTES_W_e: Array = np.array([[0.5], [0.7]])
 #: The notes' bias b (our b_1).
-SEED2_b_1: Array = np.zeros(2)
+NOTES_b_1: Array = np.zeros(2)
 #: The English tokens and their scalar embeddings x_1 = 1, x_2 = 2, one row per step.
-SEED2_TOKENS: tuple[str, ...] = ("I", "go")
-SEED2_xs: Array = np.array([[1.0], [2.0]])
+NOTES_TOKENS: tuple[str, ...] = ("I", "go")
+NOTES_xs: Array = np.array([[1.0], [2.0]])
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class EncoderTrace:
     h: Array
 
 
-def seed2_encoder() -> EncoderTrace:
+def notes_encoder() -> EncoderTrace:
     """Run the RNN-theory notes' encoder on "I go" with tanh units: z_1, h_1, z_2, h_2.
 
     Returns
@@ -47,5 +47,5 @@ def seed2_encoder() -> EncoderTrace:
         ``z`` has shape (2, 2) (one row per step), ``h`` shape (3, 2) with ``h[0] = h_0 = 0``;
         ``h[-1]`` is the context vector handed to the decoder.
     """
-    z, h = hidden_states(SEED2_W_h, SEED2_W_e, SEED2_b_1, SEED2_xs, activation="tanh")
-    return EncoderTrace(SEED2_TOKENS, SEED2_xs, z, h)
+    z, h = hidden_states(NOTES_W_h, NOTES_W_e, NOTES_b_1, NOTES_xs, activation="tanh")
+    return EncoderTrace(NOTES_TOKENS, NOTES_xs, z, h)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from rnn_math.examples import SEED2_TOKENS, SEED2_W_e, SEED2_W_h, SEED2_b_1, SEED2_xs
+from rnn_math.examples import NOTES_TOKENS, NOTES_W_e, NOTES_W_h, NOTES_b_1, NOTES_xs
 from rnn_math.seq2seq import Seq2SeqBackward, Seq2SeqParams, backward
 from rnn_math.train import sgd_update
 
@@ -24,31 +24,31 @@ Array = NDArray[np.float64]
 HINDI_WORDS: tuple[str, ...] = ("मैं", "जाता", "हूँ", "</s>")
 #: The translation of "I go": indices into HINDI_WORDS (मैं जाता हूँ, then the end token).
 TARGETS = np.array([0, 1, 2, 3])
-#: The English sentence as indices into SEED2_TOKENS ("I", "go"); the notes' x_1 = 1, x_2 = 2 are
+#: The English sentence as indices into NOTES_TOKENS ("I", "go"); the notes' x_1 = 1, x_2 = 2 are
 #: the rows of the English embedding table.
 SOURCE = np.array([0, 1])
 
 #: Hindi embeddings (scalars): मैं 1, जाता 2, हूँ 3, </s> 4, and the start token ⟨s⟩ 0.
-SEED2_E_hi: Array = np.array([[1.0], [2.0], [3.0], [4.0], [0.0]])
+NOTES_E_hi: Array = np.array([[1.0], [2.0], [3.0], [4.0], [0.0]])
 #: Decoder recurrent weights.
-SEED2_W_dec: Array = np.array([[0.2, -0.3], [0.1, 0.4]])
+NOTES_W_dec: Array = np.array([[0.2, -0.3], [0.1, 0.4]])
 #: Decoder input weights (one column: scalar embeddings).
-SEED2_V: Array = np.array([[0.3], [-0.2]])
+NOTES_V: Array = np.array([[0.3], [-0.2]])
 #: Decoder bias: zero, like the notes' encoder bias.
-SEED2_c: Array = np.zeros(2)
+NOTES_c: Array = np.zeros(2)
 #: Output weights, one row per Hindi word.
-SEED2_W_out: Array = np.array([[1.0, 0.5], [-0.5, 1.0], [0.3, -0.8], [-1.0, -0.2]])
+NOTES_W_out: Array = np.array([[1.0, 0.5], [-0.5, 1.0], [0.3, -0.8], [-1.0, -0.2]])
 #: Output bias: zero.
-SEED2_b_out: Array = np.zeros(4)
+NOTES_b_out: Array = np.zeros(4)
 #: Step size of the one gradient-descent step.
 LEARNING_RATE = 0.5
 
 
-def seed2_params() -> Seq2SeqParams:
+def notes_params() -> Seq2SeqParams:
     """The notes' encoder (their W, U, b and embeddings 1, 2) joined to the stated decoder."""
     return Seq2SeqParams(
-        E_en=SEED2_xs, W_h=SEED2_W_h, W_e=SEED2_W_e, b_1=SEED2_b_1,
-        E_hi=SEED2_E_hi, W_dec=SEED2_W_dec, V=SEED2_V, c=SEED2_c, W_out=SEED2_W_out, b_out=SEED2_b_out,
+        E_en=NOTES_xs, W_h=NOTES_W_h, W_e=NOTES_W_e, b_1=NOTES_b_1,
+        E_hi=NOTES_E_hi, W_dec=NOTES_W_dec, V=NOTES_V, c=NOTES_c, W_out=NOTES_W_out, b_out=NOTES_b_out,
     )  # fmt: skip
 
 
@@ -71,9 +71,9 @@ class WorkedStep:
     after: Seq2SeqBackward
 
 
-def seed2_translation_step(learning_rate: float = LEARNING_RATE) -> WorkedStep:
+def notes_translation_step(learning_rate: float = LEARNING_RATE) -> WorkedStep:
     """Run "I go" → "मैं जाता हूँ </s>" forward and backward, take one SGD step, run it again."""
-    params = seed2_params()
+    params = notes_params()
     before = backward(params, SOURCE, TARGETS)
     grads = before.grads.as_dict()
     updated = Seq2SeqParams(**{name: sgd_update(value, grads[name], learning_rate) for name, value in params.as_dict().items()})
@@ -81,6 +81,6 @@ def seed2_translation_step(learning_rate: float = LEARNING_RATE) -> WorkedStep:
 
 
 __all__ = [
-    "HINDI_WORDS", "LEARNING_RATE", "SEED2_E_hi", "SEED2_TOKENS", "SEED2_V", "SEED2_W_dec", "SEED2_W_out",
-    "SEED2_b_out", "SEED2_c", "SOURCE", "TARGETS", "WorkedStep", "seed2_params", "seed2_translation_step",
+    "HINDI_WORDS", "LEARNING_RATE", "NOTES_E_hi", "NOTES_TOKENS", "NOTES_V", "NOTES_W_dec", "NOTES_W_out",
+    "NOTES_b_out", "NOTES_c", "SOURCE", "TARGETS", "WorkedStep", "notes_params", "notes_translation_step",
 ]  # fmt: skip

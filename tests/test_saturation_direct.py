@@ -14,7 +14,7 @@ import pytest
 
 from rnn_math import saturation, seq2seq_saturation
 from rnn_math.bptt import output_gradient
-from rnn_math.examples import SEED2_TOKENS, SEED2_xs, seed2_encoder
+from rnn_math.examples import NOTES_TOKENS, NOTES_xs, notes_encoder
 from rnn_math.params import RNNParams
 from rnn_math.seq2seq import decoder_delta
 from rnn_math.saturation import SaturatedCase, package_bptt, textbook_bptt
@@ -94,9 +94,9 @@ def test_the_encoder_decoders_textbook_forms_are_rejected_and_its_own_are_not():
 
 
 def test_the_worked_encoder_trace_carries_its_tokens_and_inputs():
-    trace = seed2_encoder()
-    assert trace.tokens == SEED2_TOKENS
-    np.testing.assert_array_equal(trace.xs, SEED2_xs)
+    trace = notes_encoder()
+    assert trace.tokens == NOTES_TOKENS
+    np.testing.assert_array_equal(trace.xs, NOTES_xs)
 
 
 def test_the_reported_worst_errors_in_float32_come_from_float32_cases():

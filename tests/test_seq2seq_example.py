@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from rnn_math.seq2seq import Seq2SeqParams, forward
-from rnn_math.seq2seq_example import SEED2_E_hi, SEED2_V, SEED2_W_dec, SEED2_W_out, seed2_params, seed2_translation_step
+from rnn_math.seq2seq_example import NOTES_E_hi, NOTES_V, NOTES_W_dec, NOTES_W_out, notes_params, notes_translation_step
 from rnn_math.site.formatting import latex_matrix, number
 
 
@@ -18,9 +18,9 @@ def first_decoder_step_by_hand() -> tuple[list[float], list[float]]:
     h = [0.0, 0.0]
     for x in (1.0, 2.0):
         h = [math.tanh(W[i][0] * h[0] + W[i][1] * h[1] + U[i] * x) for i in range(2)]
-    Wd, Vd, y0 = SEED2_W_dec.tolist(), SEED2_V[:, 0].tolist(), SEED2_E_hi[-1, 0]
+    Wd, Vd, y0 = NOTES_W_dec.tolist(), NOTES_V[:, 0].tolist(), NOTES_E_hi[-1, 0]
     s1 = [math.tanh(Wd[i][0] * h[0] + Wd[i][1] * h[1] + Vd[i] * y0) for i in range(2)]
-    o1 = [row[0] * s1[0] + row[1] * s1[1] for row in SEED2_W_out.tolist()]
+    o1 = [row[0] * s1[0] + row[1] * s1[1] for row in NOTES_W_out.tolist()]
     total = sum(math.exp(v) for v in o1)
     return s1, [math.exp(v) / total for v in o1]
 
@@ -28,30 +28,30 @@ def first_decoder_step_by_hand() -> tuple[list[float], list[float]]:
 @pytest.mark.equation("eq-context", "eq-decoder-state", "eq-decoder-logits", "eq-teacher-forcing")
 def test_the_first_decoder_step_matches_scalar_arithmetic():
     s1, p1 = first_decoder_step_by_hand()
-    fp = seed2_translation_step().before.forward  # one sentence: no batch axis
+    fp = notes_translation_step().before.forward  # one sentence: no batch axis
     np.testing.assert_allclose(fp.s[1], s1, rtol=1e-14)
     np.testing.assert_allclose(fp.p[0], p1, rtol=1e-14)
 
 
 def test_one_gradient_step_lowers_the_loss():
-    step = seed2_translation_step()
+    step = notes_translation_step()
     assert step.after.loss < step.before.loss
 
 
 def test_the_step_is_minus_eta_times_the_gradient():
-    step = seed2_translation_step(0.5)
-    before, after = seed2_params().as_dict(), step.params_after.as_dict()
+    step = notes_translation_step(0.5)
+    before, after = notes_params().as_dict(), step.params_after.as_dict()
     for name, g in step.before.grads.as_dict().items():
         np.testing.assert_allclose(after[name], before[name] - 0.5 * g, rtol=0, atol=1e-15)
 
 
 def test_the_end_token_row_of_the_hindi_table_gets_no_gradient():
-    assert not np.any(seed2_translation_step().before.grads.grad_E_hi[3])
+    assert not np.any(notes_translation_step().before.grads.grad_E_hi[3])
 
 
 def test_the_page_shows_the_computed_numbers(built_site):
     html = (built_site / "encoder-decoder" / "index.html").read_text(encoding="utf-8")
-    step = seed2_translation_step()
+    step = notes_translation_step()
     s1, _ = first_decoder_step_by_hand()
     assert latex_matrix(s1) in html
     assert number(step.before.loss) in html and number(step.after.loss) in html
@@ -78,10 +78,10 @@ def test_the_translator_page_shows_every_training_pair(built_site):
 )
 def test_bad_input_is_named(source, targets, error, match):
     with pytest.raises(error, match=match):
-        forward(seed2_params(), source, targets)
+        forward(notes_params(), source, targets)
 
 
 def test_a_hindi_table_without_the_start_row_is_refused():
-    values = seed2_params().as_dict() | {"E_hi": SEED2_E_hi[:-1]}
+    values = notes_params().as_dict() | {"E_hi": NOTES_E_hi[:-1]}
     with pytest.raises(ValueError, match=r"E_hi: expected 5 rows"):
         Seq2SeqParams(**values)

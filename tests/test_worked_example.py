@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from rnn_math.examples import SEED2_W_e, SEED2_W_h, SEED2_xs, seed2_encoder
+from rnn_math.examples import NOTES_W_e, NOTES_W_h, NOTES_xs, notes_encoder
 from rnn_math.site.formatting import latex_matrix
 
 
@@ -26,21 +26,21 @@ def by_hand() -> list[list[float]]:
 
 @pytest.mark.equation("eq-forward-z", "eq-forward-h", "eq-tanh")
 def test_encoder_states_match_scalar_arithmetic():
-    trace = seed2_encoder()
+    trace = notes_encoder()
     for t, (z0, z1, h0, h1) in enumerate(by_hand()):
         np.testing.assert_allclose(trace.z[t], [z0, z1], rtol=1e-15, atol=0)
         np.testing.assert_allclose(trace.h[t + 1], [h0, h1], rtol=1e-15, atol=0)
 
 
 def test_the_first_step_sees_only_the_input_column():
-    trace = seed2_encoder()
-    np.testing.assert_array_equal(trace.z[0], SEED2_W_e[:, 0] * SEED2_xs[0, 0])
+    trace = notes_encoder()
+    np.testing.assert_array_equal(trace.z[0], NOTES_W_e[:, 0] * NOTES_xs[0, 0])
 
 
 def test_the_example_uses_seed_2s_parameters():
-    assert SEED2_W_h.tolist() == [[0.3, -0.1], [0.0, 0.2]]
-    assert SEED2_W_e.ravel().tolist() == [0.5, 0.7]
-    assert SEED2_xs.ravel().tolist() == [1.0, 2.0]
+    assert NOTES_W_h.tolist() == [[0.3, -0.1], [0.0, 0.2]]
+    assert NOTES_W_e.ravel().tolist() == [0.5, 0.7]
+    assert NOTES_xs.ravel().tolist() == [1.0, 2.0]
 
 
 def test_the_page_shows_the_computed_hidden_states(built_site):

@@ -6,7 +6,7 @@ from functools import cache
 
 import numpy as np
 
-from rnn_math.examples import SEED2_TOKENS
+from rnn_math.examples import NOTES_TOKENS
 from rnn_math.gradcheck import check_gradients
 from rnn_math.seq2seq import loss
 from rnn_math.seq2seq_example import (
@@ -15,8 +15,8 @@ from rnn_math.seq2seq_example import (
     SOURCE,
     TARGETS,
     WorkedStep,
-    seed2_params,
-    seed2_translation_step,
+    notes_params,
+    notes_translation_step,
 )
 from rnn_math.site.formatting import latex_matrix, markdown_table, number, scientific
 
@@ -31,7 +31,7 @@ INPUT_WORDS = (*(w if w != "</s>" else "⟨/s⟩" for w in HINDI_WORDS), "⟨s�
 
 @cache
 def _step() -> WorkedStep:
-    return seed2_translation_step()
+    return notes_translation_step()
 
 
 def _word(index: int) -> str:
@@ -40,7 +40,7 @@ def _word(index: int) -> str:
 
 def decoder_parameters() -> str:
     """The stated decoder parameters and the Hindi embeddings, as inline math and a table."""
-    p = seed2_params()
+    p = notes_params()
     embeddings = markdown_table(
         ["word", *INPUT_WORDS],
         [["embedding (row of $E_{\\text{hi}}$)", *(f"${number(v, 1)}$" for v in p.E_hi[:, 0])]],
@@ -129,7 +129,7 @@ def update() -> str:
 
 def gradient_check() -> str:
     """The derived gradients of the example against central differences and complex step."""
-    params = seed2_params()
+    params = notes_params()
     report = check_gradients(
         lambda q: loss(q, SOURCE[None], TARGETS[None]), params.as_dict(), _step().before.grads.as_dict()
     )
@@ -142,4 +142,4 @@ def gradient_check() -> str:
 
 def english_sentence() -> str:
     """The source sentence with its token indices."""
-    return " ".join(f"“{SEED2_TOKENS[i]}”" for i in SOURCE)
+    return " ".join(f"“{NOTES_TOKENS[i]}”" for i in SOURCE)

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from functools import cache
 
-from rnn_math.examples import SEED2_W_e, SEED2_W_h, SEED2_b_1, EncoderTrace, seed2_encoder
+from rnn_math.examples import NOTES_W_e, NOTES_W_h, NOTES_b_1, EncoderTrace, notes_encoder
 from rnn_math.site.formatting import latex_matrix, markdown_table
 
 
 @cache
 def _trace() -> EncoderTrace:
-    return seed2_encoder()
+    return notes_encoder()
 
 
 def parameters() -> str:
     """The RNN-theory notes' parameters, in this site's names, as inline math."""
     return (
-        f"$W_h = {latex_matrix(SEED2_W_h, 1)}$, "
-        f"$W_e = {latex_matrix(SEED2_W_e, 1)}$, "
-        f"$b_1 = {latex_matrix(SEED2_b_1, 1)}$"
+        f"$W_h = {latex_matrix(NOTES_W_h, 1)}$, "
+        f"$W_e = {latex_matrix(NOTES_W_e, 1)}$, "
+        f"$b_1 = {latex_matrix(NOTES_b_1, 1)}$"
     )
 
 
