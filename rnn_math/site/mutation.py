@@ -215,6 +215,12 @@ def run(max_children: int = 2) -> dict:
     os.chdir(ROOT)
     shutil.rmtree(ROOT / "mutants", ignore_errors=True)  # a fresh run, never a cached verdict
     os.environ.setdefault("HYPOTHESIS_PROFILE", "mutation")
+    # A progress bar starts tqdm's monitor thread. mutmut forks one process per mutant, and a child
+    # forked while that thread holds tqdm's lock waits for it forever: a hang that mutmut would
+    # count as a timeout, a catch the tests never made. Without the monitor thread there is none.
+    import tqdm
+
+    tqdm.tqdm.monitor_interval = 0
     allow_registry_decorators()
     from mutmut import __version__ as mutmut_version
     from mutmut.__main__ import cli
