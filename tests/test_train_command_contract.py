@@ -368,3 +368,22 @@ def test_an_interrupted_sample_ends_its_line_and_says_how_far_it_got(model: Path
     assert code == 130
     assert out.getvalue().endswith("\n") and len(out.getvalue()) == 5
     assert err.getvalue() == "rnn-math: interrupted after 3 of 50 characters\n"
+
+
+# Files a run must not destroy.
+
+
+def test_an_existing_report_is_refused_without_the_resume_hint(tmp_path: Path):
+    report = tmp_path / "r.json"
+    report.write_text("{}", encoding="utf-8")
+    code, _, err = cli("train", "--steps", "2", "--checkpoint", str(tmp_path / "m.npz"), "--report", str(report), *FAST)
+    assert code != 0
+    assert f"--report: {report} already exists; pass --overwrite to replace it\n" in err
+
+
+def test_a_report_onto_the_checkpoint_being_resumed_is_refused_naming_both(model: Path, tmp_path: Path):
+    code, _, err = cli("train", "--resume", str(model), "--steps", "4", "--checkpoint", str(tmp_path / "next.npz"),
+                       "--report", str(model), "--quiet")
+    assert code != 0
+    assert f"--report and --resume are the same file ({model})" in err
+    assert model.exists()
