@@ -28,7 +28,9 @@ the mutated function when it first ran the suite: a value computed once for many
 module-scoped fixture, a cached reference) counts for the first of them only, so a test that
 must judge a function should call it itself. And code that runs while a module is imported (a
 factory called at module level) has run before any mutant is switched on, so no test can catch
-its mutants; such code is better called at run time.
+its mutants; such code is better called at run time. Each mutant's tests run in a process forked
+from a server that has only imported them (``process_isolation = "forkserver"``), and
+``rnn_math/site/mutation_plugin.py`` removes any file a test leaves in the shared working folder.
 
 Modules with code that are deliberately not listed, and why:
 
