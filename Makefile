@@ -38,7 +38,7 @@ test: setup
 	$(BIN)/python -m pytest
 
 mutation: setup
-	$(BIN)/python -m rnn_math.site.mutation
+	PYTHONPATH=docs/plugins $(BIN)/python -m rnn_math_docs.mutation
 
 test-all: setup
 	$(BIN)/python -m pytest -m "slow or not slow"

@@ -1,5 +1,5 @@
-"""``python -m rnn_math``: the command line of [`rnn_math.cli`][rnn_math.cli]."""
+"""``python -m rnn_math``: the command line of [`rnn_math.apps.cli`][rnn_math.apps.cli]."""
 
-from rnn_math.cli import main
+from rnn_math.apps.cli import main
 
 raise SystemExit(main())

@@ -173,14 +173,14 @@ def new_context(browser: Any, **options: Any) -> Any:
 
 def code_entries() -> dict[str, set[str]]:
     """Each equation id → the API identifiers its code links may land on (from the registry)."""
-    from rnn_math.registry import registry
+    from rnn_math.core.registry import registry
 
     return {eq.id: {eq.numpy_path, *([eq.sympy_path] if eq.sympy_path else [])} for eq in registry().values()}
 
 
 def equation_anchors() -> dict[str, set[str]]:
     """Each equation id → the fragments that name it: its id and its aliases."""
-    from rnn_math.registry import registry
+    from rnn_math.core.registry import registry
 
     return {eq.id: {eq.id, *eq.aliases} for eq in registry().values()}
 

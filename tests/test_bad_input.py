@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_math.activations import get_activation
-from rnn_math.forward import forward, hidden_states
-from rnn_math.params import RNNParams
+from rnn_math.core.activations import get_activation
+from rnn_math.rnn.forward import forward, hidden_states
+from rnn_math.rnn.params import RNNParams
 
 P = RNNParams.random(d=3, D_h=4, V=5, seed=0)
 XS = np.zeros((2, 6, 3))
@@ -128,8 +128,8 @@ def test_overflowing_float32_logits_name_theta_and_U_in_forward():
 
 @pytest.mark.parametrize("backward", ["bptt", "truncated_bptt"])
 def test_overflowing_float32_logits_raise_in_the_backward_passes_too(backward):
-    from rnn_math.bptt import bptt
-    from rnn_math.truncated import truncated_bptt
+    from rnn_math.rnn.bptt import bptt
+    from rnn_math.rnn.truncated import truncated_bptt
 
     params = float32_params(U=np.full((5, 4), 3e38), b_1=np.full(4, 10.0))
     run = {"bptt": lambda: bptt(params, np.ones((2, 6, 3), np.float32), TARGETS, activation="tanh"),
@@ -146,7 +146,7 @@ def test_nan_pre_activations_from_overflow_name_z_and_the_input_weights():
 
 
 def test_a_backward_overflow_names_the_gradient():
-    from rnn_math.bptt import bptt
+    from rnn_math.rnn.bptt import bptt
 
     # h = tanh(0) = 0 keeps the logits finite, but Uᵀ(ŷ − y) sums entries near 3e38 and overflows;
     # W_e is the first gradient it reaches (h^{t-1} = 0 leaves W_h's finite).
@@ -161,7 +161,7 @@ def test_a_backward_overflow_names_the_gradient():
 
 
 def truncated_objective_call(targets):
-    from rnn_math.truncated import truncated_objective
+    from rnn_math.rnn.truncated import truncated_objective
 
     fp = forward(P, XS, TARGETS, activation="tanh")
     return truncated_objective(P, XS, targets, 2, fp.h, activation="tanh")

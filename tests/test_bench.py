@@ -17,10 +17,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnn_math import bench, bench_peers
-from rnn_math.activations import tanh_derivative
-from rnn_math.params import RNNParams
-from rnn_math.site import performance
+from rnn_math.apps.bench import bench
+
+from rnn_math.apps.bench import peers as bench_peers
+from rnn_math.core.activations import tanh_derivative
+from rnn_math.rnn.params import RNNParams
+from rnn_math_docs import performance
 from tests.conftest import ROOT
 
 SIZES = ("S1", "S2", "S3")
@@ -251,7 +253,7 @@ def test_the_page_speaks_of_what_was_measured_not_of_targets():
     names = re.findall(r"\{\{compute performance\.(\w+)\}\}", page)
     rendered = [getattr(performance, name)() for name in names if not name.endswith("figure")]
     assert [m.group() for text in (page, *rendered) for m in banned.finditer(text)] == []
-    from rnn_math import bench_format
+    from rnn_math.apps.bench import format as bench_format
 
     trees = [ast.parse(Path(module.__file__).read_text()) for module in (bench, bench_peers, bench_format)]
     docstrings = [ast.get_docstring(node) or "" for tree in trees for node in ast.walk(tree)
@@ -361,7 +363,7 @@ def _private_imports(module) -> list[tuple[str, str]]:
 
 
 def test_the_benchmark_imports_private_names_only_to_time_bptts_own_steps():
-    from rnn_math import bench_format
+    from rnn_math.apps.bench import format as bench_format
 
     assert _private_imports(bench) == [] and _private_imports(bench_format) == []
     assert sorted(_private_imports(bench_peers)) == sorted(

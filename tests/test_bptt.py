@@ -7,15 +7,15 @@ from functools import partial
 import numpy as np
 import pytest
 
-from rnn_math import bptt as np_bptt
-from rnn_math.activations import get_activation
-from rnn_math.gradcheck import check_gradients
-from rnn_math.mistakes import all_mistakes, rnn_gradients
-from rnn_math.params import RNNParams
-from rnn_math.symbolic import bptt as sym_bptt
-from rnn_math.symbolic import forward as sym_forward
-from rnn_math.symbolic.evaluate import evaluate, relative_error, to_matrix
-from rnn_math.unrolled import sequence_loss, step_contributions, untie, untied_loss
+from rnn_math.rnn import bptt as np_bptt
+from rnn_math.core.activations import get_activation
+from rnn_math.verification.gradcheck import check_gradients
+from rnn_math.rnn.mistakes import all_mistakes, rnn_gradients
+from rnn_math.rnn.params import RNNParams
+from rnn_math.symbolic.rnn import bptt as sym_bptt
+from rnn_math.symbolic.rnn import forward as sym_forward
+from rnn_math.verification.evaluate import evaluate, relative_error, to_matrix
+from rnn_math.rnn.unrolled import sequence_loss, step_contributions, untie, untied_loss
 
 #: NumPy against SymPy at 50 digits: float64 rounding through a few steps of products and sums.
 AGREES = 1e-12
@@ -97,7 +97,7 @@ def cols(rows) -> list:
 
 
 def single_equation_cases():
-    from rnn_math.forward import softmax
+    from rnn_math.rnn.forward import softmax
 
     y_hat = softmax(THETA)
     return {
@@ -119,7 +119,7 @@ def single_equation_cases():
 
 def wrong_single_equation(eq_id: str) -> np.ndarray:
     """The catalogued wrong version of an equation, or a plausible one where none is catalogued."""
-    from rnn_math.forward import softmax
+    from rnn_math.rnn.forward import softmax
 
     catalogued = {m.eq_id: m for m in all_mistakes("rnn")}
     arguments = {
@@ -301,7 +301,7 @@ def test_the_slope_used_is_the_activation_derivative_at_z(activation):
 
 @pytest.mark.parametrize("backward", ["bptt", "truncated_bptt"])
 def test_a_shared_initial_state_gets_the_batch_sum_of_its_gradients(backward):
-    from rnn_math.truncated import truncated_bptt
+    from rnn_math.rnn.truncated import truncated_bptt
 
     params, xs, targets, h_0 = small_problem(B=3)
     run = {"bptt": lambda h: np_bptt.bptt(params, xs, targets, activation="tanh", h_0=h),
@@ -315,7 +315,7 @@ def test_a_shared_initial_state_gets_the_batch_sum_of_its_gradients(backward):
 
 @pytest.mark.parametrize("backward", ["bptt", "truncated_bptt"])
 def test_without_h_0_the_gradient_has_one_row_per_sequence_or_none_for_one_sequence(backward):
-    from rnn_math.truncated import truncated_bptt
+    from rnn_math.rnn.truncated import truncated_bptt
 
     params, xs, targets, _ = small_problem(B=3)
     run = {"bptt": lambda x, k: np_bptt.bptt(params, x, k, activation="tanh"),

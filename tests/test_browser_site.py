@@ -39,8 +39,8 @@ from browser_support import (
     watch,
 )
 from conftest import DOCS, ROOT
-from rnn_math.registry import registry
-from rnn_math.site.docs_index import scan_docs
+from rnn_math.core.registry import registry
+from rnn_math_docs.docs_index import scan_docs
 
 ARTIFACTS = ROOT / "test-artifacts"
 DESKTOP = {"width": 1280, "height": 800}

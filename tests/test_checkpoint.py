@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnn_math import checkpoint as ckpt
-from rnn_math.corpus import InputError, Vocabulary, default_corpus
-from rnn_math.train import TrainSettings
-from rnn_math.train_loop import TrainState, initial_state, train
+from rnn_math.apps.training import checkpoint as ckpt
+from rnn_math.apps.training.corpus import InputError, Vocabulary, default_corpus
+from rnn_math.apps.training.train import TrainSettings
+from rnn_math.apps.training.train_loop import TrainState, initial_state, train
 
 SETTINGS = TrainSettings(hidden_size=12, seq_length=15, seed=5)
 CORPUS = default_corpus()

@@ -1,6 +1,6 @@
 """Checkpoint fields in detail: the edges of each range, and each refusal's exact sentence.
 
-Each test pins one behaviour a small wrong edit of rnn_math/checkpoint_fields.py would change.
+Each test pins one behaviour a small wrong edit of rnn_math/apps/training/checkpoint_fields.py would change.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnn_math import checkpoint as ckpt
-from rnn_math.corpus import InputError, Vocabulary, default_corpus
-from rnn_math.train import TrainSettings
-from rnn_math.train_loop import initial_state, train
+from rnn_math.apps.training import checkpoint as ckpt
+from rnn_math.apps.training.corpus import InputError, Vocabulary, default_corpus
+from rnn_math.apps.training.train import TrainSettings
+from rnn_math.apps.training.train_loop import initial_state, train
 
 CORPUS = default_corpus()
 VOCAB = Vocabulary.from_text(CORPUS.text)

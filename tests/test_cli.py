@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from rnn_math.checkpoint import load_checkpoint
-from rnn_math.cli import main
+from rnn_math.apps.training.checkpoint import load_checkpoint
+from rnn_math.apps.cli import main
 
 #: Small and fast: a few hundred milliseconds per run.
 FAST = ["--hidden-size", "8", "--seq-length", "10", "--sample-every", "0", "--quiet"]
@@ -67,9 +67,9 @@ def successor_checkpoint(path: Path) -> Path:
     """A checkpoint of a model that (almost surely) writes the character after its input: a→b→c…"""
     from test_sampling import VOCAB, successor_model
 
-    from rnn_math.checkpoint import Checkpoint, save_checkpoint
-    from rnn_math.train import TrainSettings
-    from rnn_math.train_loop import initial_state
+    from rnn_math.apps.training.checkpoint import Checkpoint, save_checkpoint
+    from rnn_math.apps.training.train import TrainSettings
+    from rnn_math.apps.training.train_loop import initial_state
 
     settings = TrainSettings(hidden_size=len(VOCAB))
     state = dataclasses.replace(initial_state(settings, len(VOCAB)), params=successor_model())
@@ -255,7 +255,7 @@ def test_the_installed_entry_point_runs_the_same_main():
 
 
 def test_ctrl_c_saves_a_checkpoint_of_the_steps_done_and_exits_130(tmp_path: Path, monkeypatch):
-    import rnn_math.train_command as command
+    import rnn_math.apps.training.train_command as command
 
     real_step = command.train_step
 
@@ -296,7 +296,7 @@ def test_resuming_on_another_text_with_the_same_characters_says_so_and_continues
 
 
 def test_checkpoint_every_n_steps_saves_at_each_multiple_and_at_the_end(tmp_path: Path, monkeypatch):
-    import rnn_math.train_command as command
+    import rnn_math.apps.training.train_command as command
 
     saved_steps: list[int] = []
     real_save = command.save_checkpoint
@@ -312,7 +312,7 @@ def test_checkpoint_every_n_steps_saves_at_each_multiple_and_at_the_end(tmp_path
 
 
 def test_ctrl_c_before_training_starts_is_one_line_and_exit_130(tmp_path: Path, monkeypatch):
-    import rnn_math.train_command as command
+    import rnn_math.apps.training.train_command as command
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from rnn_math.checkpoint import load_checkpoint
-from rnn_math.cli import main
-from rnn_math.safe_files import TEMPORARY_SUFFIX, temporary_name
+from rnn_math.apps.training.checkpoint import load_checkpoint
+from rnn_math.apps.cli import main
+from rnn_math.apps.safe_files import TEMPORARY_SUFFIX, temporary_name
 
 FAST = ["--hidden-size", "8", "--seq-length", "10", "--sample-every", "0", "--quiet", "--steps", "5"]
 TEXT = "the cat sat on the mat\nthe dog sat on the log\n" * 20

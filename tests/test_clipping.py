@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from rnn_math.bptt import bptt
-from rnn_math.clipping import clip_by_global_norm, clip_elementwise, global_norm
-from rnn_math.params import RNNParams
+from rnn_math.rnn.bptt import bptt
+from rnn_math.core.clipping import clip_by_global_norm, clip_elementwise, global_norm
+from rnn_math.rnn.params import RNNParams
 from rnn_math.symbolic import clipping as sym
-from rnn_math.symbolic.evaluate import evaluate, exact, relative_error, to_matrix
+from rnn_math.verification.evaluate import evaluate, exact, relative_error, to_matrix
 
 #: NumPy against 50 digits: a norm or a rescaling passes through a few float64 roundings.
 AGREES = 1e-14

@@ -11,13 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import rnn_math.train_loop as loop
-from rnn_math.checkpoint import load_checkpoint
-from rnn_math.cli import main
-from rnn_math.corpus import Vocabulary, default_corpus
-from rnn_math.train import TrainSettings, perplexity
-from rnn_math.train_command import EXIT_DIVERGED, format_loss, format_perplexity
-from rnn_math.train_loop import TrainingDiverged, initial_state, train_step
+import rnn_math.apps.training.train_loop as loop
+from rnn_math.apps.training.checkpoint import load_checkpoint
+from rnn_math.apps.cli import main
+from rnn_math.apps.training.corpus import Vocabulary, default_corpus
+from rnn_math.apps.training.train import TrainSettings, perplexity
+from rnn_math.apps.training.train_command import EXIT_DIVERGED, format_loss, format_perplexity
+from rnn_math.apps.training.train_loop import TrainingDiverged, initial_state, train_step
 
 FAST = ["--hidden-size", "8", "--seq-length", "10", "--sample-every", "0", "--quiet", "--sample-length", "5"]
 #: Plain gradient descent without clipping and with a step this large overflows the logits at step 3.
@@ -108,8 +108,8 @@ def test_huge_numbers_are_printed_with_powers_of_ten():
 
 
 def test_a_sample_whose_logits_overflow_during_training_is_divergence_too(tmp_path: Path, monkeypatch):
-    import rnn_math.train_command as command
-    from rnn_math.sampling import LogitsOverflow
+    import rnn_math.apps.training.train_command as command
+    from rnn_math.apps.training.sampling import LogitsOverflow
 
     def overflowing(*args, **kwargs):
         raise LogitsOverflow("params: the logits overflow the floating-point range")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnn_math.activations import sigmoid
+from rnn_math.core.activations import sigmoid
 
 
 def test_the_sigmoid_of_a_non_negative_input_is_computed_as_documented():

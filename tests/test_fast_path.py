@@ -14,10 +14,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from rnn_math import bptt as bptt_module
-from rnn_math import forward as forward_module
-from rnn_math.activations import get_activation, sigmoid
-from rnn_math.bptt import (
+from rnn_math.rnn import bptt as bptt_module
+from rnn_math.rnn import forward as forward_module
+from rnn_math.core.activations import get_activation, sigmoid
+from rnn_math.rnn.bptt import (
     bptt,
     delta,
     grad_b_1,
@@ -30,7 +30,7 @@ from rnn_math.bptt import (
     hidden_gradient,
     output_gradient,
 )
-from rnn_math.forward import (
+from rnn_math.rnn.forward import (
     forward,
     hidden_state,
     hidden_states,
@@ -40,7 +40,7 @@ from rnn_math.forward import (
     step_loss,
     total_loss,
 )
-from rnn_math.params import RNNParams
+from rnn_math.rnn.params import RNNParams
 
 #: float64: a handful of roundings through T = 7 steps, relative to the largest entry.
 AGREES_64 = 1e-12

@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from rnn_math import activations, forward
-from rnn_math.params import RNNParams
+from rnn_math.core import activations
+
+from rnn_math.rnn import forward
+from rnn_math.rnn.params import RNNParams
 from rnn_math.symbolic import activations as sym_act
-from rnn_math.symbolic import forward as sym
-from rnn_math.symbolic.evaluate import evaluate, exact, relative_error, to_matrix
+from rnn_math.symbolic.rnn import forward as sym
+from rnn_math.verification.evaluate import evaluate, exact, relative_error, to_matrix
 
 #: NumPy against 50 digits: a forward value passes through a handful of float64 roundings.
 AGREES = 1e-14

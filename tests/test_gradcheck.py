@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_math.gradcheck import (
+from rnn_math.verification.gradcheck import (
     DEFAULT_MAX_ENTRIES,
     DEFAULT_TOLERANCES,
     central_difference,

@@ -1,7 +1,7 @@
 """The gradient checker's contract in detail: each step, error measure, message and table line.
 
-Each test pins one behaviour that a small wrong edit of rnn_math/gradcheck.py or
-rnn_math/gradcheck_report.py would change (the mutation run makes those edits).
+Each test pins one behaviour that a small wrong edit of rnn_math/verification/gradcheck.py or
+rnn_math/verification/gradcheck_report.py would change (the mutation run makes those edits).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 import pytest
 
-from rnn_math.gradcheck import (
+from rnn_math.verification.gradcheck import (
     GradcheckReport,
     GradcheckRow,
     central_difference,

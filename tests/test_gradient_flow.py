@@ -12,20 +12,20 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from rnn_math.activations import get_activation
-from rnn_math.bptt import output_gradient
-from rnn_math.forward import hidden_states, output_logits, step_loss
-from rnn_math.gradient_flow import (
+from rnn_math.core.activations import get_activation
+from rnn_math.rnn.bptt import output_gradient
+from rnn_math.rnn.forward import hidden_states, output_logits, step_loss
+from rnn_math.rnn.gradient_flow import (
     hidden_jacobian,
     jacobian_norm_bound,
     largest_singular_value,
     last_loss_hidden_gradients,
     step_jacobian,
 )
-from rnn_math.params import RNNParams
-from rnn_math.symbolic import forward as sym_forward
-from rnn_math.symbolic import gradient_flow as sym
-from rnn_math.symbolic.evaluate import evaluate, exact, relative_error, to_matrix
+from rnn_math.rnn.params import RNNParams
+from rnn_math.symbolic.rnn import forward as sym_forward
+from rnn_math.symbolic.rnn import gradient_flow as sym
+from rnn_math.verification.evaluate import evaluate, exact, relative_error, to_matrix
 
 #: NumPy against 50 digits: a product of a few matrices rounds a few times.
 AGREES = 1e-13
@@ -350,7 +350,7 @@ def test_step_jacobians_are_exact_at_saturated_units(activation):
     """The one-step Jacobian's slopes come from z, exact where 1 − h² or h(1 − h) would give 0."""
     import mpmath
 
-    from rnn_math.gradient_flow import step_jacobian
+    from rnn_math.rnn.gradient_flow import step_jacobian
 
     z = np.array([30.0, -40.0, 60.0])
     W_h = np.arange(1.0, 10.0).reshape(3, 3)

@@ -20,9 +20,9 @@ from types import CodeType
 import numpy as np
 import pytest
 
-from rnn_math.cli import main
-from rnn_math.train_command import run_train
-from rnn_math.train_loop import LossHistory, train_step
+from rnn_math.apps.cli import main
+from rnn_math.apps.training.train_command import run_train
+from rnn_math.apps.training.train_loop import LossHistory, train_step
 
 #: 45 characters: four chunks of 10 fit, so the walk wraps (and resets h) every fourth step.
 TEXT = "the cat sat on the mat\nthe dog sat on a log\n\n"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_math.mistakes import Mistake, all_mistakes, get_mistake, register_mistake, rnn_gradients, wrong_bptt
-from rnn_math.params import RNNParams
-from rnn_math.registry import registry
+from rnn_math.rnn.mistakes import Mistake, all_mistakes, get_mistake, register_mistake, rnn_gradients, wrong_bptt
+from rnn_math.rnn.params import RNNParams
+from rnn_math.core.registry import registry
 
 REQUIRED = {
     "no-recurrent-term": "eq-bptt-hidden-grad",

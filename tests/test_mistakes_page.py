@@ -7,11 +7,11 @@ import json
 import pytest
 
 from conftest import DOCS
-from rnn_math.gradcheck import DEFAULT_TOLERANCES
-from rnn_math.mistakes import all_mistakes
-from rnn_math.seq2seq_mistakes import MISTAKES as SEQ2SEQ_MISTAKES
-from rnn_math.site import mistakes as page
-from rnn_math.site import mutation
+from rnn_math.verification.gradcheck import DEFAULT_TOLERANCES
+from rnn_math.rnn.mistakes import all_mistakes
+from rnn_math.seq2seq.mistakes import MISTAKES as SEQ2SEQ_MISTAKES
+from rnn_math_docs import mistakes as page
+from rnn_math_docs import mutation
 
 
 @pytest.mark.parametrize("mistake", all_mistakes("rnn"), ids=lambda m: m.name)
@@ -88,11 +88,11 @@ def test_the_page_prose_types_no_module_list_of_its_own():
 
 
 def test_every_module_of_the_run_is_mutated_whole_and_a_mutant_belongs_to_its_own_module_only():
-    modules = mutation.mutated_modules({"only_mutate": ["rnn_math/train.py", "rnn_math/train_loop.py"]})
-    assert modules == ["rnn_math.train", "rnn_math.train_loop"]
-    assert mutation.in_mutated_module("rnn_math.train.x_sgd_update__mutmut_3", modules)
-    assert mutation.in_mutated_module("rnn_math.train_loop.xǁLossHistoryǁappend__mutmut_1", modules)
-    assert not mutation.in_mutated_module("rnn_math.train_command.x_run_train__mutmut_1", modules)
+    modules = mutation.mutated_modules({"only_mutate": ["rnn_math/apps/training/train.py", "rnn_math/apps/training/train_loop.py"]})
+    assert modules == ["rnn_math.apps.training.train", "rnn_math.apps.training.train_loop"]
+    assert mutation.in_mutated_module("rnn_math.apps.training.train.x_sgd_update__mutmut_3", modules)
+    assert mutation.in_mutated_module("rnn_math.apps.training.train_loop.xǁLossHistoryǁappend__mutmut_1", modules)
+    assert not mutation.in_mutated_module("rnn_math.apps.training.train_command.x_run_train__mutmut_1", modules)
 
 
 def test_without_a_recorded_run_the_report_says_how_to_make_one(tmp_path, monkeypatch):

@@ -10,8 +10,8 @@ import mpmath
 import numpy as np
 import pytest
 
-from rnn_math.activations import sigmoid, sigmoid_derivative, tanh_derivative
-from rnn_math.forward import softmax, step_loss
+from rnn_math.core.activations import sigmoid, sigmoid_derivative, tanh_derivative
+from rnn_math.rnn.forward import softmax, step_loss
 
 EXTREME = np.array([-1e4, -750.0, -40.0, 0.0, 40.0, 750.0, 1e4])
 
@@ -107,7 +107,7 @@ def confident_truth():
 
 
 def test_the_target_entry_of_the_output_gradient_is_exact_for_a_confident_prediction():
-    from rnn_math.bptt import output_gradient
+    from rnn_math.rnn.bptt import output_gradient
 
     _, truth = confident_truth()
     got = output_gradient(softmax(CONFIDENT), np.array([0]))[0]
@@ -123,8 +123,8 @@ def test_the_step_loss_is_exact_for_a_confident_prediction():
 
 
 def test_the_fast_path_loss_and_output_gradient_are_exact_for_a_confident_prediction():
-    from rnn_math.bptt import bptt
-    from rnn_math.params import RNNParams
+    from rnn_math.rnn.bptt import bptt
+    from rnn_math.rnn.params import RNNParams
 
     # One hidden unit at h = tanh(0) = 0 leaves θ = b_2: the confident logits themselves.
     params = RNNParams(W_h=np.zeros((1, 1)), W_e=np.zeros((1, 1)), b_1=np.zeros(1), U=np.ones((4, 1)), b_2=CONFIDENT[0])

@@ -26,14 +26,16 @@ import pytest
 from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
-from rnn_math import activations, forward
-from rnn_math.bptt import bptt
-from rnn_math.gradcheck import complex_step
-from rnn_math.mistakes import rnn_gradients, wrong_bptt
-from rnn_math.params import RNNParams
-from rnn_math.symbolic import forward as sym
-from rnn_math.symbolic.evaluate import evaluate, relative_error, to_matrix
-from rnn_math.unrolled import sequence_loss
+from rnn_math.core import activations
+
+from rnn_math.rnn import forward
+from rnn_math.rnn.bptt import bptt
+from rnn_math.verification.gradcheck import complex_step
+from rnn_math.rnn.mistakes import rnn_gradients, wrong_bptt
+from rnn_math.rnn.params import RNNParams
+from rnn_math.symbolic.rnn import forward as sym
+from rnn_math.verification.evaluate import evaluate, relative_error, to_matrix
+from rnn_math.rnn.unrolled import sequence_loss
 
 #: BPTT against complex step. Both are exact up to rounding (about 1e-15 relative); a sum over
 #: steps can cancel, so allow a margin of a few hundred. Any wrong formula misses by far more.
@@ -159,7 +161,7 @@ def test_activation_derivative_equals_the_complex_step_slope_of_the_activation(n
 
 # Negative controls: the property above must fail for a wrong backward pass, and hypothesis must
 # shrink the failure to the smallest network that shows it. The wrong backward passes are the
-# catalogue's (rnn_math.mistakes), substituted into BPTT composed from the equation functions.
+# catalogue's (rnn_math.rnn.mistakes), substituted into BPTT composed from the equation functions.
 
 def _smallest_failing_case(mistake: str) -> Case:
     wrong = partial(wrong_bptt, mistake)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rnn_math.registry import Equation, registry
-from rnn_math.site.published_ids import PUBLISHED, read_published, withdrawn
+from rnn_math.core.registry import Equation, registry
+from rnn_math_docs.published_ids import PUBLISHED, read_published, withdrawn
 
 HOW_TO_RENAME = (
     "A published equation id must keep resolving: readers cite it by URL. To rename an equation, keep "
     'the old id as an alias: @equation("eq-new-id", ..., aliases=("eq-old-id",)). '
-    "To add newly published ids to the list: python -m rnn_math.site.published_ids --write"
+    "To add newly published ids to the list: python -m rnn_math_docs.published_ids --write"
 )
 
 

@@ -1,7 +1,7 @@
 """The RNN's 50-digit reference, called directly (not through a cache), against BPTT per gradient.
 
 The saturation tests read references from a cache filled once per process, so they cannot judge
-an edit of rnn_math/reference.py; these tests compute every reference they check. BPTT and the
+an edit of rnn_math/rnn/reference.py; these tests compute every reference they check. BPTT and the
 reference share no code, so their agreement to 1e-12 on every gradient checks each against the
 other, and a wrong edit of either shows.
 """
@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_math.bptt import bptt
-from rnn_math.params import RNNParams
-from rnn_math.reference import reference_bptt
+from rnn_math.rnn.bptt import bptt
+from rnn_math.rnn.params import RNNParams
+from rnn_math.rnn.reference import reference_bptt
 
 PARAMS = RNNParams.random(d=3, D_h=4, V=5, seed=7)
 XS = np.eye(3)[[0, 2, 1, 1]]

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from conftest import DOCS, ROOT
-from rnn_math.registry import Equation, equation, orphan_twins, registry, symbolic_twin
-from rnn_math.site import audit
-from rnn_math.site.docs_index import index_pages, read_pages
+from rnn_math.core.registry import Equation, equation, orphan_twins, registry, symbolic_twin
+from rnn_math_docs import audit
+from rnn_math_docs.docs_index import index_pages, read_pages
 
 
 @pytest.fixture(scope="module")
@@ -86,10 +86,10 @@ def test_audit_reports_an_equation_that_lost_its_twin():
 
 def test_audit_reports_code_missing_from_the_api_pages(equations):
     eq = equations["eq-forward-z"]
-    problems = audit.code_link_problems({eq.id: eq}, {"api/other.md": "::: rnn_math.activations\n"})
+    problems = audit.code_link_problems({eq.id: eq}, {"api/other.md": "::: rnn_math.core.activations\n"})
     assert problems == [
-        "eq-forward-z: NumPy implementation rnn_math.forward.pre_activation is in no API page (add '::: rnn_math.forward')",
-        "eq-forward-z: SymPy twin rnn_math.symbolic.forward.pre_activation is in no API page (add '::: rnn_math.symbolic.forward')",
+        "eq-forward-z: NumPy implementation rnn_math.rnn.forward.pre_activation is in no API page (add '::: rnn_math.rnn.forward')",
+        "eq-forward-z: SymPy twin rnn_math.symbolic.rnn.forward.pre_activation is in no API page (add '::: rnn_math.symbolic.rnn.forward')",
     ]
 
 
@@ -107,7 +107,7 @@ def test_audit_reports_display_math_typed_into_a_page():
 
 
 def test_registering_two_implementations_for_one_id_is_refused(monkeypatch):
-    import rnn_math.registry as registry_module
+    import rnn_math.core.registry as registry_module
 
     monkeypatch.setattr(registry_module, "_IMPLEMENTED", dict(registry_module._IMPLEMENTED))  # leave no trace
 

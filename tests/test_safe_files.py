@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from rnn_math.corpus import InputError
-from rnn_math.safe_files import TEMPORARY_SUFFIX, write_atomically
+from rnn_math.apps.training.corpus import InputError
+from rnn_math.apps.safe_files import TEMPORARY_SUFFIX, write_atomically
 
 KILLED_WRITER = """
 import sys, time
-from rnn_math.safe_files import write_atomically
+from rnn_math.apps.safe_files import write_atomically
 
 def write(file):
     file.write(b"half of the new content")

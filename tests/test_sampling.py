@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_math.corpus import InputError, Vocabulary
-from rnn_math.params import RNNParams
-from rnn_math.sampling import MAX_SAMPLE_LENGTH, generate, sample, sampling_distribution
+from rnn_math.apps.training.corpus import InputError, Vocabulary
+from rnn_math.rnn.params import RNNParams
+from rnn_math.apps.training.sampling import MAX_SAMPLE_LENGTH, generate, sample, sampling_distribution
 
 VOCAB = Vocabulary(tuple("abcdefgh"))
 

@@ -1,7 +1,7 @@
 """Sampling's draw and length rules, the output-path checks and the packaged corpus, in detail.
 
-Each test pins one behaviour a small wrong edit of rnn_math/sampling.py, rnn_math/safe_files.py or
-rnn_math/corpus.py would change.
+Each test pins one behaviour a small wrong edit of rnn_math/apps/training/sampling.py, rnn_math/apps/safe_files.py or
+rnn_math/apps/training/corpus.py would change.
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnn_math import corpus as corpus_module
-from rnn_math import safe_files, sampling
-from rnn_math.corpus import InputError, Vocabulary, default_corpus
-from rnn_math.params import RNNParams
-from rnn_math.safe_files import check_output_paths
-from rnn_math.sampling import draw, sample
+from rnn_math.apps.training import corpus as corpus_module
+from rnn_math.apps import safe_files
+from rnn_math.apps.training import sampling
+from rnn_math.apps.training.corpus import InputError, Vocabulary, default_corpus
+from rnn_math.rnn.params import RNNParams
+from rnn_math.apps.safe_files import check_output_paths
+from rnn_math.apps.training.sampling import draw, sample
 
 VOCAB = Vocabulary.from_text("abc")
 PARAMS = RNNParams.random(d=3, D_h=4, V=3, seed=0)
@@ -185,14 +186,14 @@ def test_at_a_vanishing_temperature_each_row_of_logits_puts_its_probability_on_i
 
 @pytest.mark.parametrize(("T", "error"), [(0, ValueError), (True, ValueError), (1.5, ValueError)])
 def test_untying_refuses_a_number_of_steps_that_is_not_a_positive_integer(T, error):
-    from rnn_math.unrolled import untie
+    from rnn_math.rnn.unrolled import untie
 
     with pytest.raises(error, match=f"^T: expected a positive integer, got {T!r}$"):
         untie(PARAMS.as_dict(), T)
 
 
 def test_untying_over_one_step_gives_one_copy_of_each_parameter():
-    from rnn_math.unrolled import untie
+    from rnn_math.rnn.unrolled import untie
 
     copies = untie(PARAMS.as_dict(), 1)
     for name, value in PARAMS.as_dict().items():

@@ -1,8 +1,8 @@
 """Every gradient of `bptt` is exact to rounding in saturation and at extreme logits.
 
-The cases (rnn_math/saturation.py) drive hidden units to |z| from 10 to 1000 and make the right
+The cases (rnn_math/rnn/saturation.py) drive hidden units to |z| from 10 to 1000 and make the right
 output win by margins of 25..2000 (float64) or 11..1000 (float32), with logits up to ±1000. Each
-gradient is compared on its own with the 50-digit reference (rnn_math/reference.py), so a tiny
+gradient is compared on its own with the 50-digit reference (rnn_math/rnn/reference.py), so a tiny
 gradient cannot hide behind a large one. Where a true slope underflows (tanh' beyond |z| ≈ 372 in
 float64, ≈ 52 in float32; sigmoid' beyond ≈ 745 and ≈ 103), its correctly rounded value is 0: the
 cases keep two carrier units at levels where the gradients are normal numbers, so every compared
@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_math import saturation
-from rnn_math.saturation import (
+from rnn_math.rnn import saturation
+from rnn_math.rnn.saturation import (
     ACTIVATIONS,
     EXTREMES,
     GRADIENTS,
@@ -29,7 +29,7 @@ from rnn_math.saturation import (
     saturated_case,
     textbook_bptt,
 )
-from rnn_math.truncated import truncated_bptt
+from rnn_math.rnn.truncated import truncated_bptt
 
 TOLERANCE = saturation.TOLERANCES  # 1e-12 in float64, 1e-4 in float32
 DTYPES = ("float64", "float32")
@@ -149,7 +149,7 @@ def slope_error_in_u(slope_of_z, dtype: str) -> float:
 @pytest.mark.equation("eq-tanh-derivative")
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_the_tanh_slope_is_within_a_few_roundings_of_50_digits_everywhere(dtype):
-    from rnn_math.activations import tanh_derivative
+    from rnn_math.core.activations import tanh_derivative
 
     z = tanh_slope_grid().astype(dtype)
     assert tanh_derivative(z).dtype == dtype

@@ -1,8 +1,8 @@
 """The saturation checks' own parts: the textbook negative controls are right away from saturation,
 the case lists hold what they say, and the reported worst errors rank the forms as they should.
 
-Each test pins one behaviour a small wrong edit of rnn_math/saturation.py,
-rnn_math/seq2seq_saturation.py or rnn_math/examples.py would change. A negative control is
+Each test pins one behaviour a small wrong edit of rnn_math/rnn/saturation.py,
+rnn_math/seq2seq/saturation.py or rnn_math/rnn/example.py would change. A negative control is
 only a control if it is the textbook formula exactly: correct algebra that loses its digits in
 saturation, and agrees with the package's form everywhere else.
 """
@@ -12,12 +12,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_math import saturation, seq2seq_saturation
-from rnn_math.bptt import output_gradient
-from rnn_math.examples import NOTES_TOKENS, NOTES_xs, notes_encoder
-from rnn_math.params import RNNParams
-from rnn_math.seq2seq import decoder_delta
-from rnn_math.saturation import SaturatedCase, package_bptt, textbook_bptt
+from rnn_math.rnn import saturation
+
+from rnn_math.seq2seq import saturation as seq2seq_saturation
+from rnn_math.rnn.bptt import output_gradient
+from rnn_math.rnn.example import NOTES_TOKENS, NOTES_xs, notes_encoder
+from rnn_math.rnn.params import RNNParams
+from rnn_math.seq2seq.model import decoder_delta
+from rnn_math.rnn.saturation import SaturatedCase, package_bptt, textbook_bptt
 
 
 def calm_case(activation: str, T: int = 3) -> SaturatedCase:

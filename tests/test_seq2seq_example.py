@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from rnn_math.seq2seq import Seq2SeqParams, forward
-from rnn_math.seq2seq_example import NOTES_E_hi, NOTES_V, NOTES_W_dec, NOTES_W_out, notes_params, notes_translation_step
-from rnn_math.site.formatting import latex_matrix, number
+from rnn_math.seq2seq.model import Seq2SeqParams, forward
+from rnn_math.seq2seq.example import NOTES_E_hi, NOTES_V, NOTES_W_dec, NOTES_W_out, notes_params, notes_translation_step
+from rnn_math_docs.formatting import latex_matrix, number
 
 
 def first_decoder_step_by_hand() -> tuple[list[float], list[float]]:
@@ -59,7 +59,7 @@ def test_the_page_shows_the_computed_numbers(built_site):
 
 
 def test_the_translator_page_shows_every_training_pair(built_site):
-    from rnn_math.translator import load_pairs
+    from rnn_math.apps.translator.translator import load_pairs
 
     html = (built_site / "translator" / "index.html").read_text(encoding="utf-8")
     assert "<svg" in html

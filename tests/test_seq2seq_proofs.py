@@ -10,12 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_math.gradcheck import check_gradients
-from rnn_math.seq2seq import Seq2SeqParams, backward, loss, run_backward
-from rnn_math.seq2seq_mistakes import MISTAKES, Seq2SeqMistake
+from rnn_math.verification.gradcheck import check_gradients
+from rnn_math.seq2seq.model import Seq2SeqParams, backward, loss, run_backward
+from rnn_math.seq2seq.mistakes import MISTAKES, Seq2SeqMistake
 from rnn_math.symbolic import seq2seq as sym
-from rnn_math.symbolic.evaluate import evaluate, relative_error, to_matrix
-from rnn_math.symbolic.proof import prove_gradients
+from rnn_math.verification.evaluate import evaluate, relative_error, to_matrix
+from rnn_math.verification.proof import prove_gradients
 
 BACKWARD_IDS = (
     "eq-decoder-grad-wout", "eq-decoder-grad-bout", "eq-decoder-state-grad", "eq-decoder-delta",

@@ -1,7 +1,7 @@
 """The encoder-decoder's 50-digit reference and its saturated cases, called directly (not cached).
 
-Each test pins one behaviour a small wrong edit of rnn_math/seq2seq_reference.py or
-rnn_math/seq2seq_saturation.py would change. The module-level cache of references is bypassed on
+Each test pins one behaviour a small wrong edit of rnn_math/seq2seq/reference.py or
+rnn_math/seq2seq/saturation.py would change. The module-level cache of references is bypassed on
 purpose: every test computes what it checks.
 """
 
@@ -12,9 +12,9 @@ import re
 import numpy as np
 import pytest
 
-from rnn_math.seq2seq import PARAMETER_NAMES, Seq2SeqParams, backward
-from rnn_math.seq2seq_reference import reference_backward
-from rnn_math.seq2seq_saturation import normwise_relative_error, saturated_case, saturated_cases
+from rnn_math.seq2seq.model import PARAMETER_NAMES, Seq2SeqParams, backward
+from rnn_math.seq2seq.reference import reference_backward
+from rnn_math.seq2seq.saturation import normwise_relative_error, saturated_case, saturated_cases
 
 WINS = saturated_case(1000.0, "right word wins")
 

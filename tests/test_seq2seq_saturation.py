@@ -1,6 +1,6 @@
 """The encoder-decoder in saturation: every gradient exact to rounding against a 50-digit reference.
 
-The cases (rnn_math.seq2seq_saturation) drive both halves to a largest |pre-activation| of 10, 30,
+The cases (rnn_math.seq2seq.saturation) drive both halves to a largest |pre-activation| of 10, 30,
 100 and 1000 and the logits to ±10 … ±1000, with the right word winning by a wide margin (tiny
 output gradients) or losing (output gradients of order 1). Every gradient is checked on its own,
 norm-wise, so that a tiny gradient cannot hide behind a large one.
@@ -16,9 +16,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_math.seq2seq import PARAMETER_NAMES, Seq2SeqParams, backward, run_backward
-from rnn_math.seq2seq_reference import reference_backward
-from rnn_math.seq2seq_saturation import (
+from rnn_math.seq2seq.model import PARAMETER_NAMES, Seq2SeqParams, backward, run_backward
+from rnn_math.seq2seq.reference import reference_backward
+from rnn_math.seq2seq.saturation import (
     EXTREMES,
     REGIMES,
     case_errors,

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from rnn_math.registry import registry
-from rnn_math.site.docs_index import scan_docs
+from rnn_math.core.registry import registry
+from rnn_math_docs.docs_index import scan_docs
 
 #: Elements whose URL attribute the browser fetches when the page loads.
 FETCHED = {"script": "src", "img": "src", "iframe": "src", "source": "src", "audio": "src", "video": "src", "link": "href"}

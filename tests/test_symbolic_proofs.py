@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from rnn_math.mistakes import all_mistakes
-from rnn_math.symbolic.proof import Freezer, generic_activation, polynomial, prove_rnn_bptt, symbolic_rnn
+from rnn_math.rnn.mistakes import all_mistakes
+from rnn_math.verification.proof import Freezer, generic_activation, polynomial, prove_rnn_bptt, symbolic_rnn
 
 BPTT_IDS = (
     "eq-bptt-output-grad", "eq-bptt-grad-u", "eq-bptt-grad-b2", "eq-bptt-hidden-grad", "eq-bptt-delta",

@@ -1,7 +1,7 @@
 """The train command's details: its report file, its messages, its number formats and its output.
 
-Each test pins one behaviour a small wrong edit of rnn_math/train_command.py, rnn_math/cli.py,
-rnn_math/safe_files.py, rnn_math/train_loop.py or rnn_math/corpus.py would change.
+Each test pins one behaviour a small wrong edit of rnn_math/apps/training/train_command.py, rnn_math/apps/cli.py,
+rnn_math/apps/safe_files.py, rnn_math/apps/training/train_loop.py or rnn_math/apps/training/corpus.py would change.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnn_math import train_command
-from rnn_math.cli import build_parser, main
-from rnn_math.corpus import Vocabulary
-from rnn_math.safe_files import TEMPORARY_SUFFIX, remove_stale_temporaries, temporary_name
-from rnn_math.sampling import MAX_SAMPLE_LENGTH
-from rnn_math.train import TrainSettings, smoothed_loss, uniform_loss
-from rnn_math.train_command import Progress, divergence_advice, format_loss, format_perplexity
-from rnn_math.train_loop import smoothed_curve
+from rnn_math.apps.training import train_command
+from rnn_math.apps.cli import build_parser, main
+from rnn_math.apps.training.corpus import Vocabulary
+from rnn_math.apps.safe_files import TEMPORARY_SUFFIX, remove_stale_temporaries, temporary_name
+from rnn_math.apps.training.sampling import MAX_SAMPLE_LENGTH
+from rnn_math.apps.training.train import TrainSettings, smoothed_loss, uniform_loss
+from rnn_math.apps.training.train_command import Progress, divergence_advice, format_loss, format_perplexity
+from rnn_math.apps.training.train_loop import smoothed_curve
 
 FAST = ["--hidden-size", "4", "--seq-length", "5", "--sample-every", "0", "--quiet"]
 
@@ -276,8 +276,8 @@ def test_on_a_terminal_the_bar_counts_every_step_and_shows_the_loss_every_ten_an
 
 
 def test_training_on_a_corpus_shorter_than_one_chunk_names_it_and_the_lengths():
-    from rnn_math.corpus import InputError
-    from rnn_math.train_loop import initial_state, train
+    from rnn_math.apps.training.corpus import InputError
+    from rnn_math.apps.training.train_loop import initial_state, train
 
     settings = TrainSettings(seq_length=5)
     data = np.array([0, 1, 0, 1, 0])  # five characters: one chunk of 5 inputs needs a sixth as its target
@@ -294,7 +294,7 @@ def test_without_a_terminal_each_progress_line_is_flushed_at_once():
 
 
 def test_the_default_prime_is_a_line_break_when_the_corpus_has_one_else_its_first_character():
-    from rnn_math.train_command import default_prime
+    from rnn_math.apps.training.train_command import default_prime
 
     assert default_prime(Vocabulary.from_text("ab\nc")) == "\n"
     assert default_prime(Vocabulary.from_text("cab")) == "a"

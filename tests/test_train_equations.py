@@ -9,10 +9,12 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from rnn_math import sampling, train
-from rnn_math.forward import step_loss
+from rnn_math.apps.training import sampling
+
+from rnn_math.apps.training import train
+from rnn_math.rnn.forward import step_loss
 from rnn_math.symbolic import train as sym
-from rnn_math.symbolic.evaluate import evaluate, exact, relative_error, to_matrix
+from rnn_math.verification.evaluate import evaluate, exact, relative_error, to_matrix
 
 #: NumPy against 50 digits: each of these is a few float64 operations.
 AGREES = 1e-14
@@ -136,7 +138,7 @@ def test_the_first_adagrad_step_moves_every_entry_by_eta_whatever_its_gradient()
 
 @pytest.mark.equation("eq-sample-temperature")
 def test_temperature_one_is_the_models_own_softmax_and_low_temperature_sharpens():
-    from rnn_math.forward import softmax
+    from rnn_math.rnn.forward import softmax
 
     np.testing.assert_allclose(sampling.sampling_distribution(THETA, 1.0), softmax(THETA), rtol=1e-15)
     cold = sampling.sampling_distribution(THETA, 0.05)

@@ -7,12 +7,12 @@ from functools import cache
 import numpy as np
 import pytest
 
-from rnn_math.bptt import bptt
-from rnn_math.clipping import clip_elementwise
-from rnn_math.corpus import InputError, Vocabulary, default_corpus, one_hot
-from rnn_math.sampling import sample
-from rnn_math.train import TrainSettings, adagrad_memory, adagrad_update, sgd_update, uniform_loss
-from rnn_math.train_loop import TrainState, initial_state, smoothed_curve, train, train_step
+from rnn_math.rnn.bptt import bptt
+from rnn_math.core.clipping import clip_elementwise
+from rnn_math.apps.training.corpus import InputError, Vocabulary, default_corpus, one_hot
+from rnn_math.apps.training.sampling import sample
+from rnn_math.apps.training.train import TrainSettings, adagrad_memory, adagrad_update, sgd_update, uniform_loss
+from rnn_math.apps.training.train_loop import TrainState, initial_state, smoothed_curve, train, train_step
 
 SMALL = TrainSettings(hidden_size=24, seq_length=20, seed=3)
 
@@ -203,7 +203,7 @@ def test_a_bad_setting_is_refused_naming_it(field: str, value: object):
 
 
 def test_appending_to_a_loss_history_leaves_the_shorter_one_unchanged():
-    from rnn_math.train_loop import LossHistory
+    from rnn_math.apps.training.train_loop import LossHistory
 
     short = LossHistory().appended(1.0).appended(2.0)  # built by appending: its buffer has room to spare
     longer = short.appended(3.0)
@@ -211,7 +211,7 @@ def test_appending_to_a_loss_history_leaves_the_shorter_one_unchanged():
 
 
 def test_two_appends_to_the_same_loss_history_do_not_overwrite_each_other():
-    from rnn_math.train_loop import LossHistory
+    from rnn_math.apps.training.train_loop import LossHistory
 
     base = LossHistory().appended(1.0)  # room to spare: both appends would write the same slot
     first, second = base.appended(2.0), base.appended(5.0)  # a step redone after an interrupt
@@ -219,7 +219,7 @@ def test_two_appends_to_the_same_loss_history_do_not_overwrite_each_other():
 
 
 def test_a_loss_history_grows_past_its_buffer_without_losing_values():
-    from rnn_math.train_loop import LossHistory
+    from rnn_math.apps.training.train_loop import LossHistory
 
     history = LossHistory()
     for value in range(100):

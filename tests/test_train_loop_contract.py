@@ -1,6 +1,6 @@
 """The training loop in detail: the walk's wrap, the clipping rule, divergence messages, loss histories.
 
-Each test pins one behaviour a small wrong edit of rnn_math/train_loop.py would change.
+Each test pins one behaviour a small wrong edit of rnn_math/apps/training/train_loop.py would change.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import re
 import numpy as np
 import pytest
 
-from rnn_math import train_loop
-from rnn_math.clipping import clip_by_global_norm, clip_elementwise
-from rnn_math.train import TrainSettings
-from rnn_math.train_loop import LossHistory, TrainingDiverged, clip_gradients, initial_state, train_step
+from rnn_math.apps.training import train_loop
+from rnn_math.core.clipping import clip_by_global_norm, clip_elementwise
+from rnn_math.apps.training.train import TrainSettings
+from rnn_math.apps.training.train_loop import LossHistory, TrainingDiverged, clip_gradients, initial_state, train_step
 
 SETTINGS = TrainSettings(hidden_size=3, seq_length=5, seed=1, activation="tanh")
 DATA = np.array([0, 1, 2, 1, 0, 2, 2, 1, 0, 1])  # exactly two chunks of five
@@ -123,7 +123,7 @@ def test_a_step_whose_hidden_state_is_not_finite_stops_naming_it(monkeypatch):
 
 
 def test_an_update_that_overflows_gives_non_finite_values_quietly_for_the_step_to_report():
-    from rnn_math.params import RNNParams
+    from rnn_math.rnn.params import RNNParams
 
     params = RNNParams.random(d=3, D_h=3, V=3, seed=0)
     grads = {name: np.full_like(value, 1e200) for name, value in params.as_dict().items()}

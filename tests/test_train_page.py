@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import shlex
 
-from rnn_math.cli import SETTING_OPTIONS, build_parser
-from rnn_math.corpus import Vocabulary, default_corpus
-from rnn_math.site import training
-from rnn_math.site.formatting import number
-from rnn_math.train import TrainSettings, uniform_loss
+from rnn_math.apps.cli import SETTING_OPTIONS, build_parser
+from rnn_math.apps.training.corpus import Vocabulary, default_corpus
+from rnn_math_docs import training
+from rnn_math_docs.formatting import number
+from rnn_math.apps.training.train import TrainSettings, uniform_loss
 
 
 def test_the_build_time_run_falls_well_below_the_uniform_guess():

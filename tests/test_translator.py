@@ -6,7 +6,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from rnn_math.translator import (
+from rnn_math.apps.translator.translator import (
     END,
     HELD_OUT_FILE,
     TrainingConfig,

@@ -1,7 +1,7 @@
 """The translator's contract in detail: phrase files, configuration, training's record, decoding.
 
-Each test pins one behaviour a small wrong edit of rnn_math/translator.py or
-rnn_math/config_checks.py would change. Training runs here are tiny (a few units, a few epochs),
+Each test pins one behaviour a small wrong edit of rnn_math/apps/translator/translator.py or
+rnn_math/apps/translator/config_checks.py would change. Training runs here are tiny (a few units, a few epochs),
 so that every test trains for itself and fails on its own.
 """
 
@@ -12,9 +12,9 @@ import re
 import numpy as np
 import pytest
 
-from rnn_math import translator as tr
-from rnn_math.seq2seq import Seq2SeqParams, run_backward
-from rnn_math.translator import (
+from rnn_math.apps.translator import translator as tr
+from rnn_math.seq2seq.model import Seq2SeqParams, run_backward
+from rnn_math.apps.translator.translator import (
     END,
     TrainingConfig,
     TrainingDivergedError,

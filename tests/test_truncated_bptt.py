@@ -9,13 +9,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_math.bptt import bptt
-from rnn_math.forward import forward
-from rnn_math.gradcheck import check_gradients
-from rnn_math.params import RNNParams
-from rnn_math.symbolic import truncated as sym
-from rnn_math.symbolic.evaluate import evaluate, relative_error, to_matrix
-from rnn_math.truncated import truncated_bptt, truncated_deltas, truncated_objective
+from rnn_math.rnn.bptt import bptt
+from rnn_math.rnn.forward import forward
+from rnn_math.verification.gradcheck import check_gradients
+from rnn_math.rnn.params import RNNParams
+from rnn_math.symbolic.rnn import truncated as sym
+from rnn_math.verification.evaluate import evaluate, relative_error, to_matrix
+from rnn_math.rnn.truncated import truncated_bptt, truncated_deltas, truncated_objective
 
 AGREES = 1e-13
 DISAGREES = 1e-3

@@ -1,6 +1,6 @@
 """The unrolled loss refuses bad input with a sentence naming the argument, what was expected and what came.
 
-Each test pins one behaviour a small wrong edit of the input checks of rnn_math/unrolled.py would
+Each test pins one behaviour a small wrong edit of the input checks of rnn_math/rnn/unrolled.py would
 change (the parameter names, the ranks, the shape patterns with their named dimensions).
 """
 
@@ -11,8 +11,8 @@ import re
 import numpy as np
 import pytest
 
-from rnn_math.params import RNNParams
-from rnn_math.unrolled import sequence_loss, untie, untied_loss
+from rnn_math.rnn.params import RNNParams
+from rnn_math.rnn.unrolled import sequence_loss, untie, untied_loss
 
 PARAMS = RNNParams.random(d=3, D_h=4, V=5, seed=1).as_dict()
 XS = np.eye(3)[[0, 1, 2]]
@@ -92,7 +92,7 @@ def test_the_loss_of_complex_parameters_keeps_its_imaginary_part():
 
 
 def test_a_truncation_length_that_is_not_an_integer_is_refused_naming_its_type():
-    from rnn_math.truncated import check_truncation
+    from rnn_math.rnn.truncated import check_truncation
 
     with pytest.raises(TypeError, match=r"^k: expected a positive integer number of steps, got str$"):
         check_truncation("3")

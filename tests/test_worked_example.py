@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from rnn_math.examples import NOTES_W_e, NOTES_W_h, NOTES_xs, notes_encoder
-from rnn_math.site.formatting import latex_matrix
+from rnn_math.rnn.example import NOTES_W_e, NOTES_W_h, NOTES_xs, notes_encoder
+from rnn_math_docs.formatting import latex_matrix
 
 
 def by_hand() -> list[list[float]]:

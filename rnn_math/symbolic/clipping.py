@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import sympy as sp
 
-from rnn_math.registry import symbolic_twin
+from rnn_math.core.registry import symbolic_twin
 
 Matrix = sp.MatrixBase
 Expr = sp.Expr

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from rnn_math.registry import symbolic_twin
-from rnn_math.symbolic import bptt as sym_bptt
-from rnn_math.symbolic.forward import hidden_state, matrix_symbols, pre_activation
+from rnn_math.core.registry import symbolic_twin
+from rnn_math.symbolic.rnn import bptt as sym_bptt
+from rnn_math.symbolic.rnn.forward import hidden_state, matrix_symbols, pre_activation
 
 Matrix = sp.MatrixBase
 Expr = sp.Expr
 
-#: Parameter names in the page's order, as in [`rnn_math.seq2seq`][rnn_math.seq2seq].
+#: Parameter names in the page's order, as in [`rnn_math.seq2seq.model`][rnn_math.seq2seq.model].
 PARAMETER_NAMES = ("E_en", "W_h", "W_e", "b_1", "E_hi", "W_dec", "V", "c", "W_out", "b_out")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from rnn_math.registry import symbolic_twin
+from rnn_math.core.registry import symbolic_twin
 
 Matrix = sp.MatrixBase
 Expr = sp.Expr

@@ -1,0 +1,1 @@
+"""Applications built on the models: training, sampling, the translator, the command line, the benchmark."""

@@ -1,0 +1,1 @@
+"""The benchmark: this package's BPTT against its peers, in one run."""

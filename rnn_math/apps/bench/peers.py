@@ -1,0 +1,404 @@
+"""The implementations the benchmark races: `bptt`, its textbook-slope twin, the obvious NumPy loop, PyTorch, JAX.
+
+Each one is built by a function ``make_<name>(problem)`` that returns a callable. Calling it runs
+the forward pass and computes *every* gradient the NumPy `bptt` returns — the loss summed over
+steps and sequences, the five parameter gradients, and the gradients of the inputs and of h^0 —
+and returns them as NumPy arrays keyed like `GRADIENT_NAMES`, so that the benchmark can check
+agreement before it times anything. The peers are optional: `peer_status` says whether each can
+be imported, and the benchmark reports a missing one as skipped.
+
+PyTorch's ``nn.RNN`` offers tanh and ReLU only, so the benchmark's peers use tanh.
+
+The textbook-slope twin (`make_textbook`) is `bptt`'s fast path with the two shortcuts an
+accurate backward pass gives up: the slope σ'(z) read off the stored hidden state as 1 − h²,
+which cancels to 0 where tanh saturates, and ŷ − y formed by subtracting 1 from ŷ at the target,
+which cancels when ŷ_k is close to 1. Everything else is the same arithmetic in the same order,
+so its time over `bptt`'s is what exactness costs. It uses only public names of this package.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from rnn_math.rnn.bptt import BPTTResult, RNNGrads, bptt, grad_b_1, grad_b_2, grad_h_0, grad_U, grad_W_e, grad_W_h, grad_x
+from rnn_math.rnn.forward import ForwardPass, total_loss
+from rnn_math.rnn.params import RNNParams
+from rnn_math.core.validation import as_float_array, check_shapes, check_targets, common_dtype
+
+#: What every implementation returns: the loss and the gradients of everything it depends on.
+GRADIENT_NAMES = ("loss", "W_h", "W_e", "b_1", "U", "b_2", "xs", "h_0")
+
+#: The Python module each peer needs.
+PEER_MODULES = {"torch": "torch", "jax": "jax"}
+
+#: Names of the steps of `bptt`, in its order, as `make_numpy_staged` times them.
+STAGES = (
+    "input checks, time-major copy",
+    "forward recurrence",
+    "output layer",
+    "backward recurrence",
+    "gradient sums",
+)
+
+Run = Callable[[], dict[str, NDArray[np.floating]]]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One benchmark input: parameters, a batch of sequences, targets and h^0, all in one dtype."""
+
+    params: RNNParams
+    xs: NDArray[np.floating]
+    targets: NDArray[np.intp]
+    h_0: NDArray[np.floating]
+
+    @classmethod
+    def random(cls, B: int, T: int, d: int, D_h: int, V: int, *, one_hot: bool, dtype: type, seed: int = 0) -> Problem:
+        """Seeded random parameters (scale 1/√D_h keeps tanh out of saturation), inputs and targets."""
+        params = RNNParams.random(d=d, D_h=D_h, V=V, seed=seed, scale=1.0 / np.sqrt(D_h), dtype=dtype)
+        rng = np.random.default_rng(seed + 1)
+        if one_hot:
+            xs = np.eye(d, dtype=dtype)[rng.integers(0, d, size=(B, T))]
+        else:
+            xs = rng.standard_normal((B, T, d)).astype(dtype)
+        targets = rng.integers(0, V, size=(B, T)).astype(np.intp)
+        h_0 = (0.1 * rng.standard_normal((B, D_h))).astype(dtype)
+        return cls(params, xs, targets, h_0)
+
+
+def peer_status(name: str) -> str | None:
+    """None if the peer can run, else the reason it is skipped."""
+    module = PEER_MODULES[name]
+    if importlib.util.find_spec(module) is None:
+        return f"skipped: {module} is not installed (pip install 'rnn-math[bench]')"
+    return None
+
+
+def make_numpy(problem: Problem) -> Run:
+    """This package's `bptt` (tanh), the function the site's proofs check."""
+    p = problem
+
+    def run() -> dict[str, NDArray[np.floating]]:
+        result = bptt(p.params, p.xs, p.targets, activation="tanh", h_0=p.h_0)
+        return {"loss": np.asarray(result.loss), **result.grads.as_dict(), "xs": result.grad_xs, "h_0": result.grad_h_0}
+
+    return run
+
+
+def make_numpy_staged(problem: Problem) -> Callable[[], tuple[list[float], dict[str, NDArray[np.floating]]]]:
+    """`bptt`'s own steps called one by one, with the wall time of each (seconds, in `STAGES` order).
+
+    The steps are the private functions `bptt` itself composes, in its order, so the times add up
+    to one call of `bptt`; tests/test_bench.py checks that the results are identical to its own.
+    These five imports are the only private names the benchmark uses: timing `bptt`'s own steps
+    needs its own steps, and the package has no public name for them.
+    """
+    from rnn_math.rnn.bptt import _backward_time_major, _gradient_sums
+    from rnn_math.rnn.forward import _check_forward_inputs, _forward_from_states, _recurrence_time_major
+
+    p, clock = problem, time.perf_counter
+
+    def run() -> tuple[list[float], dict[str, NDArray[np.floating]]]:
+        laps = [clock()]
+        xs, targets, h_0, _ = _check_forward_inputs(p.params, p.xs, p.targets, "tanh", p.h_0)
+        laps.append(clock())
+        z, h = _recurrence_time_major(p.params.W_h, p.params.W_e, p.params.b_1, xs, h_0, "tanh")
+        laps.append(clock())
+        fp = _forward_from_states(p.params, z, h, targets)
+        laps.append(clock())
+        deltas, output_grads = _backward_time_major(p.params, fp, targets, "tanh")
+        laps.append(clock())
+        grads, grad_h_0, grad_xs = _gradient_sums(p.params, fp, deltas, output_grads, xs)
+        laps.append(clock())
+        seconds = [after - before for before, after in zip(laps, laps[1:])]
+        return seconds, {"loss": np.asarray(fp.loss), **grads.as_dict(), "xs": np.swapaxes(grad_xs, 0, 1), "h_0": grad_h_0}
+
+    return run
+
+
+def stage_flops(B: int, T: int, d: int, D_h: int, V: int) -> list[int]:
+    """FLOPs of the matrix products inside each of `STAGES`; they add up to `Size.flops`.
+
+    Forward recurrence: W_e x for all steps, W_h h^{t-1} at each of the T steps. Output layer: U h.
+    Backward recurrence: Uᵀ(ŷ − y) for all steps, W_hᵀ δ^{t+1} at T − 1 steps. Gradient sums: the
+    gradients of W_h, W_e and U, the inputs' W_eᵀ δ, and h^0's W_hᵀ δ^1.
+    """
+    rows = T * B
+    return [
+        0,
+        2 * rows * (d * D_h + D_h * D_h),
+        2 * rows * D_h * V,
+        2 * rows * V * D_h + 2 * (T - 1) * B * D_h * D_h,
+        2 * rows * (D_h * D_h + 2 * d * D_h + V * D_h) + 2 * B * D_h * D_h,
+    ]
+
+
+def make_numpy_loop(problem: Problem) -> Run:
+    """The obvious NumPy loop: the way one first writes forward and backward, for comparison.
+
+    Everything happens inside the time loop, step by step, on batch-major slices: the input and
+    recurrent products, the logits and softmax of step t, and on the way back each step's output
+    gradient, hidden-state gradient and its share of every weight gradient. Nothing is hoisted.
+    """
+    p = problem
+    W_h, W_e, b_1, U, b_2 = (getattr(p.params, name) for name in ("W_h", "W_e", "b_1", "U", "b_2"))
+    xs, targets = p.xs, p.targets
+    B, T, _ = xs.shape
+    rows = np.arange(B)
+
+    def run() -> dict[str, NDArray[np.floating]]:
+        hs, y_hats, loss = [p.h_0], [], 0.0
+        for t in range(T):
+            hs.append(np.tanh(xs[:, t] @ W_e.T + hs[-1] @ W_h.T + b_1))
+            theta = hs[-1] @ U.T + b_2
+            theta = theta - theta.max(axis=1, keepdims=True)
+            e = np.exp(theta)
+            total = e.sum(axis=1, keepdims=True)
+            y_hats.append(e / total)
+            loss += float(np.sum(np.log(total[:, 0]) - theta[rows, targets[:, t]]))
+        grads = {name: np.zeros_like(value) for name, value in (("W_h", W_h), ("W_e", W_e), ("b_1", b_1), ("U", U), ("b_2", b_2))}
+        grad_xs = np.empty_like(xs)
+        delta_next = np.zeros_like(p.h_0)
+        for t in range(T - 1, -1, -1):
+            output_grad = y_hats[t].copy()
+            output_grad[rows, targets[:, t]] -= 1
+            grads["U"] += output_grad.T @ hs[t + 1]
+            grads["b_2"] += output_grad.sum(axis=0)
+            delta_t = (output_grad @ U + delta_next @ W_h) * (1 - hs[t + 1] ** 2)
+            grads["W_h"] += delta_t.T @ hs[t]
+            grads["W_e"] += delta_t.T @ xs[:, t]
+            grads["b_1"] += delta_t.sum(axis=0)
+            grad_xs[:, t] = delta_t @ W_e
+            delta_next = delta_t
+        return {"loss": np.asarray(loss), **grads, "xs": grad_xs, "h_0": delta_next @ W_h}
+
+    return run
+
+
+# --- rnn-math with the textbook slope: bptt's fast path, slope from h and ŷ − y by subtraction ---
+# A copy of the fast path as it was before the accurate slope (tanh, time-major), built from the
+# package's public functions and local code only, step for step in `STAGES` order.
+
+
+def _textbook_inputs(p: Problem) -> tuple[NDArray[np.floating], NDArray[np.intp], NDArray[np.floating]]:
+    """The same checks as `bptt`'s, then the time-major copies: xs (T, B, d), targets (T, B), h_0 (B, D_h)."""
+    if not isinstance(p.params, RNNParams):
+        raise TypeError(f"params: expected RNNParams, got {type(p.params).__name__}")
+    dims, dtype, xs = p.params.dims, p.params.dtype, as_float_array("xs", p.xs, ndim=3)
+    check_shapes([("xs", xs.shape, ("B", "T", dims.d))])
+    if xs.dtype != dtype:
+        raise TypeError(f"xs: expected dtype {dtype} (the dtype of the parameters), got {xs.dtype}")
+    B = xs.shape[0]
+    h_0 = as_float_array("h_0", p.h_0, ndim=(1, 2))
+    h_0 = np.broadcast_to(h_0, (B, dims.D_h)) if h_0.shape in ((dims.D_h,), (B, dims.D_h)) else h_0
+    check_shapes([("h_0", h_0.shape, (B, dims.D_h))])
+    common_dtype(xs=xs, h_0=h_0)
+    targets = check_targets("targets", p.targets, dims.V)
+    if targets.shape != xs.shape[:2]:
+        raise ValueError(f"targets: expected shape {xs.shape[:2]} (one index per input step), got {targets.shape}")
+    return np.ascontiguousarray(np.swapaxes(xs, 0, 1)), np.ascontiguousarray(targets.T), h_0
+
+
+def _textbook_recurrence(params: RNNParams, xs: NDArray, h_0: NDArray) -> tuple[NDArray, NDArray]:
+    """z (T, B, D_h) and h (T + 1, B, D_h): the input products hoisted, W_h h^{t-1} in the loop."""
+    (T, B, d), D_h = xs.shape, params.W_h.shape[0]
+    z, h = np.empty((T, B, D_h), dtype=xs.dtype), np.empty((T + 1, B, D_h), dtype=xs.dtype)
+    h[0] = h_0
+    np.matmul(xs.reshape(T * B, d), params.W_e.T, out=z.reshape(T * B, D_h))
+    z += params.b_1
+    W_h_T, recurrent = np.ascontiguousarray(params.W_h.T), np.empty((B, D_h), dtype=xs.dtype)
+    for t in range(T):
+        np.dot(h[t], W_h_T, out=recurrent)
+        z[t] += recurrent
+        np.tanh(z[t], out=h[t + 1])
+    return z, h
+
+
+def _textbook_outputs(params: RNNParams, z: NDArray, h: NDArray, targets: NDArray[np.intp]) -> ForwardPass:
+    """Logits, softmax and losses of all T·B rows at once, vocabulary-major; a time-major ForwardPass."""
+    T, B, D_h = z.shape
+    N, V = T * B, params.U.shape[0]
+    theta = np.matmul(params.U, h[1:].reshape(N, D_h).T)
+    theta += params.b_2[:, None]
+    peak = np.max(theta, axis=0)
+    y_hat = np.subtract(theta, peak)
+    np.exp(y_hat, out=y_hat)
+    normaliser = np.sum(y_hat, axis=0)
+    losses = (peak + np.log(normaliser) - theta[targets.reshape(-1), np.arange(N)]).reshape(T, B)
+    y_hat /= normaliser
+    theta, y_hat = (a.reshape(V, T, B).transpose(1, 2, 0) for a in (theta, y_hat))
+    return ForwardPass(z, h, theta, y_hat, losses, total_loss(losses))
+
+
+def _textbook_backward(params: RNNParams, fp: ForwardPass, targets: NDArray[np.intp]) -> tuple[NDArray, NDArray]:
+    """δ (T, B, D_h) and ŷ − y (T, B, |V|), with the two textbook shortcuts this twin exists to time."""
+    T, B, V = fp.y_hat.shape
+    output_grads_v = fp.y_hat.transpose(2, 0, 1).reshape(V, T * B).copy()
+    output_grads_v[targets.reshape(-1), np.arange(T * B)] -= 1  # ŷ_k − 1: cancels when ŷ_k is near 1
+    output_grads = output_grads_v.reshape(V, T, B).transpose(1, 2, 0)
+    from_output = (output_grads_v.T @ params.U).reshape(T, B, -1)
+    deltas = np.multiply(fp.h[1:], fp.h[1:])
+    np.subtract(1.0, deltas, out=deltas)  # σ' = 1 − h²: cancels to 0 where tanh saturates
+    deltas[T - 1] *= from_output[T - 1]
+    from_next, W_h = np.empty_like(deltas[0]), np.ascontiguousarray(params.W_h)
+    for t in range(T - 2, -1, -1):
+        np.dot(deltas[t + 1], W_h, out=from_next)
+        from_next += from_output[t]
+        deltas[t] *= from_next
+    return deltas, output_grads
+
+
+def _textbook_sums(
+    params: RNNParams, fp: ForwardPass, deltas: NDArray, output_grads: NDArray, xs: NDArray
+) -> tuple[RNNGrads, NDArray, NDArray]:
+    """The tied-weight sums as single products over the T·B rows; ∂L/∂h^0 and time-major ∂L/∂x."""
+    T, B, D_h = deltas.shape
+    rows = output_grads.transpose(2, 0, 1).reshape(-1, T * B).T
+    grads = RNNGrads(grad_W_h(deltas, fp.h[:-1]), grad_W_e(deltas, xs), grad_b_1(deltas),
+                     grad_U(rows, fp.h[1:].reshape(T * B, D_h)), grad_b_2(rows))
+    return grads, grad_h_0(params.W_h, deltas[0]), grad_x(params.W_e, deltas.reshape(T * B, D_h)).reshape(T, B, -1)
+
+
+def make_textbook(problem: Problem) -> Run:
+    """rnn-math with the textbook slope: `bptt`'s fast path with σ' = 1 − h² and ŷ − y by subtraction.
+
+    Returns the same `BPTTResult` `bptt` returns (batch-major views), so that the two do the same
+    work apart from the slope and the output gradient.
+    """
+    p = problem
+
+    def run() -> dict[str, NDArray[np.floating]]:
+        xs, targets, h_0 = _textbook_inputs(p)
+        z, h = _textbook_recurrence(p.params, xs, h_0)
+        fp = _textbook_outputs(p.params, z, h, targets)
+        deltas, output_grads = _textbook_backward(p.params, fp, targets)
+        grads, g_h0, g_xs = _textbook_sums(p.params, fp, deltas, output_grads, xs)
+        batch_major = ForwardPass(*(np.swapaxes(a, 0, 1) for a in (fp.z, fp.h, fp.theta, fp.y_hat)), fp.step_losses.T, fp.loss)
+        result = BPTTResult(fp.loss, grads, g_h0, *(np.swapaxes(a, 0, 1) for a in (g_xs, deltas, output_grads)), batch_major)
+        return {"loss": np.asarray(result.loss), **result.grads.as_dict(), "xs": result.grad_xs, "h_0": result.grad_h_0}
+
+    return run
+
+
+def make_textbook_staged(problem: Problem) -> Callable[[], tuple[list[float], dict[str, NDArray[np.floating]]]]:
+    """The textbook twin's steps one by one, timed like `make_numpy_staged` times `bptt`'s (seconds, `STAGES` order)."""
+    p, clock = problem, time.perf_counter
+
+    def run() -> tuple[list[float], dict[str, NDArray[np.floating]]]:
+        laps = [clock()]
+        xs, targets, h_0 = _textbook_inputs(p)
+        laps.append(clock())
+        z, h = _textbook_recurrence(p.params, xs, h_0)
+        laps.append(clock())
+        fp = _textbook_outputs(p.params, z, h, targets)
+        laps.append(clock())
+        deltas, output_grads = _textbook_backward(p.params, fp, targets)
+        laps.append(clock())
+        grads, g_h0, g_xs = _textbook_sums(p.params, fp, deltas, output_grads, xs)
+        laps.append(clock())  # the same five laps as make_numpy_staged, in `STAGES` order
+        seconds = [after - before for before, after in zip(laps, laps[1:])]
+        return seconds, {"loss": np.asarray(fp.loss), **grads.as_dict(), "xs": np.swapaxes(g_xs, 0, 1), "h_0": g_h0}
+
+    return run
+
+
+def make_torch(problem: Problem) -> Run:
+    """``nn.RNN`` (tanh) + ``nn.Linear`` + summed cross-entropy, gradients by ``backward()``.
+
+    ``nn.RNN`` has two hidden biases; the second is fixed at zero and left out of the gradient
+    (it would only repeat ∂L/∂b_1). Gradients are cleared by setting them to None before each call.
+    """
+    import torch
+
+    p, dtype = problem, {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}[problem.xs.dtype]
+    d, D_h, V = p.params.dims.d, p.params.dims.D_h, p.params.dims.V
+    rnn = torch.nn.RNN(d, D_h, nonlinearity="tanh", batch_first=True, dtype=dtype)
+    linear = torch.nn.Linear(D_h, V, dtype=dtype)
+    with torch.no_grad():
+        rnn.weight_hh_l0.copy_(torch.from_numpy(p.params.W_h))
+        rnn.weight_ih_l0.copy_(torch.from_numpy(p.params.W_e))
+        rnn.bias_ih_l0.copy_(torch.from_numpy(p.params.b_1))
+        rnn.bias_hh_l0.zero_()
+        linear.weight.copy_(torch.from_numpy(p.params.U))
+        linear.bias.copy_(torch.from_numpy(p.params.b_2))
+    rnn.bias_hh_l0.requires_grad_(False)
+    xs = torch.from_numpy(p.xs).requires_grad_(True)
+    h_0 = torch.from_numpy(np.ascontiguousarray(p.h_0[None])).requires_grad_(True)
+    targets = torch.from_numpy(p.targets.reshape(-1).astype(np.int64))
+    leaves = {"W_h": rnn.weight_hh_l0, "W_e": rnn.weight_ih_l0, "b_1": rnn.bias_ih_l0,
+              "U": linear.weight, "b_2": linear.bias, "xs": xs, "h_0": h_0}
+
+    def run() -> dict[str, NDArray[np.floating]]:
+        for leaf in leaves.values():
+            leaf.grad = None
+        hs, _ = rnn(xs, h_0)
+        loss = torch.nn.functional.cross_entropy(linear(hs).reshape(-1, V), targets, reduction="sum")
+        loss.backward()
+        grads = {name: leaf.grad.numpy() for name, leaf in leaves.items()}
+        grads["h_0"] = grads["h_0"][0]
+        return {"loss": loss.detach().numpy(), **grads}
+
+    return run
+
+
+def make_jax(problem: Problem) -> Run:
+    """``jit(value_and_grad(...))`` over ``lax.scan``, written as a JAX user would.
+
+    The input projection of all steps is one product outside the scan (as in the NumPy code), so
+    the peer is not handicapped by work it need not do; only ``tanh(W_h h + ·)`` is scanned.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    if problem.xs.dtype == np.float64:
+        jax.config.update("jax_enable_x64", True)
+
+    def loss_fn(weights, xs, h_0, targets):
+        W_h, W_e, b_1, U, b_2 = weights
+        projected = jnp.swapaxes(xs @ W_e.T + b_1, 0, 1)  # (T, B, D_h): the scan runs over time
+
+        def step(h, p_t):
+            h = jnp.tanh(h @ W_h.T + p_t)
+            return h, h
+
+        _, hs = jax.lax.scan(step, h_0, projected)
+        log_probs = jax.nn.log_softmax(hs @ U.T + b_2, axis=-1)
+        return -jnp.sum(jnp.take_along_axis(log_probs, targets.T[..., None], axis=-1))
+
+    value_and_grads = jax.jit(jax.value_and_grad(loss_fn, argnums=(0, 1, 2)))
+    p = problem
+    weights = tuple(jnp.asarray(getattr(p.params, name)) for name in ("W_h", "W_e", "b_1", "U", "b_2"))
+    xs, h_0, targets = jnp.asarray(p.xs), jnp.asarray(p.h_0), jnp.asarray(p.targets)
+
+    def run() -> dict[str, NDArray[np.floating]]:
+        loss, (g_weights, g_xs, g_h_0) = value_and_grads(weights, xs, h_0, targets)
+        jax.block_until_ready((loss, g_weights, g_xs, g_h_0))
+        named = dict(zip(("W_h", "W_e", "b_1", "U", "b_2"), g_weights, strict=True))
+        return {"loss": np.asarray(loss), **{k: np.asarray(v) for k, v in named.items()},
+                "xs": np.asarray(g_xs), "h_0": np.asarray(g_h_0)}
+
+    return run
+
+
+#: Every implementation: ours first, then the two NumPy references that always run (the textbook
+#: slope and the obvious loop), then the optional peers.
+IMPLEMENTATIONS: dict[str, Callable[[Problem], Run]] = {
+    "numpy": make_numpy, "textbook": make_textbook, "loop": make_numpy_loop, "torch": make_torch, "jax": make_jax,
+}
+
+
+def gradient_disagreement(ours: dict[str, NDArray[np.floating]], theirs: dict[str, NDArray[np.floating]]) -> float:
+    """The largest relative difference over the loss and every gradient: max|Δ| / max|ours|, per array."""
+    worst = 0.0
+    for name in GRADIENT_NAMES:
+        a, b = np.asarray(ours[name], dtype=np.float64), np.asarray(theirs[name], dtype=np.float64)
+        if a.shape != b.shape:
+            return float("inf")
+        worst = max(worst, float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(a))), 1e-300)))
+    return worst

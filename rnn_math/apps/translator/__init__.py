@@ -1,0 +1,1 @@
+"""The English-to-Hindi translator trained with the encoder-decoder."""

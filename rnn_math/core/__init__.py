@@ -1,0 +1,1 @@
+"""The shared core: the equation registry, activations, input checks and gradient clipping."""

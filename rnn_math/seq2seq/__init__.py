@@ -1,0 +1,1 @@
+"""The English-to-Hindi encoder-decoder: its equations, forward and backward pass, reference and mistakes."""

@@ -1,0 +1,1 @@
+"""SymPy twins of the vanilla RNN's equations."""

@@ -1,0 +1,58 @@
+"""SymPy twins of the Jacobian products and the bound on their norm (column vectors)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import sympy as sp
+
+from rnn_math.core.registry import symbolic_twin
+from rnn_math.symbolic.activations import activation_function
+
+Matrix = sp.MatrixBase
+Expr = sp.Expr
+
+
+def activation_slope(activation: str | Callable[[Expr], Expr]) -> Callable[[Expr], Expr]:
+    """σ' as a scalar SymPy function, obtained by differentiating σ (so it is exact by construction)."""
+    function = activation_function(activation)
+    x = sp.Dummy("x", real=True)
+    derivative = sp.diff(function(x), x)
+    return lambda value: derivative.subs(x, value)
+
+
+@symbolic_twin("eq-step-jacobian")
+def step_jacobian(W_h: Matrix, z_j: Matrix, activation: str | Callable[[Expr], Expr] = "sigmoid") -> Matrix:
+    """Twin of ∂h^j/∂h^{j−1} = diag(σ'(z^j)) W_h."""
+    slope = activation_slope(activation)
+    return sp.diag(*[slope(entry) for entry in z_j]) * W_h
+
+
+@symbolic_twin("eq-jacobian-product")
+def hidden_jacobian(
+    W_h: Matrix, z: Sequence[Matrix], k: int, t: int, activation: str | Callable[[Expr], Expr] = "sigmoid"
+) -> Matrix:
+    """Twin of ∂h^t/∂h^k = diag(σ'(z^t)) W_h ⋯ diag(σ'(z^{k+1})) W_h; ``z[j - 1]`` is z^j."""
+    product = sp.eye(W_h.shape[0])
+    for j in range(k + 1, t + 1):
+        product = step_jacobian(W_h, z[j - 1], activation) * product
+    return product
+
+
+@symbolic_twin("eq-jacobian-bound")
+def jacobian_norm_bound(W_h: Matrix, lag: int, gamma: Expr) -> Expr:
+    """Twin of (γ λ_1)^{t−k}, with λ_1 the square root of the largest eigenvalue of W_hᵀ W_h."""
+    # Floats become the exact rationals they stand for, so the eigenvalues are exact algebraic
+    # numbers (SymPy's numeric eigenvalue search at 50 digits is not reliable).
+    gram = (W_h.T * W_h).applyfunc(lambda e: sp.Rational(e) if isinstance(e, sp.Float) else e)
+    lambda_1 = sp.sqrt(sp.Max(*gram.eigenvals()))
+    return (gamma * lambda_1) ** lag
+
+
+@symbolic_twin("eq-last-loss-hidden-grad")
+def last_loss_hidden_gradient(
+    U: Matrix, W_h: Matrix, output_grad_T: Matrix, z: Sequence[Matrix], k: int,
+    activation: str | Callable[[Expr], Expr] = "sigmoid",
+) -> Matrix:
+    """Twin of ∂L^T/∂h^k = (∂h^T/∂h^k)ᵀ Uᵀ (ŷ^T − y^T), with T = len(z)."""
+    return hidden_jacobian(W_h, z, k, len(z), activation).T * (U.T * output_grad_T)

@@ -1,0 +1,1 @@
+"""The verification machinery: exact proofs, 50-digit evaluation, the gradient checker."""
