@@ -7,7 +7,7 @@ from dataclasses import fields
 import numpy as np
 import pytest
 
-from rnn_math.seq2seq import model as seq2seq
+from rnn_math import seq2seq
 from rnn_math.core.activations import sigmoid, sigmoid_derivative
 from rnn_math.rnn.bptt import bptt, delta
 from rnn_math.core.clipping import global_norm
@@ -20,7 +20,7 @@ from rnn_math.rnn.gradient_flow import (
     step_jacobian,
 )
 from rnn_math.rnn.params import RNNParams
-from rnn_math.seq2seq.model import Seq2SeqParams
+from rnn_math.seq2seq import Seq2SeqParams
 from rnn_math.rnn.truncated import truncated_bptt, truncated_deltas, truncated_objective
 
 Z = np.array([-2.0, 0.0, 0.5, 3.0])

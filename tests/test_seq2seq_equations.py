@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from rnn_math.seq2seq import model as s2s
+from rnn_math import seq2seq as s2s
 from rnn_math.apps.translator import translator
 from rnn_math.symbolic import seq2seq as sym
 from rnn_math.verification.evaluate import evaluate, exact, relative_error, to_matrix

@@ -1,7 +1,7 @@
 """The encoder-decoder refuses bad input with a sentence naming the argument, what was expected and what came.
 
-Each test pins one behaviour a small wrong edit of the input checks of rnn_math/seq2seq/model.py
-would change (the parameters' shapes, the token arrays, the pairing of sources and targets).
+Each test pins one behaviour a small wrong edit of the input checks of rnn_math/seq2seq/params.py
+and passes.py would change (the parameters' shapes, the token arrays, the pairing of sources and targets).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 import numpy as np
 import pytest
 
-from rnn_math.seq2seq.model import PARAMETER_NAMES, Seq2SeqParams, backward, forward
+from rnn_math.seq2seq import PARAMETER_NAMES, Seq2SeqParams, backward, forward
 
 PARAMS = Seq2SeqParams.random(4, 5, D_h=3, d_en=2, d_hi=2)  # n_en 4, n_hi 5, D_h 3, d_en 2, d_hi 2
 PATTERNS = {

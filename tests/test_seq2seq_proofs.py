@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from rnn_math.verification.gradcheck import check_gradients
-from rnn_math.seq2seq.model import Seq2SeqParams, backward, loss, run_backward
+from rnn_math.seq2seq import Seq2SeqParams, backward, loss, run_backward
 from rnn_math.seq2seq.mistakes import MISTAKES, Seq2SeqMistake
 from rnn_math.symbolic import seq2seq as sym
 from rnn_math.verification.evaluate import evaluate, relative_error, to_matrix

@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pytest
 
-from rnn_math.seq2seq.model import PARAMETER_NAMES, Seq2SeqParams, backward
+from rnn_math.seq2seq import PARAMETER_NAMES, Seq2SeqParams, backward
 from rnn_math.seq2seq.reference import reference_backward
 from rnn_math.seq2seq.saturation import normwise_relative_error, saturated_case, saturated_cases
 

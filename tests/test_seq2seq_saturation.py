@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_math.seq2seq.model import PARAMETER_NAMES, Seq2SeqParams, backward, run_backward
+from rnn_math.seq2seq import PARAMETER_NAMES, Seq2SeqParams, backward, run_backward
 from rnn_math.seq2seq.reference import reference_backward
 from rnn_math.seq2seq.saturation import (
     EXTREMES,

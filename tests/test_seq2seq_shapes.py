@@ -7,7 +7,7 @@ from dataclasses import fields
 import numpy as np
 import pytest
 
-from rnn_math.seq2seq.model import Seq2SeqParams, backward, forward
+from rnn_math.seq2seq import Seq2SeqParams, backward, forward
 
 P = Seq2SeqParams.random(4, 5, D_h=3, d_en=2, d_hi=2, seed=0)
 SOURCE, TARGETS = np.array([[1, 0, 3], [2, 2, 1]]), np.array([[4, 0], [1, 4]])  # B = 2, T = 3, T' = 2

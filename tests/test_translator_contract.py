@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from rnn_math.apps.translator import translator as tr
-from rnn_math.seq2seq.model import Seq2SeqParams, run_backward
+from rnn_math.seq2seq import Seq2SeqParams, run_backward
 from rnn_math.apps.translator.translator import (
     END,
     TrainingConfig,

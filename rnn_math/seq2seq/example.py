@@ -15,8 +15,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rnn_math.rnn.example import NOTES_TOKENS, NOTES_W_e, NOTES_W_h, NOTES_b_1, NOTES_xs
-from rnn_math.seq2seq.model import Seq2SeqBackward, Seq2SeqParams, backward
-from rnn_math.apps.training.train import sgd_update
+from rnn_math.seq2seq.params import Seq2SeqParams
+from rnn_math.seq2seq.passes import Seq2SeqBackward, backward
+from rnn_math.core.optimizers import sgd_update
 
 Array = NDArray[np.float64]
 

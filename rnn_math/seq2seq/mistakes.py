@@ -1,7 +1,7 @@
 """Plausible wrong versions of the encoder-decoder's backward pass: the negative controls.
 
 Each mistake replaces one equation of the backward pass, in NumPy
-([`run_backward`][rnn_math.seq2seq.model.run_backward]) and in SymPy
+([`run_backward`][rnn_math.seq2seq.passes.run_backward]) and in SymPy
 ([`closed_form_gradients`][rnn_math.symbolic.seq2seq.closed_form_gradients]) alike. The tests
 show that every check — the exact proof, the 50-digit comparison, finite differences and complex
 step — rejects every one of them; a check that accepted one would be proving nothing.
@@ -33,7 +33,7 @@ class Seq2SeqMistake:
     description
         What the mistake is, in a sentence.
     numpy
-        Replacements for [`run_backward`][rnn_math.seq2seq.model.run_backward], by equation id.
+        Replacements for [`run_backward`][rnn_math.seq2seq.passes.run_backward], by equation id.
     sympy
         The same replacements for the SymPy closed form, by equation id.
     """

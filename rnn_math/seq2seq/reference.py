@@ -4,7 +4,7 @@
 backward pass of the Encoder-decoder page with mpmath at 50 significant digits, starting from the
 exact values of the float parameters (every float32 and float64 number is a binary fraction that
 mpmath holds exactly), and rounds every gradient to float64 only at the end. It shares no code
-with [`rnn_math.seq2seq.model`][rnn_math.seq2seq.model]: it is written out loop by loop from the equations, so
+with [`rnn_math.seq2seq.passes`][rnn_math.seq2seq.passes]: it is written out loop by loop from the equations, so
 a mistake in the NumPy version cannot reappear here.
 
 Extra digits alone do not make a saturated unit exact: 1 − tanh²(a) still cancels completely at
@@ -37,8 +37,8 @@ from rnn_math.verification.highprecision import (
     zeros,
 )
 
-if TYPE_CHECKING:  # for the annotation only: the computation uses nothing of rnn_math.seq2seq.model
-    from rnn_math.seq2seq.model import Seq2SeqParams
+if TYPE_CHECKING:  # for the annotation only: the computation uses nothing of the model's NumPy code
+    from rnn_math.seq2seq.params import Seq2SeqParams
 
 
 
@@ -146,7 +146,7 @@ def reference_backward(params: Seq2SeqParams, source: ArrayLike, targets: ArrayL
         English indices, shape (T,) or (B, T).
     targets
         Hindi target indices, shape (T',) or (B, T'); batches are summed, as in
-        [`backward`][rnn_math.seq2seq.model.backward].
+        [`backward`][rnn_math.seq2seq.passes.backward].
 
     Returns
     -------

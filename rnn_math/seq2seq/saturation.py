@@ -16,7 +16,7 @@ gradient is a normal float of the dtype, not an underflow:
   output gradients times two such slopes stay above the smallest normal number.
 
 [`saturation_errors`][rnn_math.seq2seq.saturation.saturation_errors] reports, per gradient, the
-worst norm-wise relative error of [`backward`][rnn_math.seq2seq.model.backward] against
+worst norm-wise relative error of [`backward`][rnn_math.seq2seq.passes.backward] against
 [`reference_backward`][rnn_math.seq2seq.reference.reference_backward] over these cases.
 """
 
@@ -29,7 +29,8 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from rnn_math.verification.highprecision import normwise_relative_error
-from rnn_math.seq2seq.model import PARAMETER_NAMES, Seq2SeqParams, backward, run_backward
+from rnn_math.seq2seq.params import PARAMETER_NAMES, Seq2SeqParams
+from rnn_math.seq2seq.passes import backward, run_backward
 from rnn_math.seq2seq.reference import ReferenceResult, reference_backward
 
 Array = NDArray[np.floating]
@@ -132,7 +133,7 @@ def case_errors(case: SaturatedCase, replace: dict | None = None) -> dict[str, f
     """Norm-wise relative error of every gradient (and of the loss) of one case against 50 digits.
 
     `replace` swaps equations of the backward pass for wrong versions, as in
-    [`run_backward`][rnn_math.seq2seq.model.run_backward]: the negative controls use it.
+    [`run_backward`][rnn_math.seq2seq.passes.run_backward]: the negative controls use it.
     """
     exact = reference(case.name, case.params.W_h.dtype.name)
     if replace:
@@ -148,7 +149,7 @@ def textbook_decoder_delta(grad_s_t: Array, a_t: Array) -> Array:
 
     Correct algebra, poor numerics: where s_t rounds to ±1 the slope cancels to 0. A negative
     control for the saturation checks, with the signature of
-    [`decoder_delta`][rnn_math.seq2seq.model.decoder_delta].
+    [`decoder_delta`][rnn_math.seq2seq.backward_equations.decoder_delta].
     """
     s_t = np.tanh(a_t)
     return grad_s_t * (1 - s_t * s_t)
@@ -179,14 +180,14 @@ def saturation_errors(dtype: DTypeLike = np.float64, replace: dict | None = None
         float64 or float32: the dtype of the parameters and so of the whole computation.
     replace
         Equations of the backward pass swapped for other versions (as in
-        [`run_backward`][rnn_math.seq2seq.model.run_backward]), e.g. ``TEXTBOOK``
+        [`run_backward`][rnn_math.seq2seq.passes.run_backward]), e.g. ``TEXTBOOK``
         for the negative control; none by default.
 
     Returns
     -------
     dict[str, float]
         Parameter name (``"E_en"``, …, ``"b_out"``, as in
-        [`Seq2SeqGrads.as_dict`][rnn_math.seq2seq.model.Seq2SeqGrads.as_dict]) → the largest error of
+        [`Seq2SeqGrads.as_dict`][rnn_math.seq2seq.passes.Seq2SeqGrads.as_dict]) → the largest error of
         its gradient over the eight cases of [`saturated_cases`][rnn_math.seq2seq.saturation.saturated_cases].
     """
     per_case = [case_errors(case, replace) for case in saturated_cases(_checked_dtype(dtype))]

@@ -20,7 +20,7 @@ from rnn_math.symbolic.rnn.forward import hidden_state, matrix_symbols, pre_acti
 Matrix = sp.MatrixBase
 Expr = sp.Expr
 
-#: Parameter names in the page's order, as in [`rnn_math.seq2seq.model`][rnn_math.seq2seq.model].
+#: Parameter names in the page's order, as in [`rnn_math.seq2seq.params`][rnn_math.seq2seq.params].
 PARAMETER_NAMES = ("E_en", "W_h", "W_e", "b_1", "E_hi", "W_dec", "V", "c", "W_out", "b_out")
 
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from rnn_math.rnn.example import NOTES_TOKENS
 from rnn_math.verification.gradcheck import check_gradients
-from rnn_math.seq2seq.model import loss
+from rnn_math.seq2seq import loss
 from rnn_math.seq2seq.example import (
     HINDI_WORDS,
     LEARNING_RATE,

@@ -92,7 +92,7 @@ def rnn_evidence(name: str) -> Evidence:
 @cache
 def seq2seq_evidence(name: str) -> Evidence:
     """Run the exact proof and both numerical checks on the encoder-decoder mistake called `name`."""
-    from rnn_math.seq2seq.model import Seq2SeqParams, loss, run_backward
+    from rnn_math.seq2seq import Seq2SeqParams, loss, run_backward
     from rnn_math.seq2seq.mistakes import MISTAKES
     from rnn_math.symbolic import seq2seq as sym
     from rnn_math.verification.proof import prove_gradients

@@ -3,7 +3,7 @@
 The phrase set (``rnn_math/data/en_hi.tsv``) was written for this project: a few dozen short
 sentences and their Hindi, read with [`load_pairs`][rnn_math.apps.translator.translator.load_pairs]. Training is
 full-batch Adam on the summed loss, with every gradient from
-[`rnn_math.seq2seq.model.backward`][rnn_math.seq2seq.model.backward]; it is seeded and deterministic.
+[`rnn_math.seq2seq.passes.backward`][rnn_math.seq2seq.passes.backward]; it is seeded and deterministic.
 Translation is greedy: at each decoder step the most probable word is emitted and read back in,
 until the end token or a maximum length.
 
@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 
 from rnn_math.apps.translator.config_checks import check_fraction, check_positive_integer, check_positive_number, check_seed
 from rnn_math.core.registry import equation
-from rnn_math.seq2seq.model import (
+from rnn_math.seq2seq import (
     Seq2SeqParams,
     context,
     decoder_logits,
