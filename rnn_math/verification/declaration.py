@@ -1,14 +1,183 @@
-"""A model declared once: its equations, parameters, composers, checks and mistakes."""
+"""A model declared once: its equations, parameters, composers, checks and mistakes.
+
+A [`Model`][rnn_math.verification.declaration.Model] is what the verification engine knows of a
+model (the vanilla RNN, the encoder-decoder) or of a group of equations that are not a model's
+gradients (the training equations, clipping): the ids of its equations in derivation order, its
+parameters, its composers, and the [`Check`][rnn_math.verification.declaration.Check]s that prove
+its equations. A declaration lives in the model's own folder and is made known with
+[`declare`][rnn_math.verification.declaration.declare]; everything else (running the checks, the
+negative controls, the pages, the audit) is generic.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rnn_math.core.registry import registry
+from rnn_math.verification.mistakes import Mistake
+
+#: What a check measures, and the name of the report's field that holds it.
+KINDS = ("exact", "fifty_digit", "central", "complex_step")
+
+#: Which replacements of a mistake a check substitutes: its NumPy or its SymPy functions.
+SIDES = ("numpy", "sympy")
+
+Replacements = Mapping[str, Callable[..., Any]]
+Measurement = Mapping[str, "float | bool"]
+
+
+def equation_functions(
+    eq_ids: Sequence[str], replace: Replacements | None = None, *, side: str = "numpy"
+) -> dict[str, Callable[..., Any]]:
+    """The registered functions of `eq_ids` (the NumPy ones, or the SymPy twins), with replacements by id.
+
+    Parameters
+    ----------
+    eq_ids
+        The equations a composer uses.
+    replace
+        Wrong versions by id (a mistake's ``numpy`` or ``sympy``); each must be among `eq_ids`.
+    side
+        ``"numpy"`` or ``"sympy"``.
+
+    Raises
+    ------
+    ValueError
+        If `replace` names an id outside `eq_ids`, or `side` is neither side.
+    """
+    if side not in SIDES:
+        raise ValueError(f"side: expected one of {SIDES}, got {side!r}")
+    replace = dict(replace or {})
+    unknown = set(replace) - set(eq_ids)
+    if unknown:
+        raise ValueError(f"replace: expected equation ids among {sorted(eq_ids)}, got {sorted(unknown)}")
+    equations = registry()
+    return {eq_id: getattr(equations[eq_id.split("@")[0]], side) for eq_id in eq_ids} | replace
+
+
+@dataclass(frozen=True)
+class Check:
+    """One way of checking some equations of a model.
+
+    Attributes
+    ----------
+    name
+        What is checked, in a few words (``"exact proof, generic g, T = 2"``).
+    equations
+        The ids of the equations this check covers.
+    side
+        Which replacements of a mistake it substitutes: ``"numpy"`` or ``"sympy"``; ``None`` for a
+        check of code that takes no replacements (a fast path), which no mistake reaches.
+    measure
+        ``measure(replace) -> {kind: value}``: runs the check with some equations replaced (none
+        for the correct version) and returns, per kind in ``KINDS``, a bool (``"exact"``: the
+        proof holds) or the worst error (any other kind).
+    tolerances
+        The bound of every error kind it returns: a value at most this passes.
+    """
+
+    name: str
+    equations: tuple[str, ...]
+    side: str | None
+    measure: Callable[[Replacements], Measurement]
+    tolerances: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.side is not None and self.side not in SIDES:
+            raise ValueError(f"side: expected one of {SIDES} or None, got {self.side!r}")
+        if not self.equations:
+            raise ValueError(f"equations: expected at least one equation id for check {self.name!r}")
+        unknown = set(self.tolerances) - set(KINDS)
+        if unknown:
+            raise ValueError(f"tolerances: expected kinds among {KINDS}, got {sorted(unknown)}")
+
+    def passes(self, kind: str, value: float | bool) -> bool:
+        """Whether one measured value passes: a proof that holds, or a finite error within the tolerance."""
+        if kind == "exact":
+            return value is True
+        if kind not in self.tolerances:
+            raise ValueError(f"kind: check {self.name!r} has no tolerance for {kind!r}")
+        return bool(value <= self.tolerances[kind])  # NaN compares False: never a pass
+
+    def applies_to(self, mistake: Mistake) -> bool:
+        """Whether the check substitutes this mistake: it replaces, on this check's side, one of its equations."""
+        if self.side is None:
+            return False
+        replaced = {eq_id.split("@")[0] for eq_id in getattr(mistake, self.side)}
+        return bool(replaced & set(self.equations))
 
 
 @dataclass(frozen=True)
 class Model:
-    """One model (or group of equations) as the verification engine sees it (being written)."""
+    """One model (or group of equations), declared once, in its own folder.
+
+    Attributes
+    ----------
+    name
+        Stable name, lower-case (``"rnn"``, ``"seq2seq"``): ``rnn-math verify --model NAME``.
+    title
+        Its name for a reader.
+    equations
+        Its equation ids in derivation order.
+    parameters
+        Its parameters' names, as its composers key their gradients.
+    checks
+        ``checks() -> [Check, ...]``, built on demand (setting up a symbolic model costs time).
+    mistakes
+        Its catalogue of mistakes; every mistake's ``model`` is this model's name.
+    composer
+        Its NumPy composer (the full forward + backward pass, any equation replaceable by id with
+        ``replace=``), or ``None`` for a group of equations that is not a model.
+    symbolic_composer
+        Its SymPy composer (the closed forms built from the twins, with ``replace=``), or ``None``.
+    loss
+        Its unrolled loss for the numerical checks (finite differences, complex step), or ``None``.
+    order
+        Where its equations come on the site: declarations are listed by increasing order.
+    """
 
     name: str
     title: str
     equations: tuple[str, ...]
+    parameters: tuple[str, ...]
+    checks: Callable[[], Sequence[Check]]
+    mistakes: tuple[Mistake, ...] = ()
+    composer: Callable[..., Any] | None = None
+    symbolic_composer: Callable[..., Any] | None = None
+    loss: Callable[..., Any] | None = None
+    order: int = 0
+
+    def __post_init__(self) -> None:
+        if len(set(self.equations)) != len(self.equations):
+            raise ValueError(f"equations: model {self.name!r} lists an equation twice")
+        for mistake in self.mistakes:
+            if mistake.model != self.name:
+                raise ValueError(f"mistakes: {mistake.name!r} is a mistake of {mistake.model!r}, not of {self.name!r}")
+            outside = set(mistake.eq_ids) - set(self.equations)
+            if outside:
+                raise ValueError(f"mistakes: {mistake.name!r} corrupts {sorted(outside)}, not equations of {self.name!r}")
+        names = [m.name for m in self.mistakes]
+        if len(set(names)) != len(names):
+            raise ValueError(f"mistakes: model {self.name!r} has two mistakes of the same name")
+
+
+_DECLARED: dict[str, Model] = {}
+
+
+def declare(model: Model) -> Model:
+    """Make a model known to the engine (once; a second model of the same name is refused) and return it."""
+    if not isinstance(model, Model):
+        raise TypeError(f"model: expected a Model, got {type(model).__name__}")
+    known = _DECLARED.get(model.name)
+    if known is not None and known is not model:
+        raise ValueError(f"model: the name {model.name!r} is already declared")
+    _DECLARED[model.name] = model
+    return model
+
+
+def declared_models() -> list[Model]:
+    """Every declared model, by increasing order (imports every module first, so all are declared)."""
+    registry()  # imports every mathematical module of the package, and with them the declarations
+    return sorted(_DECLARED.values(), key=lambda m: (m.order, m.name))

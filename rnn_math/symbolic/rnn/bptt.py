@@ -4,7 +4,7 @@ Column vectors, as the pages write them: ``output_grads[t]`` is ŷ^t − y^t as 
 ``deltas[t]`` is δ^t as a (D_h, 1) matrix, and so on. Lists over steps are indexed from 0 for
 step 1. [`gradients`][rnn_math.symbolic.rnn.bptt.gradients] composes the twins exactly as the BPTT
 page composes the equations; it takes replacements by equation id, so that a wrong version of one
-equation (a [`Mistake`][rnn_math.rnn.mistakes.Mistake]) can be built and shown to fail the proofs.
+equation (a [`Mistake`][rnn_math.verification.mistakes.Mistake]) can be built and shown to fail the proofs.
 """
 
 from __future__ import annotations
@@ -100,21 +100,6 @@ def grad_x(W_e: Matrix, delta_t: Matrix) -> Matrix:
     return W_e.T * delta_t
 
 
-#: The twins `gradients` composes, by equation id: the default of every replacement.
-TWINS: dict[str, Callable[..., Matrix]] = {
-    "eq-bptt-output-grad": output_gradient,
-    "eq-bptt-grad-u": grad_U,
-    "eq-bptt-grad-b2": grad_b_2,
-    "eq-bptt-hidden-grad": hidden_gradient,
-    "eq-bptt-delta": delta,
-    "eq-bptt-grad-wh": grad_W_h,
-    "eq-bptt-grad-we": grad_W_e,
-    "eq-bptt-grad-b1": grad_b_1,
-    "eq-bptt-grad-h0": grad_h_0,
-    "eq-bptt-grad-x": grad_x,
-}
-
-
 @dataclass(frozen=True)
 class SymbolicGradients:
     """Closed-form gradients of the unrolled loss, each shaped like its variable (biases as columns).
@@ -171,12 +156,11 @@ def gradients(
     SymbolicGradients
         ∂L/∂W_h, ∂L/∂W_e, ∂L/∂b_1, ∂L/∂U, ∂L/∂b_2, ∂L/∂h^0, ∂L/∂x^t, and the δ^t and ŷ^t − y^t.
     """
-    eq = dict(TWINS)
-    if replace:
-        unknown = set(replace) - set(TWINS)
-        if unknown:
-            raise ValueError(f"replace: expected equation ids among {sorted(TWINS)}, got {sorted(unknown)}")
-        eq.update(replace)
+    # Imported at call time: the registry must be complete, and the NumPy side names the composed ids.
+    from rnn_math.rnn.composer import BACKWARD_EQUATIONS
+    from rnn_math.verification.declaration import equation_functions
+
+    eq = equation_functions(BACKWARD_EQUATIONS, replace, side="sympy")
     T = len(fwd.z)
     output_grads = [eq["eq-bptt-output-grad"](fwd.theta[t], targets[t]) for t in range(T)]
     deltas: list[Matrix] = [sp.zeros(W_h.rows, 1)] * T

@@ -1,0 +1,183 @@
+"""The vanilla RNN, declared once: its equations, parameters, composers, checks and mistakes.
+
+The verification engine ([`verify`][rnn_math.verification.engine.verify]) runs the checks built
+here and every mistake of [`rnn_math.rnn.mistakes`][rnn_math.rnn.mistakes] through them:
+
+- the exact proof (SymPy's derivative of the unrolled loss minus every closed form is 0, for a
+  generic activation g and for the sigmoid);
+- NumPy (the composer and the fast path) against the twins evaluated at 50 digits, sigmoid and tanh;
+- the forward pass against its twins at 50 digits;
+- central differences and complex step on every entry of every gradient, sigmoid and tanh;
+- per-step copies: perturbing only step t's copy of a tied parameter gives the t-th term of its sum.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from rnn_math.rnn.bptt import BPTTResult, bptt
+from rnn_math.rnn.composer import BACKWARD_EQUATIONS, FORWARD_EQUATIONS, rnn_gradients
+from rnn_math.rnn.forward import forward
+from rnn_math.rnn.mistakes import MISTAKES
+from rnn_math.rnn.params import PARAMETER_NAMES, RNNParams
+from rnn_math.rnn.unrolled import sequence_loss, step_contributions, untie, untied_loss
+from rnn_math.symbolic.rnn import bptt as sym_bptt
+from rnn_math.symbolic.rnn import forward as sym_forward
+from rnn_math.verification.checks import exact_proof, fifty_digits, numerical_gradients
+from rnn_math.verification.declaration import Check, Model, Replacements, declare
+from rnn_math.verification.evaluate import evaluate, to_matrix
+from rnn_math.verification.proof import generic_activation, rnn_closed_forms, symbolic_rnn
+
+#: The equations that give δ^t and ŷ^t − y^t, of which every step's term of a tied-weight sum is made.
+DELTA_EQUATIONS = ("eq-bptt-output-grad", "eq-bptt-hidden-grad", "eq-bptt-delta")
+
+ACTIVATIONS = ("sigmoid", "tanh")
+
+
+def small_problem(T: int = 3, D_h: int = 3, d: int = 2, V: int = 4, B: int | None = None, seed: int = 0):
+    """Parameters large enough that every term matters, inputs (a sequence or a batch), targets, h^0."""
+    rng = np.random.default_rng(seed)
+    params = RNNParams.random(d=d, D_h=D_h, V=V, seed=seed, scale=0.8)
+    lead = (T,) if B is None else (B, T)
+    xs = rng.standard_normal((*lead, d))
+    targets = rng.integers(0, V, lead)
+    h_0 = rng.uniform(-0.5, 0.5, D_h if B is None else (B, D_h))
+    return params, xs, targets, h_0
+
+
+def named_gradients(result: BPTTResult) -> dict[str, Any]:
+    """A BPTT result's gradients in the symbolic side's names: parameters, ``h_0``, ``x_1`` … ``x_T``."""
+    named = result.grads.as_dict() | {"h_0": result.grad_h_0}
+    return named | {f"x_{t + 1}": g for t, g in enumerate(result.grad_xs)}
+
+
+def _with_intermediates(result: BPTTResult) -> dict[str, Any]:
+    return named_gradients(result) | {"deltas": result.deltas, "output_grads": result.output_grads}
+
+
+def _twin_reference(activation: str) -> dict[str, Any]:
+    """Every gradient, δ^t and ŷ^t − y^t from the twins composed at 50 digits on the small problem."""
+    params, xs, targets, h_0 = small_problem()
+    W_h, W_e, b_1, U, b_2 = (to_matrix(v) for v in params.as_dict().values())
+    x_cols = [to_matrix(x) for x in xs]
+    fwd = sym_forward.forward(W_h, W_e, b_1, U, b_2, x_cols, list(targets), activation=activation, h_0=to_matrix(h_0))
+    grads = sym_bptt.gradients(fwd, W_h, W_e, U, x_cols, list(targets), activation=activation)
+    expected = {name: evaluate(value) for name, value in grads.as_dict().items()}
+    expected["deltas"] = np.hstack([evaluate(d) for d in grads.deltas]).T
+    expected["output_grads"] = np.hstack([evaluate(g) for g in grads.output_grads]).T
+    return expected
+
+
+def _composed(activation: str, replace: Replacements) -> dict[str, Any]:
+    params, xs, targets, h_0 = small_problem()
+    return _with_intermediates(rnn_gradients(params, xs, targets, activation=activation, h_0=h_0, replace=replace))
+
+
+def _fast(activation: str, replace: Replacements) -> dict[str, Any]:
+    params, xs, targets, h_0 = small_problem()
+    return _with_intermediates(bptt(params, xs, targets, activation=activation, h_0=h_0))
+
+
+def _forward_reference(activation: str) -> dict[str, Any]:
+    params, xs, targets, h_0 = small_problem()
+    W_h, W_e, b_1, U, b_2 = (to_matrix(v) for v in params.as_dict().values())
+    fwd = sym_forward.forward(
+        W_h, W_e, b_1, U, b_2, [to_matrix(x) for x in xs], list(targets), activation=activation, h_0=to_matrix(h_0)
+    )
+    return {
+        "z": np.hstack([evaluate(z) for z in fwd.z]).T,
+        "h": np.hstack([evaluate(h) for h in fwd.h[1:]]).T,
+        "theta": np.hstack([evaluate(t) for t in fwd.theta]).T,
+        "y_hat": np.hstack([evaluate(sym_forward.softmax(t)) for t in fwd.theta]).T,
+        "step_losses": np.array([float(evaluate(loss)) for loss in fwd.step_losses]),
+        "loss": evaluate(fwd.loss),
+    }
+
+
+def _forward_numpy(activation: str, replace: Replacements) -> dict[str, Any]:
+    params, xs, targets, h_0 = small_problem()
+    fp = forward(params, xs, targets, activation=activation, h_0=h_0)
+    return {"z": fp.z, "h": fp.h[1:], "theta": fp.theta, "y_hat": fp.y_hat, "step_losses": fp.step_losses, "loss": fp.loss}
+
+
+def _gradient_check(activation: str) -> Check:
+    params, xs, targets, h_0 = small_problem()
+    point = params.as_dict() | {"h_0": h_0, "xs": xs}
+    loss = partial(sequence_loss, xs=None, targets=targets, activation=activation)
+
+    def gradients(replace: Replacements) -> dict[str, Any]:
+        result = rnn_gradients(params, xs, targets, activation=activation, h_0=h_0, replace=replace)
+        return result.grads.as_dict() | {"h_0": result.grad_h_0, "xs": result.grad_xs}
+
+    return numerical_gradients(
+        f"central differences and complex step, {activation}", BACKWARD_EQUATIONS, loss, point, gradients
+    )
+
+
+def _per_step_check(activation: str) -> Check:
+    T = 4
+    params, xs, targets, h_0 = small_problem(T=T)
+    loss = partial(untied_loss, xs=xs, targets=targets, activation=activation, h_0=h_0)
+
+    def terms(replace: Replacements) -> dict[str, Any]:
+        return step_contributions(rnn_gradients(params, xs, targets, activation=activation, h_0=h_0, replace=replace), xs)
+
+    # The terms are built from δ^t and ŷ^t − y^t, not by the sum equations: the check covers the equations that make them.
+    return numerical_gradients(
+        f"per-step copies of the tied weights, {activation}", DELTA_EQUATIONS, loss, untie(params.as_dict(), T), terms
+    )
+
+
+def _exact_check(activation: str, T: int, D_h: int, d: int, V: int) -> Check:
+    g, _ = generic_activation("g")
+    model = symbolic_rnn(T, D_h, d, V, activation=g if activation == "g" else activation)
+
+    def build(replace: Replacements):
+        return model.fwd.loss, model.variables, rnn_closed_forms(model, replace)
+
+    return exact_proof(f"exact proof, {activation}, T = {T}, D_h = {D_h}", BACKWARD_EQUATIONS, build)
+
+
+def checks() -> list[Check]:
+    """The RNN's checks, at the small sizes the fast tests use."""
+    result = [_exact_check("g", 3, 2, 1, 2), _exact_check("sigmoid", 2, 2, 1, 2)]
+    for activation in ACTIVATIONS:
+        result += [
+            fifty_digits(
+                f"composed BPTT against the twins at 50 digits, {activation}", BACKWARD_EQUATIONS,
+                partial(_composed, activation), partial(_twin_reference, activation),
+            ),
+            fifty_digits(
+                f"fast BPTT against the twins at 50 digits, {activation}", BACKWARD_EQUATIONS,
+                partial(_fast, activation), partial(_twin_reference, activation), side=None,
+            ),
+            fifty_digits(
+                f"forward pass against the twins at 50 digits, {activation}", FORWARD_EQUATIONS,
+                partial(_forward_numpy, activation), partial(_forward_reference, activation), side=None,
+            ),
+            _gradient_check(activation),
+            _per_step_check(activation),
+        ]
+    return result
+
+
+def symbolic_composer(model: Any, replace: Replacements | None = None) -> dict[str, Any]:
+    """The RNN's closed forms from the twins: [`rnn_closed_forms`][rnn_math.verification.proof.rnn_closed_forms]."""
+    return rnn_closed_forms(model, replace)
+
+
+RNN = declare(Model(
+    name="rnn",
+    title="The vanilla RNN",
+    equations=FORWARD_EQUATIONS + BACKWARD_EQUATIONS,
+    parameters=tuple(PARAMETER_NAMES),
+    checks=checks,
+    mistakes=MISTAKES,
+    composer=rnn_gradients,
+    symbolic_composer=symbolic_composer,
+    loss=sequence_loss,
+    order=20,
+))

@@ -1,0 +1,203 @@
+"""The generic checks a declaration is built from: exact proof, 50 digits, finite differences, complex step.
+
+Each function here returns a [`Check`][rnn_math.verification.declaration.Check]: it names the
+equations it covers and measures, with any of them replaced by a wrong version, how far the
+result is from the truth. Errors are measured per gradient (per named array) and the worst is
+reported, so a small gradient cannot hide behind a large one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from rnn_math.verification.declaration import Check, Replacements
+from rnn_math.verification.evaluate import evaluate, relative_error
+from rnn_math.verification.gradcheck import DEFAULT_TOLERANCES, check_gradients
+from rnn_math.verification.proof import prove_gradients
+
+#: NumPy against SymPy at 50 digits, through a whole model: float64 rounding over a few dozen operations.
+MODEL_FIFTY_DIGITS = 1e-12
+#: NumPy against SymPy at 50 digits, for one equation of a few float64 operations.
+EQUATION_FIFTY_DIGITS = 1e-14
+
+#: The report's names of the gradient checker's methods.
+_METHOD_KINDS = {"central": "central", "complex": "complex_step"}
+
+ArraysFn = Callable[[Replacements], Mapping[str, Any]]
+
+
+def worst_error(actual: Mapping[str, Any], reference: Mapping[str, Any]) -> float:
+    """The largest norm-wise relative error over the named arrays (one per gradient), NaN if any is not finite."""
+    if set(actual) != set(reference):
+        raise ValueError(f"actual: expected the names {sorted(reference)}, got {sorted(actual)}")
+    errors = [relative_error(actual[name], reference[name]) for name in reference]
+    return float("nan") if any(not np.isfinite(e) for e in errors) else max(errors)
+
+
+def exact_proof(
+    name: str,
+    equations: Sequence[str],
+    build: Callable[[Replacements], tuple[sp.Expr, Mapping[str, sp.MatrixBase], Mapping[str, sp.MatrixBase]]],
+) -> Check:
+    """The exact proof: every closed form minus SymPy's derivative of the loss is identically 0.
+
+    Parameters
+    ----------
+    name, equations
+        As for [`Check`][rnn_math.verification.declaration.Check].
+    build
+        ``build(replace) -> (loss, variables, closed_forms)``: the symbolic loss, its symbol
+        matrices by name and the closed-form gradients the (possibly replaced) twins give.
+    """
+
+    def measure(replace: Replacements) -> dict[str, bool]:
+        loss, variables, closed = build(replace)
+        # A control needs only one entry that is not zero; the correct version needs every entry.
+        proofs = prove_gradients(loss, variables, closed, stop_at_first=bool(replace))
+        return {"exact": all(p.proven for p in proofs)}
+
+    return Check(name, tuple(equations), "sympy", measure)
+
+
+def fifty_digits(
+    name: str, equations: Sequence[str], numpy_arrays: ArraysFn, reference: Callable[[], Mapping[str, Any]],
+    *, tolerance: float = MODEL_FIFTY_DIGITS, side: str | None = "numpy",
+) -> Check:
+    """NumPy against the twins evaluated at 50 digits: the worst relative error over the named arrays.
+
+    Parameters
+    ----------
+    numpy_arrays
+        ``numpy_arrays(replace) -> {name: array}``: NumPy's (possibly wrong) results.
+    reference
+        ``reference() -> {name: array}``: the same quantities at 50 digits, rounded to float64
+        (computed once).
+    tolerance
+        The largest relative error that passes.
+    side
+        ``"numpy"`` when `numpy_arrays` substitutes replacements, ``None`` when it takes none.
+    """
+    expected = cache(reference)
+
+    def measure(replace: Replacements) -> dict[str, float]:
+        return {"fifty_digit": worst_error(numpy_arrays(replace), expected())}
+
+    return Check(name, tuple(equations), side, measure, {"fifty_digit": tolerance})
+
+
+def numerical_gradients(
+    name: str,
+    equations: Sequence[str],
+    loss: Callable[[Mapping[str, Any]], Any],
+    point: Mapping[str, Any],
+    gradients: ArraysFn,
+    *,
+    methods: Sequence[str] = ("central", "complex"),
+    tolerances: Mapping[str, float] | None = None,
+) -> Check:
+    """Central differences and complex step against claimed gradients, every entry, per gradient.
+
+    Parameters
+    ----------
+    loss, point
+        The unrolled loss as a function of named arrays, and where to differentiate it.
+    gradients
+        ``gradients(replace) -> {name: array}``: the claimed gradients, named like `point`.
+    methods
+        The estimators (``"central"``, ``"complex"``), as for
+        [`check_gradients`][rnn_math.verification.gradcheck.check_gradients].
+    tolerances
+        Bounds by method; the gradient checker's defaults otherwise (1e-7 and 1e-13).
+    """
+    limits = dict(DEFAULT_TOLERANCES) | dict(tolerances or {})
+    largest = max(np.asarray(v).size for v in point.values())
+
+    def measure(replace: Replacements) -> dict[str, float]:
+        report = check_gradients(loss, point, gradients(replace), methods=methods, tolerances=limits, max_entries=largest)
+        worst = {}
+        for method in methods:
+            errors = [row.normwise_error for row in report.rows if row.method == method]
+            worst[_METHOD_KINDS[method]] = float("nan") if any(np.isnan(errors)) else max(errors)
+        return worst
+
+    return Check(name, tuple(equations), "numpy", measure, {_METHOD_KINDS[m]: limits[m] for m in methods})
+
+
+def sampled_equation(
+    eq_id: str,
+    numpy_args: Callable[[], tuple[Any, ...]],
+    sympy_args: Callable[[], tuple[Any, ...]],
+    *,
+    tolerance: float = EQUATION_FIFTY_DIGITS,
+    numpy_result: Callable[[Any], Any] = lambda value: value,
+    sympy_result: Callable[[Any], Any] = evaluate,
+    name: str | None = None,
+) -> Check:
+    """One equation's NumPy function against its twin at 50 digits, on sample inputs.
+
+    Parameters
+    ----------
+    eq_id
+        The registered equation; its NumPy function (or a mistake's replacement) gets `numpy_args`,
+        its twin `sympy_args`.
+    numpy_args, sympy_args
+        The same sample values as NumPy arrays and as exact SymPy numbers.
+    tolerance
+        The largest relative error that passes.
+    numpy_result, sympy_result
+        Turn each side's result into an array to compare (by default: as it is, and evaluated at
+        50 digits).
+    """
+    from rnn_math.verification.declaration import equation_functions
+
+    @cache
+    def expected() -> np.ndarray:
+        twin = equation_functions((eq_id,), side="sympy")[eq_id]
+        return np.ravel(np.asarray(sympy_result(twin(*sympy_args())), dtype=np.float64))
+
+    def measure(replace: Replacements) -> dict[str, float]:
+        function = equation_functions((eq_id,), {k: v for k, v in replace.items() if k == eq_id})[eq_id]
+        with np.errstate(all="ignore"):  # a wrong version may overflow: that is a large error, not a crash
+            actual = np.ravel(np.asarray(numpy_result(function(*numpy_args())), dtype=np.float64))
+        if actual.shape != expected().shape:
+            return {"fifty_digit": float("inf")}  # a wrong shape is as wrong as it gets
+        return {"fifty_digit": relative_error(actual, expected())}
+
+    return Check(name or f"{eq_id} at 50 digits", (eq_id,), "numpy", measure, {"fifty_digit": tolerance})
+
+
+def derivative_of(
+    name: str,
+    equations: Sequence[str],
+    function: Callable[[Any], Any],
+    derivative: Callable[[Replacements], Any],
+    point: Any,
+    *,
+    tolerances: Mapping[str, float] | None = None,
+) -> Check:
+    """A claimed derivative of an element-wise function, against central differences and complex step.
+
+    The derivative of ``Σ_i f(z_i)`` in ``z_i`` is ``f'(z_i)``, so the gradient checker tests
+    every entry of `derivative` at once.
+
+    Parameters
+    ----------
+    function
+        ``f``, element-wise and analytic (it is evaluated at complex points).
+    derivative
+        ``derivative(replace) -> f'(point)``, the claimed derivative.
+    point
+        Where to differentiate, an array.
+    """
+    def loss(arrays: Mapping[str, Any]) -> Any:
+        return np.sum(function(arrays["z"]))
+
+    return numerical_gradients(
+        name, equations, loss, {"z": np.asarray(point, dtype=np.float64)},
+        lambda replace: {"z": derivative(replace)}, tolerances=tolerances,
+    )
