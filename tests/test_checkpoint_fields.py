@@ -13,7 +13,7 @@ import pytest
 from rnn_math.apps.training import checkpoint as ckpt
 from rnn_math.apps.cli import main
 from rnn_math.apps.training.corpus import InputError, Vocabulary, default_corpus
-from rnn_math.apps.training.train import TrainSettings
+from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.apps.training.train_loop import initial_state, train
 
 SETTINGS = TrainSettings(hidden_size=6, seq_length=10, seed=2)

@@ -14,7 +14,7 @@ import pytest
 
 from rnn_math.apps.training import checkpoint as ckpt
 from rnn_math.apps.training.corpus import InputError, Vocabulary, default_corpus
-from rnn_math.apps.training.train import TrainSettings
+from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.apps.training.train_loop import initial_state, train
 
 CORPUS = default_corpus()

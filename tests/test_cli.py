@@ -68,7 +68,7 @@ def successor_checkpoint(path: Path) -> Path:
     from test_sampling import VOCAB, successor_model
 
     from rnn_math.apps.training.checkpoint import Checkpoint, save_checkpoint
-    from rnn_math.apps.training.train import TrainSettings
+    from rnn_math.apps.training.settings import TrainSettings
     from rnn_math.apps.training.train_loop import initial_state
 
     settings = TrainSettings(hidden_size=len(VOCAB))

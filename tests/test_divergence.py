@@ -15,7 +15,8 @@ import rnn_math.apps.training.train_loop as loop
 from rnn_math.apps.training.checkpoint import load_checkpoint
 from rnn_math.apps.cli import main
 from rnn_math.apps.training.corpus import Vocabulary, default_corpus
-from rnn_math.apps.training.train import TrainSettings, perplexity
+from rnn_math.apps.training.metrics import perplexity
+from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.apps.training.train_command import EXIT_DIVERGED, format_loss, format_perplexity
 from rnn_math.apps.training.train_loop import TrainingDiverged, initial_state, train_step
 

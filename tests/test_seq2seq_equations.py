@@ -9,7 +9,6 @@ import pytest
 import sympy as sp
 
 from rnn_math import seq2seq as s2s
-from rnn_math.apps.translator import translator
 from rnn_math.symbolic import seq2seq as sym
 from rnn_math.verification.evaluate import evaluate, exact, relative_error, to_matrix
 
@@ -121,23 +120,6 @@ def case_grad_embedding():
     return s2s.grad_embedding(4, TOKENS, grads), evaluate(twin), wrong
 
 
-def case_adam_moments():
-    m, v, g = rng.standard_normal((3, 3, 2))
-    v = v * v
-    sm, sv = sym.adam_moments(to_matrix(m), to_matrix(v), to_matrix(g), exact(0.9), exact(0.999))
-    nm, nv = translator.adam_moments(m, v, g, 0.9, 0.999)
-    wrong_m = 0.1 * m + 0.9 * g  # β₁ and 1 − β₁ swapped: the average forgets at once
-    return np.concatenate([nm, nv]), np.concatenate([evaluate(sm), evaluate(sv)]), np.concatenate([wrong_m, nv])
-
-
-def case_adam_update():
-    param, m, v = rng.standard_normal((3, 3, 2))
-    v = v * v
-    twin = sym.adam_update(to_matrix(param), to_matrix(m), to_matrix(v), 3, exact(0.01), exact(0.9), exact(0.999), exact(1e-8))
-    wrong = param - 0.01 * m / (np.sqrt(v) + 1e-8)  # start-up bias not removed
-    return translator.adam_update(param, m, v, 3, 0.01, 0.9, 0.999, 1e-8), evaluate(twin), wrong
-
-
 CASES = [
     pytest.param(case_embed, marks=pytest.mark.equation("eq-embedding-lookup"), id="embedding-lookup"),
     pytest.param(case_context, marks=pytest.mark.equation("eq-context"), id="context"),
@@ -155,8 +137,6 @@ CASES = [
     pytest.param(case_handoff, marks=pytest.mark.equation("eq-handoff"), id="handoff"),
     pytest.param(case_encoder_state_gradient, marks=pytest.mark.equation("eq-encoder-state-grad"), id="encoder-state-grad"),
     pytest.param(case_grad_embedding, marks=pytest.mark.equation("eq-embedding-grad"), id="grad-embedding"),
-    pytest.param(case_adam_moments, marks=pytest.mark.equation("eq-adam-moments"), id="adam-moments"),
-    pytest.param(case_adam_update, marks=pytest.mark.equation("eq-adam-update"), id="adam-update"),
 ]
 
 

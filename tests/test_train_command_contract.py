@@ -21,7 +21,8 @@ from rnn_math.apps.cli import build_parser, main
 from rnn_math.apps.training.corpus import Vocabulary
 from rnn_math.apps.safe_files import TEMPORARY_SUFFIX, remove_stale_temporaries, temporary_name
 from rnn_math.apps.training.sampling import MAX_SAMPLE_LENGTH
-from rnn_math.apps.training.train import TrainSettings, smoothed_loss, uniform_loss
+from rnn_math.apps.training.metrics import smoothed_loss, uniform_loss
+from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.apps.training.train_command import Progress, divergence_advice, format_loss, format_perplexity
 from rnn_math.apps.training.train_loop import smoothed_curve
 

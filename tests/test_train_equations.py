@@ -9,11 +9,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from rnn_math.apps.training import sampling
-
-from rnn_math.apps.training import train
+from rnn_math.apps.training import metrics, sampling
 from rnn_math.rnn.forward import step_loss
-from rnn_math.symbolic import train as sym
+from rnn_math.symbolic import training as sym
 from rnn_math.verification.evaluate import evaluate, exact, relative_error, to_matrix
 
 #: NumPy against 50 digits: each of these is a few float64 operations.
@@ -30,53 +28,35 @@ THETA = rng.uniform(-3, 3, 6)
 NATS = 1.7
 
 
-def case_sgd():
-    twin = sym.sgd_update(to_matrix(P), to_matrix(G), exact(ETA))
-    wrong = P + ETA * G  # a step up the gradient instead of down
-    return train.sgd_update(P, G, ETA), evaluate(twin), wrong
-
-
-def case_adagrad_memory():
-    twin = sym.adagrad_memory(to_matrix(M), to_matrix(G))
-    wrong = M + np.abs(G)  # |g| summed instead of g²
-    return train.adagrad_memory(M, G), evaluate(twin), wrong
-
-
-def case_adagrad_update():
-    twin = sym.adagrad_update(to_matrix(P), to_matrix(G), to_matrix(M), exact(ETA), exact(train.ADAGRAD_EPSILON))
-    wrong = P - ETA * G / (M + train.ADAGRAD_EPSILON)  # divided by the memory, not its root
-    return train.adagrad_update(P, G, M, ETA), evaluate(twin), wrong
-
-
 def case_loss_per_char():
     targets = rng.integers(0, 6, 5)
     thetas = rng.uniform(-3, 3, (5, 6))
     losses = step_loss(thetas, targets)
     twin = sym.loss_per_char([exact(v) for v in losses])
     wrong = float(np.sum(losses)) / 4  # T − 1 in the denominator
-    return train.loss_per_char(float(np.sum(losses)), 5), evaluate(twin), wrong
+    return metrics.loss_per_char(float(np.sum(losses)), 5), evaluate(twin), wrong
 
 
 def case_bits():
     wrong = NATS / math.log(10)  # the wrong base
-    return train.bits_per_char(NATS), evaluate(sym.bits_per_char(exact(NATS))), wrong
+    return metrics.bits_per_char(NATS), evaluate(sym.bits_per_char(exact(NATS))), wrong
 
 
 def case_perplexity():
     wrong = 2**NATS  # base 2 with a loss in nats
-    return train.perplexity(NATS), evaluate(sym.perplexity(exact(NATS))), wrong
+    return metrics.perplexity(NATS), evaluate(sym.perplexity(exact(NATS))), wrong
 
 
 def case_uniform():
     wrong = math.log2(27)  # bits where nats are meant
-    return train.uniform_loss(27), evaluate(sym.uniform_loss(27)), wrong
+    return metrics.uniform_loss(27), evaluate(sym.uniform_loss(27)), wrong
 
 
 def case_smoothed():
     beta, previous, current = 0.99, 3.2, 2.1
     wrong = (1 - beta) * previous + beta * current  # weights swapped
     twin = sym.smoothed_loss(exact(previous), exact(current), exact(beta))
-    return train.smoothed_loss(previous, current, beta), evaluate(twin), wrong
+    return metrics.smoothed_loss(previous, current, beta), evaluate(twin), wrong
 
 
 def case_temperature():
@@ -88,9 +68,6 @@ def case_temperature():
 
 
 CASES = [
-    pytest.param(case_sgd, marks=pytest.mark.equation("eq-sgd-update"), id="sgd"),
-    pytest.param(case_adagrad_memory, marks=pytest.mark.equation("eq-adagrad-memory"), id="adagrad-memory"),
-    pytest.param(case_adagrad_update, marks=pytest.mark.equation("eq-adagrad-update"), id="adagrad-update"),
     pytest.param(case_loss_per_char, marks=pytest.mark.equation("eq-loss-per-char"), id="loss-per-char"),
     pytest.param(case_bits, marks=pytest.mark.equation("eq-bits-per-char"), id="bits"),
     pytest.param(case_perplexity, marks=pytest.mark.equation("eq-perplexity"), id="perplexity"),
@@ -116,7 +93,7 @@ def test_the_same_comparison_rejects_a_plausible_wrong_formula(case: Callable):
 def test_the_uniform_loss_is_the_cross_entropy_of_equal_logits():
     # Equal logits give every character 1/|V|: the step loss must then be log |V| whatever the target.
     V = 26
-    assert step_loss(np.zeros(V), np.array(7)) == pytest.approx(train.uniform_loss(V), rel=1e-15)
+    assert step_loss(np.zeros(V), np.array(7)) == pytest.approx(metrics.uniform_loss(V), rel=1e-15)
     assert step_loss(np.zeros(V), np.array(7)) != pytest.approx(math.log2(V), rel=1e-3)
 
 
@@ -125,15 +102,6 @@ def test_perplexity_is_two_to_the_bits_exactly():
     nats = sp.Symbol("l", positive=True)
     assert sp.simplify(sym.perplexity(nats) - 2 ** sym.bits_per_char(nats)) == 0
     assert sp.simplify(sym.perplexity(nats) - 10 ** sym.bits_per_char(nats)) != 0
-
-
-@pytest.mark.equation("eq-adagrad-update")
-def test_the_first_adagrad_step_moves_every_entry_by_eta_whatever_its_gradient():
-    # With M = g² after one step, |Δ| = η |g| / sqrt(g² + ε) ≈ η: the page's claim.
-    memory = train.adagrad_memory(np.zeros_like(G), G)
-    step = P - train.adagrad_update(P, G, memory, ETA)
-    np.testing.assert_allclose(np.abs(step), ETA, rtol=1e-6)
-    assert not np.allclose(np.abs(P - train.sgd_update(P, G, ETA)), ETA, rtol=1e-6)
 
 
 @pytest.mark.equation("eq-sample-temperature")

@@ -11,7 +11,9 @@ from rnn_math.rnn.bptt import bptt
 from rnn_math.core.clipping import clip_elementwise
 from rnn_math.apps.training.corpus import InputError, Vocabulary, default_corpus, one_hot
 from rnn_math.apps.training.sampling import sample
-from rnn_math.apps.training.train import TrainSettings, adagrad_memory, adagrad_update, sgd_update, uniform_loss
+from rnn_math.apps.training.metrics import uniform_loss
+from rnn_math.apps.training.settings import TrainSettings
+from rnn_math.core.optimizers import adagrad_memory, adagrad_update, sgd_update
 from rnn_math.apps.training.train_loop import TrainState, initial_state, smoothed_curve, train, train_step
 
 SMALL = TrainSettings(hidden_size=24, seq_length=20, seed=3)

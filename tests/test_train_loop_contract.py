@@ -13,7 +13,7 @@ import pytest
 
 from rnn_math.apps.training import train_loop
 from rnn_math.core.clipping import clip_by_global_norm, clip_elementwise
-from rnn_math.apps.training.train import TrainSettings
+from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.apps.training.train_loop import LossHistory, TrainingDiverged, clip_gradients, initial_state, train_step
 
 SETTINGS = TrainSettings(hidden_size=3, seq_length=5, seed=1, activation="tanh")

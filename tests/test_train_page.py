@@ -8,7 +8,8 @@ from rnn_math.apps.cli import SETTING_OPTIONS, build_parser
 from rnn_math.apps.training.corpus import Vocabulary, default_corpus
 from rnn_math_docs import training
 from rnn_math_docs.formatting import number
-from rnn_math.apps.training.train import TrainSettings, uniform_loss
+from rnn_math.apps.training.metrics import uniform_loss
+from rnn_math.apps.training.settings import TrainSettings
 
 
 def test_the_build_time_run_falls_well_below_the_uniform_guess():

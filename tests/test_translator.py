@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mpmath
 import numpy as np
 import pytest
 
@@ -12,8 +11,6 @@ from rnn_math.apps.translator.translator import (
     TrainingConfig,
     TrainingDivergedError,
     UnknownWordError,
-    adam_moments,
-    adam_update,
     english_words,
     load_pairs,
     parse_pairs,
@@ -174,42 +171,3 @@ def test_a_config_that_is_not_a_training_config_is_refused():
 def test_a_diverging_run_stops_with_the_epoch_and_what_to_try():
     with pytest.raises(TrainingDivergedError, match=r"diverged at epoch \d+: .* try a smaller learning_rate"):
         train(load_pairs()[:3], TrainingConfig(learning_rate=1e308, epochs=5, D_h=4, d_en=3, d_hi=3))
-
-
-@pytest.mark.equation("eq-adam-moments", "eq-adam-update")
-def test_the_first_adam_step_moves_every_entry_by_the_learning_rate_against_its_gradient():
-    # After one step m̂ = g and v̂ = g², so the step is η·g/|g| = η·sign(g) (up to ε).
-    g = np.array([[3.0, -1e-3], [0.5, -40.0]])
-    m, v = adam_moments(np.zeros_like(g), np.zeros_like(g), g, 0.9, 0.999)
-    step = adam_update(np.zeros_like(g), m, v, 1, 0.01, 0.9, 0.999, 1e-12)
-    np.testing.assert_allclose(step, -0.01 * np.sign(g), rtol=1e-8)
-
-
-@pytest.mark.equation("eq-adam-update")
-def test_without_bias_correction_the_first_step_would_be_three_times_too_large():
-    # m = 0.1 g and v = 0.001 g² after one step: m/√v = 0.1/√0.001 ≈ 3.16, not 1.
-    g = np.array([2.0])
-    m, v = adam_moments(np.zeros(1), np.zeros(1), g, 0.9, 0.999)
-    uncorrected = -0.01 * m / (np.sqrt(v) + 1e-12)  # the plausible mistake
-    corrected = adam_update(np.zeros(1), m, v, 1, 0.01, 0.9, 0.999, 1e-12)
-    assert abs(uncorrected[0]) > 3 * abs(corrected[0])
-
-
-def _exact_first_steps(beta_1: float, beta_2: float, n: int) -> float:
-    """The Adam step of an entry with m = v = 1, η = 1, ε = 0, at 50 digits from the exact floats."""
-    with mpmath.workdps(50):
-        b1, b2 = mpmath.mpf(beta_1), mpmath.mpf(beta_2)
-        return float(-(1 / (1 - b1**n)) / mpmath.sqrt(1 / (1 - b2**n)))
-
-
-@pytest.mark.equation("eq-adam-update")
-def test_the_bias_correction_is_exact_to_rounding_when_beta_is_near_one():
-    beta_1, beta_2, n = 0.9, 1 - 1e-10, 3  # 1 − β₂³ ≈ 3·10⁻¹⁰: β₂³ is within 10⁻⁹ of 1
-    step = adam_update(np.zeros(1), np.ones(1), np.ones(1), n, 1.0, beta_1, beta_2, 0.0)
-    assert step[0] == pytest.approx(_exact_first_steps(beta_1, beta_2, n), rel=1e-15, abs=0)
-
-
-def test_the_textbook_bias_correction_one_minus_beta_to_the_n_is_rejected_by_the_same_check():
-    beta_1, beta_2, n = 0.9, 1 - 1e-10, 3
-    textbook = -(1 / (1 - beta_1**n)) / np.sqrt(1 / (1 - beta_2**n))  # βⁿ rounded, then 1 − βⁿ cancels
-    assert textbook != pytest.approx(_exact_first_steps(beta_1, beta_2, n), rel=1e-15, abs=0)

@@ -137,22 +137,6 @@ def grad_embedding(n_rows: int, tokens: Sequence[int], grad_inputs: Sequence[Mat
     return _sum([one_hot(k, n_rows) * g.T for k, g in zip(tokens, grad_inputs, strict=True)])
 
 
-@symbolic_twin("eq-adam-moments")
-def adam_moments(m: Matrix, v: Matrix, grad: Matrix, beta_1: Expr, beta_2: Expr) -> tuple[Matrix, Matrix]:
-    """Twin of m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g⊙g."""
-    return beta_1 * m + (1 - beta_1) * grad, beta_2 * v + (1 - beta_2) * grad.multiply_elementwise(grad)
-
-
-@symbolic_twin("eq-adam-update")
-def adam_update(
-    param: Matrix, m: Matrix, v: Matrix, n: int, learning_rate: Expr, beta_1: Expr, beta_2: Expr, epsilon: Expr
-) -> Matrix:
-    """Twin of P ← P − η m̂ / (√v̂ + ε), with m̂ = m/(1 − β₁ⁿ), v̂ = v/(1 − β₂ⁿ)."""
-    m_hat = m / (1 - beta_1**n)
-    v_hat = v / (1 - beta_2**n)
-    return param - learning_rate * m_hat.multiply_elementwise(v_hat.applyfunc(lambda e: 1 / (sp.sqrt(e) + epsilon)))
-
-
 # --- Composition: the unrolled loss and the closed-form gradients -------------------------------
 
 

@@ -20,7 +20,8 @@ from rnn_math.apps.training.sampling import sample
 from rnn_math_docs.docs_index import DEFAULT_DOCS_DIR
 from rnn_math_docs.formatting import markdown_table, number
 from rnn_math_docs.plots import new_figure, svg_figure
-from rnn_math.apps.training.train import TrainSettings, bits_per_char, perplexity, uniform_loss
+from rnn_math.apps.training.metrics import bits_per_char, perplexity, uniform_loss
+from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.apps.training.train_loop import TrainState, initial_state, smoothed_curve, train
 
 #: The short run: small enough to train while the site builds.

@@ -29,7 +29,7 @@ from rnn_math.apps.training.checkpoint_fields import FORMAT_VERSION, read_checkp
 from rnn_math.apps.training.corpus import Vocabulary
 from rnn_math.rnn.params import PARAMETER_NAMES
 from rnn_math.apps.safe_files import write_atomically
-from rnn_math.apps.training.train import TrainSettings
+from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.apps.training.train_loop import TrainState
 
 @dataclass

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from rnn_math.apps.training.corpus import InputError, Vocabulary
 from rnn_math.rnn.params import PARAMETER_NAMES, RNNParams
-from rnn_math.apps.training.train import TrainSettings
+from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.apps.training.train_loop import LossHistory
 
 #: Bumped whenever the layout changes, so an old file is refused with a sentence, not a KeyError.

@@ -25,7 +25,8 @@ from rnn_math.apps.training.checkpoint import Checkpoint, load_checkpoint, save_
 from rnn_math.apps.training.corpus import Corpus, InputError, Vocabulary, check_long_enough, read_corpus
 from rnn_math.apps.safe_files import check_output_paths, remove_stale_temporaries, same_file, write_atomically
 from rnn_math.apps.training.sampling import LogitsOverflow, sample
-from rnn_math.apps.training.train import TrainSettings, bits_per_char, perplexity, uniform_loss
+from rnn_math.apps.training.metrics import bits_per_char, perplexity, uniform_loss
+from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.apps.training.train_loop import TrainingDiverged, TrainState, initial_state, smoothed_curve, train_step
 
 PROG = "rnn-math"

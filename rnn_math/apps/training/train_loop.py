@@ -24,15 +24,9 @@ from rnn_math.rnn.bptt import bptt
 from rnn_math.core.clipping import clip_by_global_norm, clip_elementwise
 from rnn_math.apps.training.corpus import InputError, check_long_enough, one_hot
 from rnn_math.rnn.params import PARAMETER_NAMES, RNNParams
-from rnn_math.apps.training.train import (
-    TrainSettings,
-    adagrad_memory,
-    adagrad_update,
-    loss_per_char,
-    sgd_update,
-    smoothed_loss,
-    uniform_loss,
-)
+from rnn_math.apps.training.metrics import loss_per_char, smoothed_loss, uniform_loss
+from rnn_math.apps.training.settings import TrainSettings
+from rnn_math.core.optimizers import adagrad_memory, adagrad_update, sgd_update
 
 Array = NDArray[np.floating]
 
@@ -294,7 +288,7 @@ def train(
 def smoothed_curve(losses: Sequence[float], vocab_size: int, beta: float, points: int = 200) -> list[list[float]]:
     """The smoothed loss after each step, as [step, ℓ̄] pairs thinned to about `points` (and step 0).
 
-    Recomputed from the per-step losses with [`smoothed_loss`][rnn_math.apps.training.train.smoothed_loss],
+    Recomputed from the per-step losses with [`smoothed_loss`][rnn_math.apps.training.metrics.smoothed_loss],
     starting from the uniform loss as training does, so a curve needs no second history.
     """
     value = uniform_loss(vocab_size)

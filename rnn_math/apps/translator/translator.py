@@ -18,7 +18,6 @@ print(result.translator.translate("I go"))   # मैं जाता हूँ
 from __future__ import annotations
 
 import difflib
-import math
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -29,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rnn_math.apps.translator.config_checks import check_fraction, check_positive_integer, check_positive_number, check_seed
-from rnn_math.core.registry import equation
+from rnn_math.core.optimizers import adam_moments, adam_update
 from rnn_math.seq2seq import (
     Seq2SeqParams,
     context,
@@ -59,81 +58,6 @@ class UnknownWordError(ValueError):
 
 class TrainingDivergedError(ArithmeticError):
     """Training produced a loss or a parameter that is not finite."""
-
-
-# --- Adam ---------------------------------------------------------------------------------------
-
-
-@equation(
-    "eq-adam-moments",
-    title="Adam moment estimates",
-    latex=(
-        r"m \leftarrow \beta_1 m + (1 - \beta_1)\, \frac{\partial L}{\partial P}, \qquad "
-        r"v \leftarrow \beta_2 v + (1 - \beta_2) \Bigl(\frac{\partial L}{\partial P}\Bigr)^{\odot 2}"
-    ),
-)
-def adam_moments(m: Array, v: Array, grad: Array, beta_1: float, beta_2: float) -> tuple[Array, Array]:
-    """Update Adam's running means of the gradient (m) and of its element-wise square (v).
-
-    Parameters
-    ----------
-    m, v
-        The previous moment estimates, shaped like the parameter (zeros before step 1).
-    grad
-        ∂L/∂P.
-    beta_1, beta_2
-        Decay rates of the two averages, in [0, 1).
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        The new (m, v).
-    """
-    return beta_1 * m + (1.0 - beta_1) * grad, beta_2 * v + (1.0 - beta_2) * grad * grad
-
-
-@equation(
-    "eq-adam-update",
-    title="Adam step",
-    latex=(
-        r"P \leftarrow P - \eta\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}, \qquad "
-        r"\hat m = \frac{m}{1 - \beta_1^{\,n}}, \quad \hat v = \frac{v}{1 - \beta_2^{\,n}}"
-    ),
-)
-def adam_update(
-    param: Array, m: Array, v: Array, n: int, learning_rate: float, beta_1: float, beta_2: float, epsilon: float
-) -> Array:
-    """One Adam step on one parameter, with the moments' start-up bias removed.
-
-    Parameters
-    ----------
-    param
-        The parameter P.
-    m, v
-        Moment estimates after step n (from [`adam_moments`][rnn_math.apps.translator.translator.adam_moments]).
-    n
-        The step number, starting at 1: m and v started at zero, so early averages are too
-        small by the factor 1 − β^n, which the hats divide out.
-    learning_rate
-        η, the largest step any entry takes (about η while gradients keep their sign).
-    beta_1, beta_2
-        The moments' decay rates.
-    epsilon
-        Keeps the denominator positive when v is zero.
-
-    Returns
-    -------
-    numpy.ndarray
-        The new value of P (a new array).
-    """
-    m_hat = m / _bias_correction(beta_1, n)
-    v_hat = v / _bias_correction(beta_2, n)
-    return param - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon)
-
-
-def _bias_correction(beta: float, n: int) -> float:
-    """1 − βⁿ as −expm1(n log β): 1 − β**n cancels while βⁿ is near 1 (β = 0.999, small n)."""
-    return 1.0 if beta == 0 else -math.expm1(n * math.log(beta))
 
 
 # --- Phrases and vocabularies -------------------------------------------------------------------
@@ -365,8 +289,8 @@ def train(pairs: Sequence[Pair], config: TrainingConfig = TrainingConfig()) -> T
     """Train an encoder-decoder on `pairs` with full-batch Adam, seeded and deterministic.
 
     Each epoch sums the loss and the gradients of every pair (batched by length), then takes
-    one Adam step ([`adam_moments`][rnn_math.apps.translator.translator.adam_moments],
-    [`adam_update`][rnn_math.apps.translator.translator.adam_update]) on every parameter.
+    one Adam step ([`adam_moments`][rnn_math.core.optimizers.adam_moments],
+    [`adam_update`][rnn_math.core.optimizers.adam_update]) on every parameter.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""SymPy twins of the training equations: update rules, loss units, the smoothed loss, sampling."""
+"""SymPy twins of the training application's equations: loss units, the smoothed loss, sampling."""
 
 from __future__ import annotations
 
@@ -8,24 +8,6 @@ from rnn_math.core.registry import symbolic_twin
 
 Matrix = sp.MatrixBase
 Expr = sp.Expr
-
-
-@symbolic_twin("eq-sgd-update")
-def sgd_update(param: Matrix, grad: Matrix, learning_rate: Expr) -> Matrix:
-    """Twin of P ← P − η ∂L/∂P."""
-    return param - learning_rate * grad
-
-
-@symbolic_twin("eq-adagrad-memory")
-def adagrad_memory(memory: Matrix, grad: Matrix) -> Matrix:
-    """Twin of M_P ← M_P + (∂L/∂P) ⊙ (∂L/∂P)."""
-    return memory + grad.multiply_elementwise(grad)
-
-
-@symbolic_twin("eq-adagrad-update")
-def adagrad_update(param: Matrix, grad: Matrix, memory: Matrix, learning_rate: Expr, epsilon: Expr) -> Matrix:
-    """Twin of P ← P − η (∂L/∂P) ⊘ sqrt(M_P + ε), entry by entry."""
-    return param - learning_rate * grad.multiply_elementwise((memory.applyfunc(lambda m: 1 / sp.sqrt(m + epsilon))))
 
 
 @symbolic_twin("eq-loss-per-char")
