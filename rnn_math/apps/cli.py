@@ -8,7 +8,8 @@ end with one line on stderr and a non-zero exit code, never a traceback:
 - exit 3: training diverged (a non-finite loss or parameter), after saving the last good state;
 - exit 130: interrupted with Ctrl-C, after saving a checkpoint (``sample``: after the text so far).
 
-The `train` sub-command itself is in ``rnn_math.apps.training.train_command``.
+The `train` sub-command itself is in ``rnn_math.apps.training.train_command``. The `verify` sub-command
+(re-running every equation's checks) is in ``rnn_math.apps.verify_command``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from rnn_math.apps.training.train_command import (
     default_prime,
     run_train,
 )
+from rnn_math.apps.verify_command import add_verify_parser
 
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line (argparse prints the usage block first)."""
@@ -80,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser of both sub-commands."""
     parser = _Parser(prog=PROG, description="Train a character-level RNN built from the site's equations, and sample from it.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{train,sample,bench}", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{train,sample,verify,bench}", parser_class=_Parser)
 
     defaults = TrainSettings()
     tr = commands.add_parser("train", help="train a model on a text file (or the shipped corpus of names)",
@@ -114,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     sa.add_argument("--seed", type=non_negative_int, default=None, help="random seed, for the same text every time (default: fresh)")
     sa.add_argument("--prime", default=None, help="text to continue (default: a new line, if the corpus has line breaks)")
     sa.set_defaults(handler=run_sample)
+
+    add_verify_parser(commands)  # rnn-math verify: rnn_math.apps.verify_command
 
     # Listed for --help only: main() hands `bench` and its arguments to rnn_math.apps.bench.bench.main.
     commands.add_parser("bench", help="time forward + BPTT against PyTorch and JAX (bench --help for options)")
