@@ -15,20 +15,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from rnn_math.rnn import bptt
 from rnn_math.rnn.forward import hidden_state, pre_activation, softmax
-from rnn_math.seq2seq.backward_equations import (
-    decoder_delta,
-    decoder_state_gradient,
-    encoder_state_gradient,
-    grad_b_out,
-    grad_c,
-    grad_embedding,
-    grad_V,
-    grad_W_dec,
-    grad_W_out,
-    handoff_gradient,
-)
 from rnn_math.seq2seq.forward_equations import (
     context,
     decoder_logits,
@@ -38,6 +25,7 @@ from rnn_math.seq2seq.forward_equations import (
     teacher_forcing,
 )
 from rnn_math.seq2seq.params import Array, Seq2SeqParams, Tokens
+from rnn_math.verification.declaration import equation_functions
 
 
 @dataclass(frozen=True)
@@ -208,28 +196,16 @@ def loss(params: dict[str, Array], source: Tokens, targets: Tokens) -> float | c
     return run_forward(params, np.asarray(source), np.asarray(targets)).loss
 
 
-#: The functions [`run_backward`][rnn_math.seq2seq.passes.run_backward] composes, by equation id: the
-#: default of every replacement. ``"eq-bptt-delta@T"`` is the encoder's error at its last step,
-#: where the hand-off enters (the same equation as at the other steps, by default).
-BACKWARD_STEPS: dict[str, Callable[..., Array]] = {
-    "eq-bptt-output-grad": bptt.output_gradient,
-    "eq-decoder-grad-wout": grad_W_out,
-    "eq-decoder-grad-bout": grad_b_out,
-    "eq-decoder-state-grad": decoder_state_gradient,
-    "eq-decoder-delta": decoder_delta,
-    "eq-decoder-grad-wdec": grad_W_dec,
-    "eq-decoder-grad-v": grad_V,
-    "eq-decoder-grad-c": grad_c,
-    "eq-handoff": handoff_gradient,
-    "eq-encoder-state-grad": encoder_state_gradient,
-    "eq-bptt-delta@T": bptt.delta,
-    "eq-bptt-delta": bptt.delta,
-    "eq-bptt-grad-wh": bptt.grad_W_h,
-    "eq-bptt-grad-we": bptt.grad_W_e,
-    "eq-bptt-grad-b1": bptt.grad_b_1,
-    "eq-bptt-grad-x": bptt.grad_x,
-    "eq-embedding-grad": grad_embedding,
-}
+#: The equations [`run_backward`][rnn_math.seq2seq.passes.run_backward] composes, in derivation order:
+#: the ids a replacement may name. Their functions come from the registry. ``"eq-bptt-delta@T"`` is
+#: the encoder's error at its last step, where the hand-off enters (the same equation as at the
+#: other steps, unless a replacement sets that step alone).
+BACKWARD_EQUATIONS: tuple[str, ...] = (
+    "eq-bptt-output-grad", "eq-decoder-grad-wout", "eq-decoder-grad-bout", "eq-decoder-state-grad",
+    "eq-decoder-delta", "eq-decoder-grad-wdec", "eq-decoder-grad-v", "eq-decoder-grad-c", "eq-handoff",
+    "eq-encoder-state-grad", "eq-bptt-delta@T", "eq-bptt-delta", "eq-bptt-grad-wh", "eq-bptt-grad-we",
+    "eq-bptt-grad-b1", "eq-bptt-grad-x", "eq-embedding-grad",
+)  # fmt: skip
 
 
 def run_backward(
@@ -241,15 +217,10 @@ def run_backward(
 ) -> Seq2SeqBackward:
     """Unchecked backward pass over a batch (see [`backward`][rnn_math.seq2seq.passes.backward]).
 
-    `replace` maps equation ids (keys of `BACKWARD_STEPS`) to
-    wrong versions with the same signature: the negative controls of the tests use it.
+    `replace` maps equation ids (among `BACKWARD_EQUATIONS`) to wrong versions with the same
+    signature: the negative controls use it.
     """
-    eq = dict(BACKWARD_STEPS)
-    if replace:
-        unknown = set(replace) - set(BACKWARD_STEPS)
-        if unknown:
-            raise ValueError(f"replace: expected equation ids among {sorted(BACKWARD_STEPS)}, got {sorted(unknown)}")
-        eq.update(replace)
+    eq = equation_functions(BACKWARD_EQUATIONS, replace)
     fp = run_forward(params, source, targets)
     T_enc, T_dec = fp.z.shape[1], fp.o.shape[1]
 
