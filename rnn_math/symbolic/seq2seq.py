@@ -202,30 +202,6 @@ def unrolled_loss(
     return SymbolicSeq2Seq(x, z, h, inputs, y, a, s, o, seq2seq_loss(o, targets))
 
 
-#: The twins [`closed_form_gradients`][rnn_math.symbolic.seq2seq.closed_form_gradients] composes,
-#: by equation id: the default of every replacement. ``"eq-bptt-delta@T"`` is the encoder's error at
-#: its last step, where the hand-off enters (the same equation as at the other steps, by default).
-BACKWARD_TWINS: dict[str, Callable[..., Matrix]] = {
-    "eq-bptt-output-grad": sym_bptt.output_gradient,
-    "eq-decoder-grad-wout": grad_W_out,
-    "eq-decoder-grad-bout": grad_b_out,
-    "eq-decoder-state-grad": decoder_state_gradient,
-    "eq-decoder-delta": decoder_delta,
-    "eq-decoder-grad-wdec": grad_W_dec,
-    "eq-decoder-grad-v": grad_V,
-    "eq-decoder-grad-c": grad_c,
-    "eq-handoff": handoff_gradient,
-    "eq-encoder-state-grad": encoder_state_gradient,
-    "eq-bptt-delta@T": sym_bptt.delta,
-    "eq-bptt-delta": sym_bptt.delta,
-    "eq-bptt-grad-wh": sym_bptt.grad_W_h,
-    "eq-bptt-grad-we": sym_bptt.grad_W_e,
-    "eq-bptt-grad-b1": sym_bptt.grad_b_1,
-    "eq-bptt-grad-x": sym_bptt.grad_x,
-    "eq-embedding-grad": grad_embedding,
-}
-
-
 def closed_form_gradients(
     params: Mapping[str, Matrix],
     unrolled: SymbolicSeq2Seq,
@@ -245,15 +221,15 @@ def closed_form_gradients(
     targets, source
         The pair's Hindi targets and English indices.
     replace
-        Wrong versions of equations by id (keys of ``BACKWARD_TWINS``, same signatures), for
+        Wrong versions of equations by id (among ``BACKWARD_EQUATIONS`` of
+        [`rnn_math.seq2seq.passes`][rnn_math.seq2seq.passes], same signatures), for
         negative controls.
     """
-    eq = dict(BACKWARD_TWINS)
-    if replace:
-        unknown = set(replace) - set(BACKWARD_TWINS)
-        if unknown:
-            raise ValueError(f"replace: expected equation ids among {sorted(BACKWARD_TWINS)}, got {sorted(unknown)}")
-        eq.update(replace)
+    # Imported at call time: the registry must be complete, and the NumPy side names the composed ids.
+    from rnn_math.seq2seq.passes import BACKWARD_EQUATIONS
+    from rnn_math.verification.declaration import equation_functions
+
+    eq = equation_functions(BACKWARD_EQUATIONS, replace, side="sympy")
     p, u = params, unrolled
     g = [eq["eq-bptt-output-grad"](o_t, k) for o_t, k in zip(u.o, targets, strict=True)]
     T_dec, T_enc = len(u.o), len(u.z)

@@ -126,7 +126,8 @@ class Model:
     checks
         ``checks() -> [Check, ...]``, built on demand (setting up a symbolic model costs time).
     mistakes
-        Its catalogue of mistakes; every mistake's ``model`` is this model's name.
+        Its catalogue of mistakes; every mistake's ``model`` is this model's name, and it corrupts
+        equations among `equations` and `borrowed`.
     composer
         Its NumPy composer (the full forward + backward pass, any equation replaceable by id with
         ``replace=``), or ``None`` for a group of equations that is not a model.
@@ -136,6 +137,10 @@ class Model:
         Its unrolled loss for the numerical checks (finite differences, complex step), or ``None``.
     order
         Where its equations come on the site: declarations are listed by increasing order.
+    borrowed
+        Equations of other models that its composers reuse (the encoder-decoder's encoder is the
+        RNN's BPTT): its checks cover them and its mistakes may corrupt them, but another model
+        declares them.
     """
 
     name: str
@@ -148,6 +153,7 @@ class Model:
     symbolic_composer: Callable[..., Any] | None = None
     loss: Callable[..., Any] | None = None
     order: int = 0
+    borrowed: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if len(set(self.equations)) != len(self.equations):
@@ -155,7 +161,7 @@ class Model:
         for mistake in self.mistakes:
             if mistake.model != self.name:
                 raise ValueError(f"mistakes: {mistake.name!r} is a mistake of {mistake.model!r}, not of {self.name!r}")
-            outside = set(mistake.eq_ids) - set(self.equations)
+            outside = set(mistake.eq_ids) - set(self.equations) - set(self.borrowed)
             if outside:
                 raise ValueError(f"mistakes: {mistake.name!r} corrupts {sorted(outside)}, not equations of {self.name!r}")
         names = [m.name for m in self.mistakes]

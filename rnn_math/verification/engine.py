@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rnn_math.core.registry import registry
 from rnn_math.verification.declaration import KINDS, Check, Model, declared_models
@@ -177,5 +177,22 @@ def verify(
     reports = []
     for declared, eq_ids in selection:
         outcomes = run_model(declared, only=eq_ids if equation is not None else None, progress=progress)
-        reports += [equation_report(declared, eq_id, titles[eq_id], outcomes) for eq_id in eq_ids]
+        model_reports = [equation_report(declared, eq_id, titles[eq_id], outcomes) for eq_id in eq_ids]
+        reports += _with_borrowed_controls(declared, model_reports, outcomes)
     return reports
+
+
+def _with_borrowed_controls(
+    model: Model, reports: list[EquationReport], outcomes: Sequence[CheckOutcome]
+) -> list[EquationReport]:
+    """A mistake that corrupts only borrowed equations belongs to no report: one it escapes fails them all."""
+    escaped = []
+    for mistake in model.mistakes:
+        if set(mistake.eq_ids) & set(model.equations):
+            continue  # counted in the reports of the equations it corrupts
+        verdicts = [o.rejected[mistake.name] for o in outcomes if mistake.name in o.rejected]
+        if verdicts and not all(verdicts):
+            escaped.append(f"mistake {mistake.name!r} (of borrowed equations {list(mistake.eq_ids)}) is accepted")
+    if not escaped:
+        return reports
+    return [replace(r, passed=False, failures=(*r.failures, *escaped)) for r in reports]
