@@ -12,7 +12,8 @@ import pytest
 
 from rnn_math.apps.training import checkpoint as ckpt
 from rnn_math.apps.cli import main
-from rnn_math.apps.training.corpus import InputError, Vocabulary, default_corpus
+from rnn_math.apps.training.corpus import Vocabulary, default_corpus
+from rnn_math.apps.errors import InputError
 from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.apps.training.train_loop import initial_state, train
 

@@ -18,7 +18,8 @@ from rnn_math.apps.training.corpus import Vocabulary, default_corpus
 from rnn_math.apps.training.metrics import perplexity
 from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.apps.training.train_command import EXIT_DIVERGED, format_loss, format_perplexity
-from rnn_math.apps.training.train_loop import TrainingDiverged, initial_state, train_step
+from rnn_math.apps.training.train_loop import initial_state, train_step
+from rnn_math.apps.errors import TrainingDivergedError
 
 FAST = ["--hidden-size", "8", "--seq-length", "10", "--sample-every", "0", "--quiet", "--sample-length", "5"]
 #: Plain gradient descent without clipping and with a step this large overflows the logits at step 3.
@@ -70,7 +71,7 @@ def test_a_diverging_step_raises_and_leaves_its_state_as_it_was():
     settings = TrainSettings(hidden_size=8, seq_length=25, learning_rate=1e308)  # b_2 overflows at step 1
     state = initial_state(settings, len(vocab))
     W_h = state.params.W_h.copy()
-    with pytest.raises(TrainingDiverged, match=r"^training diverged at step 1: the updated parameter \w+ is not finite"):
+    with pytest.raises(TrainingDivergedError, match=r"^training diverged at step 1: the updated parameter \w+ is not finite"):
         train_step(state, vocab.encode(text), settings, len(vocab))
     assert state.step == 0 and np.array_equal(state.params.W_h, W_h)
 
@@ -84,8 +85,32 @@ def test_bptt_refusing_overflowing_logits_is_reported_as_divergence(monkeypatch)
         raise ValueError("theta: the logits overflowed")
 
     monkeypatch.setattr(loop, "bptt", overflowing)
-    with pytest.raises(TrainingDiverged, match="^training diverged at step 1: theta: the logits overflowed"):
+    with pytest.raises(TrainingDivergedError, match="^training diverged at step 1: theta: the logits overflowed"):
         train_step(initial_state(settings, len(vocab)), vocab.encode(text), settings, len(vocab))
+
+
+def test_the_character_model_and_the_translator_raise_the_one_divergence_error():
+    # One class for both applications, so that a caller (the command line) catches one thing.
+    from rnn_math.apps.translator.translator import TrainingConfig, parse_pairs, train as train_translator
+
+    text = default_corpus().text
+    vocab = Vocabulary.from_text(text)
+    settings = TrainSettings(hidden_size=8, seq_length=25, learning_rate=1e308)
+    with pytest.raises(TrainingDivergedError) as char_model:
+        train_step(initial_state(settings, len(vocab)), vocab.encode(text), settings, len(vocab))
+    pairs = parse_pairs("I go\tमैं जाता हूँ\nyou go\tतुम जाते हो\n")
+    with pytest.raises(TrainingDivergedError) as translator:
+        train_translator(pairs, TrainingConfig(learning_rate=1e308, epochs=3, D_h=3, d_en=2, d_hi=2))
+    assert (char_model.value.unit, char_model.value.step) == ("step", 1)
+    assert (translator.value.unit, translator.value.step) == ("epoch", 1)
+    assert str(translator.value) == f"training diverged at epoch 1: {translator.value.what}"
+
+
+def test_the_divergence_error_names_the_update_in_its_applications_unit():
+    error = TrainingDivergedError(7, "the loss is nan", unit="epoch")
+    assert str(error) == "training diverged at epoch 7: the loss is nan"
+    assert str(TrainingDivergedError(7, "the loss is nan")) == "training diverged at step 7: the loss is nan"
+    assert isinstance(error, ArithmeticError)
 
 
 def test_the_perplexity_of_a_loss_beyond_the_float_range_is_inf_not_an_exception():

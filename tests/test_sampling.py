@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_math.apps.training.corpus import InputError, Vocabulary
+from rnn_math.apps.training.corpus import Vocabulary
+from rnn_math.apps.errors import InputError
 from rnn_math.rnn.params import RNNParams
 from rnn_math.apps.training.sampling import MAX_SAMPLE_LENGTH, generate, sample, sampling_distribution
 

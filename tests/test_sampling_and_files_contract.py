@@ -15,7 +15,8 @@ import pytest
 from rnn_math.apps.training import corpus as corpus_module
 from rnn_math.apps import safe_files
 from rnn_math.apps.training import sampling
-from rnn_math.apps.training.corpus import InputError, Vocabulary, default_corpus
+from rnn_math.apps.training.corpus import Vocabulary, default_corpus
+from rnn_math.apps.errors import InputError
 from rnn_math.rnn.params import RNNParams
 from rnn_math.apps.safe_files import check_output_paths
 from rnn_math.apps.training.sampling import draw, sample

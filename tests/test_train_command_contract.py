@@ -277,7 +277,7 @@ def test_on_a_terminal_the_bar_counts_every_step_and_shows_the_loss_every_ten_an
 
 
 def test_training_on_a_corpus_shorter_than_one_chunk_names_it_and_the_lengths():
-    from rnn_math.apps.training.corpus import InputError
+    from rnn_math.apps.errors import InputError
     from rnn_math.apps.training.train_loop import initial_state, train
 
     settings = TrainSettings(seq_length=5)

@@ -9,7 +9,8 @@ import pytest
 
 from rnn_math.rnn.bptt import bptt
 from rnn_math.core.clipping import clip_elementwise
-from rnn_math.apps.training.corpus import InputError, Vocabulary, default_corpus, one_hot
+from rnn_math.apps.training.corpus import Vocabulary, default_corpus, one_hot
+from rnn_math.apps.errors import InputError
 from rnn_math.apps.training.sampling import sample
 from rnn_math.apps.training.metrics import uniform_loss
 from rnn_math.apps.training.settings import TrainSettings

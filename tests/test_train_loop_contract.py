@@ -14,7 +14,8 @@ import pytest
 from rnn_math.apps.training import train_loop
 from rnn_math.core.clipping import clip_by_global_norm, clip_elementwise
 from rnn_math.apps.training.settings import TrainSettings
-from rnn_math.apps.training.train_loop import LossHistory, TrainingDiverged, clip_gradients, initial_state, train_step
+from rnn_math.apps.training.train_loop import LossHistory, clip_gradients, initial_state, train_step
+from rnn_math.apps.errors import TrainingDivergedError
 
 SETTINGS = TrainSettings(hidden_size=3, seq_length=5, seed=1, activation="tanh")
 DATA = np.array([0, 1, 2, 1, 0, 2, 2, 1, 0, 1])  # exactly two chunks of five
@@ -67,7 +68,7 @@ def fake_bptt(change):
 
 def test_a_step_whose_loss_is_not_finite_stops_naming_the_step_and_the_loss(monkeypatch):
     monkeypatch.setattr(train_loop, "bptt", fake_bptt(lambda result: dataclasses.replace(result, loss=np.inf)))
-    with pytest.raises(TrainingDiverged, match=r"^training diverged at step 1: the loss is inf$"):
+    with pytest.raises(TrainingDivergedError, match=r"^training diverged at step 1: the loss is inf$"):
         train_step(initial_state(SETTINGS, 3), DATA, SETTINGS, 3)
 
 
@@ -77,7 +78,7 @@ def test_a_step_whose_gradient_is_not_finite_stops_naming_the_step_and_the_gradi
         return dataclasses.replace(result, grads=grads)
 
     monkeypatch.setattr(train_loop, "bptt", fake_bptt(blown))
-    with pytest.raises(TrainingDiverged, match=f"^{re.escape('training diverged at step 1: the gradient of W_e is not finite')}$"):
+    with pytest.raises(TrainingDivergedError, match=f"^{re.escape('training diverged at step 1: the gradient of W_e is not finite')}$"):
         train_step(initial_state(SETTINGS, 3), DATA, SETTINGS, 3)
 
 
@@ -107,7 +108,7 @@ def test_a_step_whose_adagrad_memory_overflows_stops_naming_it(monkeypatch):
         return params, {**memory, "U": np.full_like(memory["U"], np.inf)}
 
     monkeypatch.setattr(train_loop, "apply_update", overflowing)
-    with pytest.raises(TrainingDiverged, match=r"^training diverged at step 1: the Adagrad memory of U is not finite$"):
+    with pytest.raises(TrainingDivergedError, match=r"^training diverged at step 1: the Adagrad memory of U is not finite$"):
         train_step(initial_state(SETTINGS, 3), DATA, SETTINGS, 3)
 
 
@@ -118,7 +119,7 @@ def test_a_step_whose_hidden_state_is_not_finite_stops_naming_it(monkeypatch):
         return dataclasses.replace(result, forward=dataclasses.replace(result.forward, h=h))
 
     monkeypatch.setattr(train_loop, "bptt", fake_bptt(blown))
-    with pytest.raises(TrainingDiverged, match=r"^training diverged at step 1: the hidden state h is not finite$"):
+    with pytest.raises(TrainingDivergedError, match=r"^training diverged at step 1: the hidden state h is not finite$"):
         train_step(initial_state(SETTINGS, 3), DATA, SETTINGS, 3)
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from rnn_math.apps.errors import TrainingDivergedError
 from rnn_math.apps.translator.translator import (
     END,
     HELD_OUT_FILE,
     TrainingConfig,
-    TrainingDivergedError,
     UnknownWordError,
     english_words,
     load_pairs,

@@ -14,10 +14,10 @@ import pytest
 
 from rnn_math.apps.translator import translator as tr
 from rnn_math.seq2seq import Seq2SeqParams, run_backward
+from rnn_math.apps.errors import TrainingDivergedError
 from rnn_math.apps.translator.translator import (
     END,
     TrainingConfig,
-    TrainingDivergedError,
     Translator,
     UnknownWordError,
     Vocabulary,

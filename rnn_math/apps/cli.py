@@ -24,7 +24,7 @@ from typing import NoReturn, TextIO
 from rnn_math import __version__
 from rnn_math.core.activations import ACTIVATIONS
 from rnn_math.apps.training.checkpoint import load_checkpoint
-from rnn_math.apps.training.corpus import InputError
+from rnn_math.apps.errors import InputError
 from rnn_math.apps.training.sampling import MAX_SAMPLE_LENGTH, generate
 from rnn_math.apps.training.settings import CLIPPING, OPTIMIZERS, TrainSettings
 from rnn_math.apps.training.train_command import (

@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
-from rnn_math.apps.training.corpus import InputError
+from rnn_math.apps.errors import InputError
 
 __all__ = [
     "TEMPORARY_SUFFIX",

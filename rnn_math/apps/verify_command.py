@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from rnn_math.apps.safe_files import check_output_paths, write_atomically
-from rnn_math.apps.training.corpus import InputError
+from rnn_math.apps.errors import InputError
 from rnn_math.verification.report import EquationReport
 
 __all__ = [

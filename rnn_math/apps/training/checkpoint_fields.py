@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from rnn_math.apps.training.corpus import InputError, Vocabulary
+from rnn_math.apps.training.corpus import Vocabulary
+from rnn_math.apps.errors import InputError
 from rnn_math.rnn.params import PARAMETER_NAMES, RNNParams
 from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.apps.training.train_loop import LossHistory

@@ -16,16 +16,10 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from rnn_math.apps.errors import InputError
+
 #: The corpus shipped with the package (600 invented names; see ``rnn_math/data/README.md``).
 DEFAULT_CORPUS = "names.txt"
-
-
-class InputError(ValueError):
-    """Something a user supplied cannot be used: a file, a checkpoint or a setting.
-
-    The message is one sentence that names the culprit, fit to print as it is; the command line
-    prints it on one line instead of a traceback.
-    """
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import math
 from dataclasses import asdict, dataclass
 from numbers import Integral, Real
 
-from rnn_math.apps.training.corpus import InputError
+from rnn_math.apps.errors import InputError
 from rnn_math.core.activations import ACTIVATIONS
 
 #: Update rules the loop knows ([`rnn_math.core.optimizers`][rnn_math.core.optimizers]).

@@ -22,12 +22,14 @@ from pathlib import Path
 from typing import TextIO
 
 from rnn_math.apps.training.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-from rnn_math.apps.training.corpus import Corpus, InputError, Vocabulary, check_long_enough, read_corpus
+from rnn_math.apps.training.corpus import Corpus, Vocabulary, check_long_enough, read_corpus
+from rnn_math.apps.errors import InputError
 from rnn_math.apps.safe_files import check_output_paths, remove_stale_temporaries, same_file, write_atomically
 from rnn_math.apps.training.sampling import LogitsOverflow, sample
 from rnn_math.apps.training.metrics import bits_per_char, perplexity, uniform_loss
 from rnn_math.apps.training.settings import TrainSettings
-from rnn_math.apps.training.train_loop import TrainingDiverged, TrainState, initial_state, smoothed_curve, train_step
+from rnn_math.apps.training.train_loop import TrainState, initial_state, smoothed_curve, train_step
+from rnn_math.apps.errors import TrainingDivergedError
 
 PROG = "rnn-math"
 DEFAULT_CHECKPOINT = "rnn-math.npz"
@@ -201,7 +203,7 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     text = sample(new.params, vocab, activation=settings.activation, length=args.sample_length,
                                   rng=rng, prime=prime)
                 except LogitsOverflow as error:
-                    raise TrainingDiverged(new.step, str(error)) from None
+                    raise TrainingDivergedError(new.step, str(error)) from None
                 new = dataclasses.replace(new, rng=rng)
             state = new  # the commit: one assignment
             progress.update(state.step, args.steps, state.smoothed)
@@ -215,7 +217,7 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         save(state)
         print(f"{PROG}: interrupted at step {state.step}; saved {target}", file=err)
         return EXIT_INTERRUPTED
-    except TrainingDiverged as error:
+    except TrainingDivergedError as error:
         progress.close()
         save(state)  # the last good state, never the diverged one
         print(f"{PROG}: error: {error}; saved the last good state (step {state.step}) to {target}; "

@@ -7,7 +7,7 @@ caller with the whole previous state, never new parameters with the old step cou
 saved at that moment resumes bit for bit.
 
 A step whose loss, gradients, parameters or optimizer memory stop being finite raises
-[`TrainingDiverged`][rnn_math.apps.training.train_loop.TrainingDiverged] instead of returning a broken state,
+[`TrainingDivergedError`][rnn_math.apps.errors.TrainingDivergedError] instead of returning a broken state,
 so the last good state is still the caller's to save.
 """
 
@@ -22,29 +22,14 @@ from numpy.typing import NDArray
 
 from rnn_math.rnn.bptt import bptt
 from rnn_math.core.clipping import clip_by_global_norm, clip_elementwise
-from rnn_math.apps.training.corpus import InputError, check_long_enough, one_hot
+from rnn_math.apps.training.corpus import check_long_enough, one_hot
+from rnn_math.apps.errors import InputError, TrainingDivergedError
 from rnn_math.rnn.params import PARAMETER_NAMES, RNNParams
 from rnn_math.apps.training.metrics import loss_per_char, smoothed_loss, uniform_loss
 from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.core.optimizers import adagrad_memory, adagrad_update, sgd_update
 
 Array = NDArray[np.floating]
-
-
-class TrainingDiverged(ArithmeticError):
-    """A step produced a non-finite loss, gradient, parameter or memory: the run cannot go on.
-
-    Attributes
-    ----------
-    step
-        The number the failed step would have had (the state given to it is the last good one).
-    what
-        What stopped being finite, as a phrase ("the loss is inf").
-    """
-
-    def __init__(self, step: int, what: str) -> None:
-        super().__init__(f"training diverged at step {step}: {what}")
-        self.step, self.what = step, what
 
 
 class _Buffer:
@@ -223,7 +208,7 @@ def train_step(state: TrainState, data: NDArray[np.integer], settings: TrainSett
 
     Raises
     ------
-    TrainingDiverged
+    TrainingDivergedError
         If the loss, a gradient, a new parameter, the new memory or the hidden state is not
         finite; `state` is left as it was, the last good state.
     """
@@ -237,21 +222,21 @@ def train_step(state: TrainState, data: NDArray[np.integer], settings: TrainSett
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is caught by the checks below
             result = bptt(state.params, inputs, targets, activation=settings.activation, h_0=h_0)
     except ValueError as error:  # bptt refuses logits that overflow: the parameters have blown up
-        raise TrainingDiverged(step, str(error)) from None
+        raise TrainingDivergedError(step, str(error)) from None
     loss = loss_per_char(result.loss, T)
     if not math.isfinite(loss):
-        raise TrainingDiverged(step, f"the loss is {loss}")
+        raise TrainingDivergedError(step, f"the loss is {loss}")
     grads = result.grads.as_dict()
     problem = _first_not_finite(grads, "the gradient of")
     if problem is not None:  # before clipping, which would refuse it less clearly
-        raise TrainingDiverged(step, problem)
+        raise TrainingDivergedError(step, problem)
     new_params, new_memory = apply_update(state.params, clip_gradients(grads, settings), state.memory, settings)
     h_T = result.forward.h[-1].copy()
     problem = (_first_not_finite(new_params, "the updated parameter")
                or _first_not_finite(new_memory, "the Adagrad memory of")
                or _first_not_finite({"h": h_T}, "the hidden state"))
     if problem is not None:
-        raise TrainingDiverged(step, problem)
+        raise TrainingDivergedError(step, problem)
     return TrainState(
         params=RNNParams(**new_params),
         memory=new_memory,
@@ -276,7 +261,7 @@ def train(
     ------
     InputError
         If the corpus is shorter than one chunk plus its last target.
-    TrainingDiverged
+    TrainingDivergedError
         From [`train_step`][rnn_math.apps.training.train_loop.train_step]; the last state yielded is the last good one.
     """
     check_long_enough(len(data), settings.seq_length, "the corpus")

@@ -27,6 +27,7 @@ from importlib import resources
 import numpy as np
 from numpy.typing import NDArray
 
+from rnn_math.apps.errors import TrainingDivergedError
 from rnn_math.apps.translator.config_checks import check_fraction, check_positive_integer, check_positive_number, check_seed
 from rnn_math.core.optimizers import adam_moments, adam_update
 from rnn_math.seq2seq import (
@@ -54,10 +55,6 @@ _PUNCTUATION = ".,!?;:\"'"
 
 class UnknownWordError(ValueError):
     """An English word the translator never saw in training (it has no embedding)."""
-
-
-class TrainingDivergedError(ArithmeticError):
-    """Training produced a loss or a parameter that is not finite."""
 
 
 # --- Phrases and vocabularies -------------------------------------------------------------------
@@ -344,7 +341,8 @@ def train(pairs: Sequence[Pair], config: TrainingConfig = TrainingConfig()) -> T
         if not np.isfinite(total) or bad:
             what = "the loss" if not np.isfinite(total) else f"parameter {bad[0]}"
             raise TrainingDivergedError(
-                f"training diverged at epoch {epoch}: {what} is no longer finite "
-                f"(learning_rate = {config.learning_rate!r}); try a smaller learning_rate"
+                epoch,
+                f"{what} is no longer finite (learning_rate = {config.learning_rate!r}); try a smaller learning_rate",
+                unit="epoch",
             )
     return TrainingResult(Translator(Seq2SeqParams(**values), english, hindi), losses, config)
