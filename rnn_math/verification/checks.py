@@ -24,6 +24,8 @@ from rnn_math.verification.proof import prove_gradients
 MODEL_FIFTY_DIGITS = 1e-12
 #: NumPy against SymPy at 50 digits, for one equation of a few float64 operations.
 EQUATION_FIFTY_DIGITS = 1e-14
+#: How far a wrong formula must miss the 50-digit value: far more than rounding could explain.
+WRONG_FIFTY_DIGITS = 1e-3
 
 #: The report's names of the gradient checker's methods.
 _METHOD_KINDS = {"central": "central", "complex": "complex_step"}
@@ -87,7 +89,7 @@ def fifty_digits(
     def measure(replace: Replacements) -> dict[str, float]:
         return {"fifty_digit": worst_error(numpy_arrays(replace), expected())}
 
-    return Check(name, tuple(equations), side, measure, {"fifty_digit": tolerance})
+    return Check(name, tuple(equations), side, measure, {"fifty_digit": tolerance}, {"fifty_digit": WRONG_FIFTY_DIGITS})
 
 
 def numerical_gradients(
@@ -168,7 +170,10 @@ def sampled_equation(
             return {"fifty_digit": float("inf")}  # a wrong shape is as wrong as it gets
         return {"fifty_digit": relative_error(actual, expected())}
 
-    return Check(name or f"{eq_id} at 50 digits", (eq_id,), "numpy", measure, {"fifty_digit": tolerance})
+    return Check(
+        name or f"{eq_id} at 50 digits", (eq_id,), "numpy", measure, {"fifty_digit": tolerance},
+        {"fifty_digit": WRONG_FIFTY_DIGITS},
+    )
 
 
 def derivative_of(
@@ -201,3 +206,31 @@ def derivative_of(
         name, equations, loss, {"z": np.asarray(point, dtype=np.float64)},
         lambda replace: {"z": derivative(replace)}, tolerances=tolerances,
     )
+
+
+def worst_of(name: str, checks: Sequence[Check]) -> Check:
+    """One check from several of the same equations and side (one per sample input): the worst value of each kind.
+
+    A mistake that is visible on one sample only (clipping that always rescales changes nothing
+    above the threshold) is then rejected by the combined check, as a reader would expect.
+    """
+    first = checks[0]
+    if any(c.equations != first.equations or c.side != first.side for c in checks):
+        raise ValueError("checks: expected checks of the same equations and side")
+
+    def measure(replace: Replacements) -> dict[str, float | bool]:
+        values = [dict(c.measure(replace)) for c in checks]
+        worst: dict[str, float | bool] = {}
+        for kind in values[0]:
+            column = [v[kind] for v in values]
+            worst[kind] = all(column) if kind == "exact" else _worst_number(column)
+        return worst
+
+    tolerances = {kind: min(c.tolerances[kind] for c in checks) for kind in first.tolerances}
+    margins = {kind: max(c.margins.get(kind, tolerances[kind]) for c in checks) for kind in first.tolerances}
+    return Check(name, first.equations, first.side, measure, tolerances, margins)
+
+
+def _worst_number(values: Sequence[Any]) -> float:
+    numbers = [float(v) for v in values]
+    return float("nan") if any(np.isnan(numbers)) else max(numbers)

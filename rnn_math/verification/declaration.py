@@ -76,6 +76,9 @@ class Check:
         proof holds) or the worst error (any other kind).
     tolerances
         The bound of every error kind it returns: a value at most this passes.
+    margins
+        By kind, how far a mistake must miss to count as rejected (a wrong formula misses by
+        orders of magnitude more than rounding could explain); the tolerance where none is given.
     """
 
     name: str
@@ -83,6 +86,7 @@ class Check:
     side: str | None
     measure: Callable[[Replacements], Measurement]
     tolerances: Mapping[str, float] = field(default_factory=dict)
+    margins: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.side is not None and self.side not in SIDES:
@@ -92,6 +96,9 @@ class Check:
         unknown = set(self.tolerances) - set(KINDS)
         if unknown:
             raise ValueError(f"tolerances: expected kinds among {KINDS}, got {sorted(unknown)}")
+        for kind, margin in self.margins.items():
+            if kind not in self.tolerances or not margin >= self.tolerances[kind]:
+                raise ValueError(f"margins[{kind!r}]: expected a kind with a tolerance, and at least that tolerance")
 
     def passes(self, kind: str, value: float | bool) -> bool:
         """Whether one measured value passes: a proof that holds, or a finite error within the tolerance."""
@@ -100,6 +107,16 @@ class Check:
         if kind not in self.tolerances:
             raise ValueError(f"kind: check {self.name!r} has no tolerance for {kind!r}")
         return bool(value <= self.tolerances[kind])  # NaN compares False: never a pass
+
+    def rejects(self, kind: str, value: float | bool) -> bool:
+        """Whether one value measured on a mistake rejects it: a proof that fails, or an error beyond the margin.
+
+        An error that is not a number (a wrong formula overflowed) rejects too.
+        """
+        if kind == "exact":
+            return value is not True
+        bound = self.margins.get(kind, self.tolerances[kind])
+        return bool(not value <= bound)
 
     def applies_to(self, mistake: Mistake) -> bool:
         """Whether the check substitutes this mistake: it replaces, on this check's side, one of its equations."""

@@ -58,11 +58,15 @@ def _fails(check: Check, values: dict[str, float | bool]) -> bool:
     return not all(check.passes(kind, value) for kind, value in values.items())
 
 
+def _rejects(check: Check, values: dict[str, float | bool]) -> bool:
+    return any(check.rejects(kind, value) for kind, value in values.items())
+
+
 def run_check(check: Check, mistakes: Sequence[Mistake]) -> CheckOutcome:
     """Run one check on the correct equations and on each mistake it applies to."""
     values = dict(check.measure({}))
     rejected = {
-        m.name: _fails(check, dict(check.measure(getattr(m, check.side))))
+        m.name: _rejects(check, dict(check.measure(getattr(m, str(check.side)))))
         for m in mistakes
         if check.applies_to(m)
     }
