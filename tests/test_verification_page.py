@@ -1,0 +1,102 @@
+"""The Verification page and the equation index show what `rnn-math verify --json` reports."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from rnn_math.apps.cli import main
+from rnn_math.core.registry import registry
+from rnn_math_docs import equation_index, verification
+from rnn_math_docs.formatting import scientific
+
+PAGE = Path(__file__).resolve().parents[1] / "docs" / "verification.md"
+
+
+@pytest.fixture(scope="module")
+def reported(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """What a reader's ``rnn-math verify --json`` writes: a separate run of the engine from the page's."""
+    target = tmp_path_factory.mktemp("verify") / "results.json"
+    assert main(["verify", "--json", str(target)], out=io.StringIO(), err=io.StringIO()) == 0
+    return json.loads(target.read_text(encoding="utf-8"))
+
+
+def _rows(markdown: str) -> list[list[str]]:
+    lines = [line for line in markdown.splitlines() if line.startswith("|")]
+    return [[cell.strip() for cell in line.strip("|").split(" | ")] for line in lines[2:]]
+
+
+def _expected_error(value: float | str | None) -> str:
+    if value is None:
+        return "—"
+    return f"**{value}**" if isinstance(value, str) else f"${scientific(value)}$"
+
+
+def test_the_page_lists_exactly_the_equations_verify_reports_in_its_order(reported):
+    ids = [row[2] for row in _rows(verification.equations())]
+    assert ids == [f"`{r['eq_id']}`" for r in reported["equations"]]
+
+
+def test_each_row_shows_the_number_checks_controls_and_verdict_that_verify_reports(reported):
+    exact = {True: "proven", False: "**failed**", None: "—"}
+    for row, r in zip(_rows(verification.equations()), reported["equations"], strict=True):
+        controls = "—" if r["controls"] == 0 else f"{r['controls_rejected']} of {r['controls']}"
+        expected = [
+            f"[({r['number']})][{r['eq_id']}]", f"`{r['eq_id']}`", exact[r["exact"]],
+            _expected_error(r["fifty_digit"]), _expected_error(r["central"]), _expected_error(r["complex_step"]),
+            controls if r["controls_rejected"] == r["controls"] else f"**{controls}**",
+            "yes" if r["passed"] else "**no**",
+        ]
+        assert row[1:] == expected, r["eq_id"]
+
+
+def test_the_rows_are_grouped_by_model(reported):
+    models = [row[0] for row in _rows(verification.equations())]
+    first_rows = [i for i, m in enumerate(models) if i == 0 or m != models[i - 1]]
+    assert len(first_rows) == len(set(models))  # each model's rows together, once
+
+
+def test_every_registered_equation_is_on_the_page():
+    ids = {row[2].strip("`") for row in _rows(verification.equations())}
+    assert ids == set(registry())
+
+
+def test_the_tolerances_sentence_names_each_bound_the_reports_hold(reported):
+    sentence = verification.tolerances()
+    for r in reported["equations"]:
+        for bound in r["tolerances"].values():
+            assert f"${scientific(bound)}$" in sentence
+
+
+def test_the_page_places_the_table_and_no_longer_a_list_of_tests():
+    text = PAGE.read_text(encoding="utf-8")
+    assert "{{compute verification.equations}}" in text
+    assert "tests marked" not in text
+
+
+def test_the_equation_index_shows_each_equations_status_as_verify_reports(reported):
+    passed = {r["eq_id"]: r["passed"] for r in reported["equations"]}
+    for row in _rows(equation_index.table()):
+        eq_id = row[3].strip("`")
+        if eq_id not in passed:  # that every equation is reached is test_every_registered_equation_is_on_the_page
+            assert row[6] == "**not checked**", eq_id
+            continue
+        verdict = "passed" if passed[eq_id] else "**failed**"
+        assert row[6] == f"[{verdict}]({equation_index.VERIFICATION_TABLE})", eq_id
+
+
+def test_the_equation_index_marks_a_failed_equation_as_failed():
+    results = {"equations": [{"eq_id": "eq-bptt-delta", "passed": False}]}
+    assert equation_index.status("eq-bptt-delta", results).startswith("[**failed**]")
+    assert equation_index.status("eq-forward-z", results) == "**not checked**"
+
+
+def test_the_equation_index_shows_each_formula_without_breaking_the_table():
+    rows = _rows(equation_index.table())
+    assert all(len(row) == 7 for row in rows)  # a bar in |V| would have split a row
+    softmax = next(row for row in rows if row[3] == "`eq-softmax`")
+    assert softmax[2] == equation_index.table_formula(registry()["eq-softmax"].latex)
+    assert r"\vertV\vert" in softmax[2].replace(" ", "")
