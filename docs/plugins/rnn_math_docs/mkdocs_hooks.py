@@ -4,7 +4,9 @@ Registered in ``mkdocs.yml`` under ``hooks:``. Three jobs:
 
 1. ``on_files``: add KaTeX, Mermaid and a Devanagari font (installed from the npm registry by ``make setup``,
    never committed) to the built site, so that no page requests another host.
-2. ``on_page_markdown``: replace ``{{eq}}``, ``{{ref}}`` and ``{{compute}}`` markers.
+2. ``on_page_markdown``: replace ``{{eq}}``, ``{{ref}}`` and ``{{compute}}`` markers. Computed
+   content comes from the cache (``.cache/site/``) while its inputs are unchanged; what changed is
+   computed in worker processes that start with the build (``rnn_math_docs.computations``).
 3. Fail the build on an unknown marker, an equation placed twice or on a page with no chapter.
 """
 
@@ -17,6 +19,8 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
+from rnn_math_docs.cache import ComputeCache
+from rnn_math_docs.computations import ComputeFailed, Computations
 from rnn_math_docs.docs_index import DocsIndex, scan_docs
 from rnn_math_docs.render import MarkerError, render_markers
 
@@ -35,6 +39,7 @@ VENDORED = {
 }
 
 _index: DocsIndex | None = None
+_computations: Computations | None = None
 
 
 def node_modules(config: MkDocsConfig) -> Path:
@@ -59,8 +64,32 @@ def vendored_files(modules: Path) -> dict[str, Path]:
     return found
 
 
+def page_order(page: str) -> tuple:
+    """The order in which MkDocs renders pages: each folder's index first, folders last."""
+    parts = page.split("/")
+    return (parts[:-1], parts[-1] != "index.md", parts[-1])
+
+
+def start_computations(index: DocsIndex) -> Computations:
+    """Look every computed target up in the cache and start computing the misses."""
+    global _computations
+    stop_computations()
+    targets = [target for page in sorted(index.computes, key=page_order) for target in index.computes[page]]
+    _computations = Computations(targets, ComputeCache())
+    return _computations
+
+
+def stop_computations() -> None:
+    """Stop the worker processes of the last build, if any are left."""
+    global _computations
+    if _computations is not None:
+        _computations.close()
+        _computations = None
+
+
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    """Index the docs once per build (numbers depend on every page) and check placements."""
+    """Index the docs once per build (numbers depend on every page), check placements, and start
+    the computations whose cached results are out of date."""
     global _index
     scan_docs.cache_clear()
     _index = scan_docs(Path(config.docs_dir))
@@ -72,6 +101,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     ]
     if problems:
         raise PluginError("equation placement: " + "; ".join(problems))
+    start_computations(_index)
     return config
 
 
@@ -84,8 +114,18 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     """Replace the page's markers by equations, references and computed content."""
-    assert _index is not None, "on_config runs before any page"
+    assert _index is not None and _computations is not None, "on_config runs before any page"
     try:
-        return render_markers(markdown, _index)
-    except MarkerError as error:
+        return render_markers(markdown, _index, _computations.get)
+    except (MarkerError, ComputeFailed) as error:
         raise PluginError(f"{page.file.src_uri}: {error}") from error
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    """Every page is rendered: no worker process is needed any more."""
+    stop_computations()
+
+
+def on_build_error(error: Exception) -> None:
+    """A failed build leaves no worker process behind."""
+    stop_computations()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import importlib
 import re
+from collections.abc import Callable
 
 from rnn_math.core.registry import Equation, lookup
 from rnn_math_docs.docs_index import MARKER, DocsIndex
@@ -65,8 +66,11 @@ def computed(target: str) -> str:
     return result
 
 
-def render_markers(markdown: str, index: DocsIndex) -> str:
+def render_markers(markdown: str, index: DocsIndex, compute: Callable[[str], str] = computed) -> str:
     """Replace every marker of a page by its Markdown.
+
+    ``compute`` returns the Markdown of a ``{{compute}}`` target: by default it is computed now;
+    the build passes the cached results (:class:`rnn_math_docs.computations.Computations`).
 
     Raises
     ------
@@ -77,7 +81,7 @@ def render_markers(markdown: str, index: DocsIndex) -> str:
     def replace(match: re.Match[str]) -> str:
         kind, arg = match["kind"], match["arg"]
         if kind == "compute":
-            return computed(arg)
+            return compute(arg)
         try:
             eq = lookup(arg)
         except KeyError as error:
