@@ -8,7 +8,6 @@ import re
 import pytest
 
 from rnn_math.core.registry import lookup
-from rnn_math.rnn.composer import BACKWARD_EQUATIONS
 from rnn_math_docs import bptt_summary
 from rnn_math_docs.docs_index import scan_docs
 
@@ -27,18 +26,24 @@ def test_the_box_keeps_the_derivation_order():
     assert numbers == sorted(numbers)
 
 
-def test_a_composer_that_uses_an_equation_the_box_leaves_out_is_refused(monkeypatch):
-    source = bptt_summary.composer_source() + '\n    eq["eq-forward-z"]\n'
+def test_the_box_summarises_the_declared_rnn_composer():
+    model = bptt_summary.rnn_model()
+    assert model.name == "rnn" and model.composer is not None
+    assert bptt_summary.summary_ids()[0] == "eq-bptt-output-grad"
+
+
+def test_a_composer_that_uses_an_undeclared_equation_is_refused(monkeypatch):
+    source = bptt_summary.composer_source() + '\n    eq["eq-decoder-delta"]\n'
     monkeypatch.setattr(bptt_summary, "composer_source", lambda: source)
-    with pytest.raises(ValueError, match="eq-forward-z"):
+    with pytest.raises(ValueError, match="eq-decoder-delta"):
         bptt_summary.summary_ids()
 
 
-def test_a_composer_that_stops_using_a_listed_equation_is_refused(monkeypatch):
+def test_an_equation_the_composer_stops_using_leaves_the_box(monkeypatch):
+    """Negative control of the box's contents: they follow the code, not a list of their own."""
     source = bptt_summary.composer_source().replace('eq["eq-bptt-grad-x"]', "grad_x")
     monkeypatch.setattr(bptt_summary, "composer_source", lambda: source)
-    with pytest.raises(ValueError, match="eq-bptt-grad-x"):
-        bptt_summary.summary_ids()
+    assert "eq-bptt-grad-x" not in bptt_summary.summary_ids()
 
 
 def page_text(built_site) -> str:
@@ -53,7 +58,7 @@ def summary_box(built_site) -> str:
 
 def test_the_box_shows_every_formula_from_the_registry_with_its_number_in_order(built_site):
     box, position = summary_box(built_site), 0
-    for eq_id in BACKWARD_EQUATIONS:
+    for eq_id in bptt_summary.summary_ids():
         link = f'href="#{eq_id}"'
         assert link in box[position:], f"{eq_id} is missing or out of order"
         position = box.index(link, position)

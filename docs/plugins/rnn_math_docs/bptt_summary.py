@@ -1,8 +1,9 @@
 """The BPTT page's one-box summary and the code beside it, both read from the package at build time.
 
-The box lists the equations the package's composer uses, in its order, with each formula taken
-from the registry; the code is the composer's own source. Neither is typed into the page, so the
-two cannot drift apart: an equation the composer starts or stops using changes the box.
+The composer is the one the vanilla RNN's model declaration names. The box lists the equations
+its source looks up, in the declaration's derivation order, each formula taken from the registry;
+the code is the composer's own source. Neither is typed into the page, so the two cannot drift
+apart: an equation the composer starts or stops using changes the box.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import inspect
 import re
 
 from rnn_math.core.registry import lookup
-from rnn_math.rnn.composer import BACKWARD_EQUATIONS, rnn_gradients
+from rnn_math.verification.declaration import Model, declared_models
 from rnn_math_docs.docs_index import scan_docs
 from rnn_math_docs.formatting import markdown_table
 from rnn_math_docs.render import equation_reference
@@ -20,9 +21,21 @@ from rnn_math_docs.render import equation_reference
 _EQ_USE = re.compile(r"""eq\[\s*["'](?P<id>eq-[\w-]+)["']\s*\]""")
 
 
+#: The declared model whose backward pass the BPTT page summarises.
+MODEL = "rnn"
+
+
+def rnn_model() -> Model:
+    """The vanilla RNN's declaration."""
+    for model in declared_models():
+        if model.name == MODEL:
+            return model
+    raise LookupError(f"model: expected a declared model named {MODEL!r}, got {[m.name for m in declared_models()]}")
+
+
 def composer_source() -> str:
     """The source text of the RNN's composer, exactly as the package has it."""
-    return inspect.getsource(rnn_gradients)
+    return inspect.getsource(rnn_model().composer)
 
 
 def ids_used(source: str) -> list[str]:
@@ -31,20 +44,20 @@ def ids_used(source: str) -> list[str]:
 
 
 def summary_ids() -> tuple[str, ...]:
-    """The ids the box lists: the composer's backward equations, in derivation order.
+    """The ids the box lists: those the composer's source looks up, in the declaration's order.
 
     Raises
     ------
     ValueError
-        If the composer's source uses an equation the list does not name, or names one it never
-        uses, so that the build fails rather than show a box that differs from the code.
+        If the composer looks up an equation its model does not declare (it would have no place
+        in the derivation order), so that the build fails.
     """
-    used, listed = set(ids_used(composer_source())), set(BACKWARD_EQUATIONS)
-    if used != listed:
-        raise ValueError(
-            f"composer: expected the equations it uses, {sorted(used)}, to be those it lists, {sorted(listed)}"
-        )
-    return BACKWARD_EQUATIONS
+    declared = rnn_model().equations
+    used = ids_used(composer_source())
+    undeclared = sorted(set(used) - set(declared))
+    if undeclared:
+        raise ValueError(f"composer: expected equations of the model {MODEL!r}, got the undeclared {undeclared}")
+    return tuple(eq_id for eq_id in declared if eq_id in used)
 
 
 def summary() -> str:
