@@ -18,7 +18,7 @@ from rnn_math.rnn.gradient_flow import (
     step_jacobian,
 )
 from rnn_math.rnn.params import RNNParams
-from rnn_math_docs.formatting import markdown_table, number, scientific
+from rnn_math_docs.formatting import latex_matrix, markdown_table, number, scientific
 from rnn_math_docs.plots import svg_figure
 from rnn_math.rnn.truncated import truncated_bptt
 
@@ -106,7 +106,9 @@ def bound_tightness() -> str:
             row += [f"${_sci(float(np.max(column)))}$", f"${_sci(float(np.median(column)))}$"]
         rows.append(row)
     return markdown_table(
-        ["lag $t-k$", "sigmoid: largest", "sigmoid: median", "tanh: largest", "tanh: median"], rows, "rrrrr"
+        ["steps $t$ back to $h^0$", "sigmoid: largest $r_t$", "sigmoid: median $r_t$", "tanh: largest $r_t$", "tanh: median $r_t$"],
+        rows,
+        "rrrrr",
     )
 
 
@@ -129,21 +131,29 @@ def _lag_norm(activation: str, W_h: np.ndarray, h_0: np.ndarray, b_1: np.ndarray
     return float(np.linalg.norm(hidden_jacobian(W_h, z, 0, T, activation), 2))
 
 
-def threshold_examples() -> str:
-    """One example per case: sufficient for vanishing, necessary for exploding, neither converse."""
-    T = 40
+#: Steps of the threshold examples.
+THRESHOLD_T = 40
+
+
+def _threshold_cases() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, str]]:
+    """(activation, W_h, h^0, b_1, label) of each threshold example; the saturated ones last."""
     angle = 0.7
     Q = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-    cases = [
+    return [
         ("tanh", 0.9 * Q, np.zeros(2), np.zeros(2), "$\\lambda_1 < 1/\\gamma$: vanishes, as guaranteed"),
         ("tanh", 1.0 * Q, np.zeros(2), np.zeros(2), "$\\lambda_1 = 1/\\gamma$: cannot grow"),
         ("tanh", 1.5 * Q, np.zeros(2), np.zeros(2), "$\\lambda_1 > 1/\\gamma$, units at $z = 0$: explodes"),
         ("tanh", 3.0 * np.eye(2), np.ones(2), np.zeros(2), "$\\lambda_1 > 1/\\gamma$, units saturated: vanishes"),
         ("sigmoid", 6.0 * Q, np.full(2, 0.5), -6.0 * Q @ np.full(2, 0.5), "$\\lambda_1 > 1/\\gamma$, units at $z = 0$: explodes"),
         ("sigmoid", 12.0 * np.eye(2), np.ones(2), np.full(2, -6.0), "$\\lambda_1 > 1/\\gamma$, units saturated: vanishes"),
-    ]
+    ]  # fmt: skip
+
+
+def threshold_examples() -> str:
+    """One example per case: sufficient for vanishing, necessary for exploding, neither converse."""
+    T = THRESHOLD_T
     rows = []
-    for activation, W_h, h_0, b_1, label in cases:
+    for activation, W_h, h_0, b_1, label in _threshold_cases():
         gamma = get_activation(activation).derivative_bound
         lam = largest_singular_value(W_h)
         rows.append([
@@ -156,6 +166,25 @@ def threshold_examples() -> str:
          f"bound $(\\gamma\\lambda_1)^{{{T}}}$", "case"],
         rows, "lrrrrl",
     )
+
+
+def saturated_cases() -> str:
+    """How each saturated example is built, and where its units settle: W_h, h^0, b_1, h^T, σ'(z^T)/γ."""
+    items = []
+    for activation, W_h, h_0, b_1, label in _threshold_cases():
+        if "saturated" not in label:
+            continue
+        act = get_activation(activation)
+        z, h = hidden_states(W_h, np.zeros((len(b_1), 1)), b_1, np.zeros((THRESHOLD_T, 1)), activation=activation, h_0=h_0)
+        slopes = act.derivative(z[-1])
+        T = THRESHOLD_T
+        items.append(
+            f"- {activation}: $W_h = {latex_matrix(W_h, 0)}$, $h^0 = {latex_matrix(h_0, 0)}$, "
+            f"$b_1 = {latex_matrix(b_1, 0)}$. The state settles at $h^{{{T}}} = {latex_matrix(h[-1])}$, "
+            f"where the slopes are $\\sigma'(z^{{{T}}}) = {latex_matrix(slopes)}$, at most "
+            f"${number(float(np.max(slopes)) / act.derivative_bound, 3)}\\,\\gamma$"
+        )
+    return "\n".join(items)
 
 
 # ---- figure: gradient norm against lag ----------------------------------------------------------
@@ -288,15 +317,46 @@ def truncation_table() -> str:
 
 # ---- clipping in numbers ------------------------------------------------------------------------
 
-def clipping_example() -> str:
-    """Both clippings applied to one real BPTT gradient: norms, largest entries, direction."""
+#: The norm threshold of the clipping example (min-char-rnn's limit), unless the gradient is shorter.
+CLIP_NORM = 5.0
+
+
+@cache
+def _clipping_setting() -> tuple[dict[str, np.ndarray], float, float]:
+    """The example's gradient, its norm threshold c and its entry limit (half its largest entry)."""
     params = RNNParams.random(d=3, D_h=4, V=5, seed=4, scale=1.5)
     rng = np.random.default_rng(4)
     xs, targets = rng.standard_normal((20, 3)), rng.integers(0, 5, 20)
     grads = bptt(params, xs, targets, activation="tanh").grads.as_dict()
     norm = global_norm(grads)
-    c = 5.0 if norm > 5.0 else norm / 2
+    # Each threshold must bind, or the example would show nothing: c below the norm, and the
+    # entry limit below the largest entry.
+    c = CLIP_NORM if norm > CLIP_NORM else norm / 2
     limit = float(np.max(np.abs(np.concatenate([g.ravel() for g in grads.values()])))) / 2
+    return grads, c, limit
+
+
+def clipping_thresholds() -> str:
+    """Where the example's two thresholds come from, with the gradient's own numbers."""
+    grads, c, limit = _clipping_setting()
+    norm = global_norm(grads)
+    largest = float(np.max(np.abs(np.concatenate([g.ravel() for g in grads.values()]))))
+    norm_rule = (
+        f"the norm threshold is $c = {number(c, 2)}$, below the gradient's norm ${number(norm)}$"
+        if c == CLIP_NORM
+        else f"the norm threshold is half the gradient's norm, $c = {number(norm)}/2 = {number(c, 2)}$"
+    )
+    return (
+        f"{norm_rule}; the entry limit is half the gradient's largest entry, "
+        f"$\\max_i \\lvert g_i \\rvert / 2 = {number(largest)}/2 = {number(limit, 2)}$, so that some entries are "
+        f"clipped and others are not"
+    )
+
+
+def clipping_example() -> str:
+    """Both clippings applied to one real BPTT gradient: norms, largest entries, direction."""
+    grads, c, limit = _clipping_setting()
+    norm = global_norm(grads)
     by_norm, _ = clip_by_global_norm(grads, c)
     by_entry = clip_elementwise(grads, limit)
 
@@ -310,7 +370,7 @@ def clipping_example() -> str:
         return number(float(v @ original / (np.linalg.norm(v) * np.linalg.norm(original))), 6)
 
     rows = [
-        ["none", f"${number(norm)}$", f"${number(float(np.max(np.abs(original))))}$", "$1.000000$"],
+        ["none", f"${number(norm)}$", f"${number(float(np.max(np.abs(original))))}$", f"${cosine(grads)}$"],
         [f"global norm, $c = {number(c, 2)}$", f"${number(global_norm(by_norm))}$",
          f"${number(float(np.max(np.abs(flat(by_norm)))))}$", f"${cosine(by_norm)}$"],
         [f"element-wise, $c = {number(limit, 2)}$", f"${number(global_norm(by_entry))}$",
