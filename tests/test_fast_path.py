@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from rnn_math.rnn import bptt as bptt_module
-from rnn_math.rnn import forward as forward_module
+from rnn_math.rnn import fast_path
 from rnn_math.core.activations import get_activation, sigmoid
 from rnn_math.rnn.bptt import (
     bptt,
@@ -174,7 +174,7 @@ def test_a_dropped_recurrent_term_is_caught(monkeypatch):
         h = np.concatenate([np.asarray(h_0)[None], np.tanh(z)])
         return z, h
 
-    monkeypatch.setattr(forward_module, "_recurrence_time_major", slipped)
+    monkeypatch.setattr(fast_path, "recurrence_time_major", slipped)
     assert relative_error(forward(params, xs, targets, activation="tanh", h_0=h_0).h, ref["h"]) > DISAGREES
 
 
@@ -187,7 +187,7 @@ def test_a_wrong_slope_in_the_fast_path_is_caught(monkeypatch, activation, wrong
     params, xs, targets, h_0 = problem()
     ref = reference_bptt(params, xs, targets, activation, h_0)
     slipped = dataclasses.replace(get_activation(activation), derivative=wrong)
-    monkeypatch.setattr(bptt_module, "get_activation", lambda name: slipped)
+    monkeypatch.setattr(fast_path, "get_activation", lambda name: slipped)
     got = bptt(params, xs, targets, activation=activation, h_0=h_0)
     assert relative_error(got.grads.grad_W_h, ref["W_h"]) > DISAGREES
 
@@ -196,14 +196,14 @@ def test_a_misaligned_recursion_is_caught(monkeypatch):
     """Negative control for the hoisted output term: adding U^T(ŷ − y) of step t + 1 instead of t."""
     params, xs, targets, h_0 = problem()
     ref = reference_bptt(params, xs, targets, "tanh", h_0)
-    original = bptt_module._backward_time_major
+    original = fast_path.backward_time_major
 
     def shifted(params, fp, targets, activation):
         rolled = fp.__class__(fp.z, fp.h, fp.theta, np.roll(fp.y_hat, 1, axis=0), fp.step_losses, fp.loss)
         deltas, _ = original(params, rolled, np.roll(targets, 1, axis=0), activation)
         return deltas, original(params, fp, targets, activation)[1]
 
-    monkeypatch.setattr(bptt_module, "_backward_time_major", shifted)
+    monkeypatch.setattr(bptt_module, "backward_time_major", shifted)
     got = bptt(params, xs, targets, activation="tanh", h_0=h_0)
     assert relative_error(got.grads.grad_W_h, ref["W_h"]) > DISAGREES
 

@@ -163,8 +163,8 @@ def jacobian_norm_bound(W_h: ArrayLike, lag: int, activation: str = "sigmoid", *
 def last_loss_hidden_gradients(U: Array, W_h: Array, output_grad_T: Array, z: Array, activation: str = "sigmoid") -> Array:
     """∂L^T/∂h^k for every k = 0..T: how much the *last* step's loss feels each earlier state.
 
-    Computed by the BPTT recursion of [`hidden_gradient`][rnn_math.rnn.bptt.hidden_gradient] and
-    [`delta`][rnn_math.rnn.bptt.delta] with every output gradient but the last set to zero, which
+    Computed by the BPTT recursion of [`hidden_gradient`][rnn_math.rnn.backward_equations.hidden_gradient] and
+    [`delta`][rnn_math.rnn.backward_equations.delta] with every output gradient but the last set to zero, which
     multiplies by the transposed one-step Jacobians one at a time (never forming the product).
 
     Parameters

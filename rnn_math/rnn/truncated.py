@@ -133,8 +133,8 @@ def truncated_objective(
 def truncated_deltas(U: Array, W_h: Array, output_grads: Array, z: Array, k: int, activation: str = "sigmoid") -> Array:
     """δ̄^s_k for every step s: the errors of the k losses L^s..L^{s+k−1} at z^s, summed.
 
-    Built from [`hidden_gradient`][rnn_math.rnn.bptt.hidden_gradient] and
-    [`delta`][rnn_math.rnn.bptt.delta], one lag at a time: at lag ℓ, ∂L^{s+ℓ}/∂z^s is computed for
+    Built from [`hidden_gradient`][rnn_math.rnn.backward_equations.hidden_gradient] and
+    [`delta`][rnn_math.rnn.backward_equations.delta], one lag at a time: at lag ℓ, ∂L^{s+ℓ}/∂z^s is computed for
     every s at once from ∂L^{s+ℓ}/∂z^{s+1} (lag ℓ − 1), so the cost is k vectorised steps.
 
     Parameters

@@ -2,7 +2,7 @@
 
 The output layer, the decoder's states (from step T' down to 1), the hand-off to the encoder,
 the encoder and the embedding tables. The encoder's gradients are those of the BPTT page
-([`delta`][rnn_math.rnn.bptt.delta], [`grad_W_h`][rnn_math.rnn.bptt.grad_W_h], ...), started from
+([`delta`][rnn_math.rnn.backward_equations.delta], [`grad_W_h`][rnn_math.rnn.backward_equations.grad_W_h], ...), started from
 the hand-off [`handoff_gradient`][rnn_math.seq2seq.backward_equations.handoff_gradient] instead of
 from an output layer. Each decoder equation is registered here under its decoder name; where
 one is the same algebra as a vanilla-RNN equation it calls that function.

@@ -2,8 +2,8 @@
 
 Embedding lookup, the context hand-over s_0 = h_T, teacher forcing, the decoder state, the
 logits and the loss. The encoder *is* the vanilla recurrence of the Forward-pass page with tanh
-units, so it runs on [`pre_activation`][rnn_math.rnn.forward.pre_activation] and
-[`hidden_state`][rnn_math.rnn.forward.hidden_state]; where a decoder equation is the same algebra
+units, so it runs on [`pre_activation`][rnn_math.rnn.forward_equations.pre_activation] and
+[`hidden_state`][rnn_math.rnn.forward_equations.hidden_state]; where a decoder equation is the same algebra
 as a vanilla-RNN equation it calls that function rather than repeating it. Shapes and names are
 those of [`rnn_math.seq2seq.params`][rnn_math.seq2seq.params].
 """

@@ -159,7 +159,7 @@ def textbook_output_gradient(y_hat: Array, targets: NDArray[np.integer]) -> Arra
     """p − 1_k with the target entry formed as p_k − 1, which cancels to 0 when p_k rounds to 1.
 
     A negative control with the signature of
-    [`output_gradient`][rnn_math.rnn.bptt.output_gradient].
+    [`output_gradient`][rnn_math.rnn.backward_equations.output_gradient].
     """
     grad = y_hat.copy()
     k = np.asarray(targets)[..., None]

@@ -12,8 +12,8 @@ PyTorch's ``nn.RNN`` offers tanh and ReLU only, so the benchmark's peers use tan
 The textbook-slope twin (`make_textbook`) is `bptt`'s fast path with the two shortcuts an
 accurate backward pass gives up: the slope σ'(z) read off the stored hidden state as 1 − h²,
 which cancels to 0 where tanh saturates, and ŷ − y formed by subtracting 1 from ŷ at the target,
-which cancels when ŷ_k is close to 1. Everything else is the same arithmetic in the same order,
-so its time over `bptt`'s is what exactness costs. It uses only public names of this package.
+which cancels when ŷ_k is close to 1. Everything else is the same arithmetic in the same order
+(the tied-weight sums are `bptt`'s own stage), so its time over `bptt`'s is what exactness costs.
 """
 
 from __future__ import annotations
@@ -26,9 +26,18 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from rnn_math.rnn.bptt import BPTTResult, RNNGrads, bptt, grad_b_1, grad_b_2, grad_h_0, grad_U, grad_W_e, grad_W_h, grad_x
-from rnn_math.rnn.forward import ForwardPass, total_loss
+from rnn_math.rnn.bptt import bptt
+from rnn_math.rnn.fast_path import (
+    backward_time_major,
+    batch_major,
+    check_forward_inputs,
+    forward_from_states,
+    gradient_sums,
+    recurrence_time_major,
+)
+from rnn_math.rnn.forward_equations import total_loss
 from rnn_math.rnn.params import RNNParams
+from rnn_math.rnn.results import BPTTResult, ForwardPass
 from rnn_math.core.validation import as_float_array, check_shapes, check_targets, common_dtype
 
 #: What every implementation returns: the loss and the gradients of everything it depends on.
@@ -94,27 +103,23 @@ def make_numpy(problem: Problem) -> Run:
 def make_numpy_staged(problem: Problem) -> Callable[[], tuple[list[float], dict[str, NDArray[np.floating]]]]:
     """`bptt`'s own steps called one by one, with the wall time of each (seconds, in `STAGES` order).
 
-    The steps are the private functions `bptt` itself composes, in its order, so the times add up
-    to one call of `bptt`; tests/test_bench.py checks that the results are identical to its own.
-    These five imports are the only private names the benchmark uses: timing `bptt`'s own steps
-    needs its own steps, and the package has no public name for them.
+    The steps are the stages of [`rnn_math.rnn.fast_path`][rnn_math.rnn.fast_path] that `bptt`
+    itself composes, in its order, so the times add up to one call of `bptt`;
+    tests/test_bench.py checks that the results are identical to its own.
     """
-    from rnn_math.rnn.bptt import _backward_time_major, _gradient_sums
-    from rnn_math.rnn.forward import _check_forward_inputs, _forward_from_states, _recurrence_time_major
-
     p, clock = problem, time.perf_counter
 
     def run() -> tuple[list[float], dict[str, NDArray[np.floating]]]:
         laps = [clock()]
-        xs, targets, h_0, _ = _check_forward_inputs(p.params, p.xs, p.targets, "tanh", p.h_0)
+        xs, targets, h_0, _ = check_forward_inputs(p.params, p.xs, p.targets, "tanh", p.h_0)
         laps.append(clock())
-        z, h = _recurrence_time_major(p.params.W_h, p.params.W_e, p.params.b_1, xs, h_0, "tanh")
+        z, h = recurrence_time_major(p.params.W_h, p.params.W_e, p.params.b_1, xs, h_0, "tanh")
         laps.append(clock())
-        fp = _forward_from_states(p.params, z, h, targets)
+        fp = forward_from_states(p.params, z, h, targets)
         laps.append(clock())
-        deltas, output_grads = _backward_time_major(p.params, fp, targets, "tanh")
+        deltas, output_grads = backward_time_major(p.params, fp, targets, "tanh")
         laps.append(clock())
-        grads, grad_h_0, grad_xs = _gradient_sums(p.params, fp, deltas, output_grads, xs)
+        grads, grad_h_0, grad_xs = gradient_sums(p.params, fp, deltas, output_grads, xs)
         laps.append(clock())
         seconds = [after - before for before, after in zip(laps, laps[1:])]
         return seconds, {"loss": np.asarray(fp.loss), **grads.as_dict(), "xs": np.swapaxes(grad_xs, 0, 1), "h_0": grad_h_0}
@@ -254,17 +259,6 @@ def _textbook_backward(params: RNNParams, fp: ForwardPass, targets: NDArray[np.i
     return deltas, output_grads
 
 
-def _textbook_sums(
-    params: RNNParams, fp: ForwardPass, deltas: NDArray, output_grads: NDArray, xs: NDArray
-) -> tuple[RNNGrads, NDArray, NDArray]:
-    """The tied-weight sums as single products over the T·B rows; ∂L/∂h^0 and time-major ∂L/∂x."""
-    T, B, D_h = deltas.shape
-    rows = output_grads.transpose(2, 0, 1).reshape(-1, T * B).T
-    grads = RNNGrads(grad_W_h(deltas, fp.h[:-1]), grad_W_e(deltas, xs), grad_b_1(deltas),
-                     grad_U(rows, fp.h[1:].reshape(T * B, D_h)), grad_b_2(rows))
-    return grads, grad_h_0(params.W_h, deltas[0]), grad_x(params.W_e, deltas.reshape(T * B, D_h)).reshape(T, B, -1)
-
-
 def make_textbook(problem: Problem) -> Run:
     """rnn-math with the textbook slope: `bptt`'s fast path with σ' = 1 − h² and ŷ − y by subtraction.
 
@@ -278,9 +272,9 @@ def make_textbook(problem: Problem) -> Run:
         z, h = _textbook_recurrence(p.params, xs, h_0)
         fp = _textbook_outputs(p.params, z, h, targets)
         deltas, output_grads = _textbook_backward(p.params, fp, targets)
-        grads, g_h0, g_xs = _textbook_sums(p.params, fp, deltas, output_grads, xs)
-        batch_major = ForwardPass(*(np.swapaxes(a, 0, 1) for a in (fp.z, fp.h, fp.theta, fp.y_hat)), fp.step_losses.T, fp.loss)
-        result = BPTTResult(fp.loss, grads, g_h0, *(np.swapaxes(a, 0, 1) for a in (g_xs, deltas, output_grads)), batch_major)
+        grads, g_h0, g_xs = gradient_sums(p.params, fp, deltas, output_grads, xs)
+        swapped = (np.swapaxes(a, 0, 1) for a in (g_xs, deltas, output_grads))
+        result = BPTTResult(fp.loss, grads, g_h0, *swapped, batch_major(fp, batched=True))
         return {"loss": np.asarray(result.loss), **result.grads.as_dict(), "xs": result.grad_xs, "h_0": result.grad_h_0}
 
     return run
@@ -300,7 +294,7 @@ def make_textbook_staged(problem: Problem) -> Callable[[], tuple[list[float], di
         laps.append(clock())
         deltas, output_grads = _textbook_backward(p.params, fp, targets)
         laps.append(clock())
-        grads, g_h0, g_xs = _textbook_sums(p.params, fp, deltas, output_grads, xs)
+        grads, g_h0, g_xs = gradient_sums(p.params, fp, deltas, output_grads, xs)
         laps.append(clock())  # the same five laps as make_numpy_staged, in `STAGES` order
         seconds = [after - before for before, after in zip(laps, laps[1:])]
         return seconds, {"loss": np.asarray(fp.loss), **grads.as_dict(), "xs": np.swapaxes(g_xs, 0, 1), "h_0": g_h0}
