@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from rnn_math.apps.cli import main
-from rnn_math.apps.verify_command import Selection, equation_numbers, results_json, select
+from rnn_math.apps.verify_command import Selection, equation_numbers, select
 from rnn_math.core.registry import registry
 from rnn_math.verification import engine
 from rnn_math.verification.report import EquationReport
@@ -129,9 +129,10 @@ def test_the_json_file_holds_the_engines_reports_with_their_numbers(tmp_path: Pa
     target = tmp_path / "results.json"
     code, _, _ = run("--equation", QUICK, "--json", str(target))
     assert code == 0
-    expected = results_json(engine.verify(equation=QUICK), equation_numbers())
-    assert json.loads(target.read_text()) == json.loads(json.dumps(expected))
-    assert expected["equations"][0]["number"] == equation_numbers()[QUICK]
+    written = json.loads(target.read_text())
+    expected = [{"number": equation_numbers()[r.eq_id], **r.to_json()} for r in engine.verify(equation=QUICK)]
+    assert written["equations"] == json.loads(json.dumps(expected))
+    assert written["passed"] is True
 
 
 def test_an_existing_json_file_is_refused_before_anything_runs(tmp_path: Path, no_run):
