@@ -44,4 +44,4 @@ test-all: setup
 	$(BIN)/python -m pytest -m "slow or not slow"
 
 clean:
-	rm -rf $(VENV) node_modules site .pytest_cache
+	rm -rf $(VENV) node_modules site .pytest_cache .cache

@@ -12,14 +12,16 @@ Registered in ``mkdocs.yml`` under ``hooks:``. Three jobs:
 
 from __future__ import annotations
 
+from importlib import metadata
 from pathlib import Path
 
+from jinja2 import Environment, FileSystemBytecodeCache
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from rnn_math_docs.cache import ComputeCache
+from rnn_math_docs.cache import CACHE_DIR, ComputeCache
 from rnn_math_docs.computations import ComputeFailed, Computations
 from rnn_math_docs.docs_index import DocsIndex, scan_docs
 from rnn_math_docs.render import MarkerError, render_markers
@@ -119,6 +121,29 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
         return render_markers(markdown, _index, _computations.get)
     except (MarkerError, ComputeFailed) as error:
         raise PluginError(f"{page.file.src_uri}: {error}") from error
+
+
+def template_cache(environment: Environment, owner: str) -> None:
+    """Keep the compiled templates of ``owner``'s Jinja environment between builds.
+
+    Compiling the theme's and mkdocstrings' templates took about a second of every build. Jinja
+    stores the code with a checksum of the template's source and reuses it only while that
+    matches; a folder per owner and version keeps environments with other settings apart.
+    """
+    folder = CACHE_DIR / "templates" / f"{owner}-{metadata.version(owner)}"
+    folder.mkdir(parents=True, exist_ok=True)
+    environment.bytecode_cache = FileSystemBytecodeCache(str(folder))
+
+
+def on_pre_build(config: MkDocsConfig) -> None:
+    """mkdocstrings renders the API pages with its own Jinja environment: cache its templates."""
+    template_cache(config.plugins["mkdocstrings"].get_handler("python").env, "mkdocstrings-python")
+
+
+def on_env(env: Environment, config: MkDocsConfig, files: Files) -> Environment:
+    """The theme's Jinja environment, created anew for each build: cache its templates."""
+    template_cache(env, "mkdocs-material")
+    return env
 
 
 def on_post_build(config: MkDocsConfig) -> None:
