@@ -46,6 +46,33 @@
     }
   }
 
+  // A line may break after an inline formula (on a phone it is an inline block, which always
+  // allows one), so a ")" or "," right after it could start the next line on its own. Keep the
+  // punctuation that touches a formula, before or after, with it in an unbreakable span.
+  const OPENING = /[(\[{‘“]+$/u;
+  const CLOSING = /^[)\]}.,;:!?’”…]+/u;
+  function keepPunctuationWithFormulas(body) {
+    for (const math of body.querySelectorAll(".md-typeset span.arithmatex")) {
+      if (math.parentElement.matches(".rm-nowrap")) continue;
+      const before = math.previousSibling, after = math.nextSibling;
+      const opening = before?.nodeType === Node.TEXT_NODE ? before.data.match(OPENING) : null;
+      const closing = after?.nodeType === Node.TEXT_NODE ? after.data.match(CLOSING) : null;
+      if (!opening && !closing) continue;
+      const wrapper = document.createElement("span");
+      wrapper.className = "rm-nowrap";
+      math.replaceWith(wrapper);
+      if (opening) {
+        before.data = before.data.slice(0, -opening[0].length);
+        wrapper.append(opening[0]);
+      }
+      wrapper.append(math);
+      if (closing) {
+        after.data = after.data.slice(closing[0].length);
+        wrapper.append(closing[0]);
+      }
+    }
+  }
+
   document$.subscribe(({ body }) => {
     displayStyleInTables(body);
     proseCells(body);
@@ -58,5 +85,6 @@
       ],
     });
     placeEquationNumbers(body);
+    keepPunctuationWithFormulas(body);
   });
 })();
