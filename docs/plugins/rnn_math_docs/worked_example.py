@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 
-from rnn_math.core.activations import tanh_derivative
+from rnn_math.core.registry import lookup
 from rnn_math.core.types import Array
-from rnn_math.rnn import bptt
 from rnn_math.rnn.example import NOTES_W_e, NOTES_W_h, NOTES_b_1, EncoderTrace, notes_encoder
-from rnn_math.seq2seq import encoder_state_gradient
 from rnn_math.seq2seq.example import notes_translation_step
 from rnn_math_docs.formatting import latex_matrix, markdown_table, number
 
@@ -46,6 +45,11 @@ class EncoderBackward:
     grad_h_0: Array
 
 
+def eq(eq_id: str) -> Callable[..., Array]:
+    """The registered NumPy function of an equation: the page computes with what the site displays."""
+    return lookup(eq_id).numpy
+
+
 def encoder_backward(trace: EncoderTrace, W_h: Array, W_e: Array, grad_context: Array) -> EncoderBackward:
     """BPTT through a tanh encoder that has no outputs, from the gradient of its last state.
 
@@ -58,17 +62,17 @@ def encoder_backward(trace: EncoderTrace, W_h: Array, W_e: Array, grad_context: 
     grad = grad_context
     for t in range(steps - 1, -1, -1):
         grad_h[t] = grad
-        deltas[t] = bptt.delta(grad, trace.z[t], "tanh")
-        grad = encoder_state_gradient(W_h, deltas[t])
+        deltas[t] = eq("eq-bptt-delta")(grad, trace.z[t], "tanh")
+        grad = eq("eq-encoder-state-grad")(W_h, deltas[t])
     return EncoderBackward(
         grad_h=grad_h,
-        slopes=tanh_derivative(trace.z),
+        slopes=eq("eq-tanh-derivative")(trace.z),
         deltas=deltas,
-        grad_W_h=bptt.grad_W_h(deltas, trace.h[:-1]),
-        grad_W_e=bptt.grad_W_e(deltas, trace.xs),
-        grad_b_1=bptt.grad_b_1(deltas),
-        grad_x=bptt.grad_x(W_e, deltas),
-        grad_h_0=bptt.grad_h_0(W_h, deltas[0]),
+        grad_W_h=eq("eq-bptt-grad-wh")(deltas, trace.h[:-1]),
+        grad_W_e=eq("eq-bptt-grad-we")(deltas, trace.xs),
+        grad_b_1=eq("eq-bptt-grad-b1")(deltas),
+        grad_x=eq("eq-bptt-grad-x")(W_e, deltas),
+        grad_h_0=eq("eq-bptt-grad-h0")(W_h, deltas[0]),
     )
 
 
