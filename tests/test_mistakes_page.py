@@ -16,17 +16,26 @@ from rnn_math_docs import mutation
 
 @pytest.mark.parametrize("mistake", all_mistakes("rnn"), ids=lambda m: m.name)
 def test_every_rnn_mistake_is_rejected_by_each_check_the_page_reports(mistake):
-    evidence = page.rnn_evidence(mistake.name)
-    assert evidence.nonzero_entries > 0
-    assert evidence.central > DEFAULT_TOLERANCES["central"]
-    assert evidence.complex > DEFAULT_TOLERANCES["complex"]
+    found = page.rnn_evidence(mistake.name)
+    assert found.rejected
+    assert {m.kind for m in found.measurements} == {"exact", "fifty_digit", "central", "complex_step"}
+    for m in found.measurements:
+        assert m.value is not True if m.kind == "exact" else m.value > m.bound >= DEFAULT_TOLERANCES["complex"]
 
 
 @pytest.mark.parametrize("mistake", SEQ2SEQ_MISTAKES, ids=lambda m: m.name)
 def test_every_encoder_decoder_mistake_is_rejected_by_each_check_the_page_reports(mistake):
-    evidence = page.seq2seq_evidence(mistake.name)
-    assert evidence.nonzero_entries > 0
-    assert min(evidence.central, evidence.complex) > DEFAULT_TOLERANCES["central"]
+    found = page.seq2seq_evidence(mistake.name)
+    assert found.rejected
+    assert {m.kind for m in found.measurements} == {"exact", "fifty_digit", "central", "complex_step"}
+
+
+def test_a_mistake_the_checks_accepted_would_be_reported_as_not_rejected():
+    from rnn_math_docs.mistakes import Evidence, Measurement
+
+    accepted = Evidence((Measurement("c", "central", 1e-9, 1e-7, False),))
+    assert not accepted.rejected and "not rejected" in page._verdict(accepted)
+    assert not Evidence(()).rejected
 
 
 def test_the_page_shows_every_mistake_with_its_wrong_formula_beside_the_right_one():

@@ -1,45 +1,86 @@
-"""Content of the Common-mistakes page: every catalogued wrong gradient, and the checks that reject it.
+"""Content of the Common-mistakes page: every catalogued mistake, and what each check measured on it.
 
-For each mistake of the catalogues ([`rnn_math.rnn.mistakes`][rnn_math.rnn.mistakes] for the vanilla RNN,
-[`rnn_math.seq2seq.mistakes`][rnn_math.seq2seq.mistakes] for the encoder-decoder) the page shows
-the right equation (its number, linked, and its LaTeX from the registry) beside the wrong one, and
-what three checks measure when the wrong version is substituted, all computed here when the site
-is built, on tiny networks:
-
-- the exact proof: how many gradient entries of the closed form differ from SymPy's own
-  derivative of the unrolled loss by something that is not identically zero;
-- central differences and complex step: the worst norm-wise relative error of the wrong
-  gradients, against the tolerance a right gradient meets.
+The catalogues are the model declarations' ([`models`][rnn_math.verification.engine.models]): for
+each mistake the page shows the right equation (its number, linked, and its LaTeX from the
+registry) beside the wrong one, and what every check of the verification engine that substitutes
+the mistake measured, computed when the site is built on the declarations' tiny networks: whether
+the exact proof still holds, and the worst 50-digit, central-difference and complex-step errors
+against the margin a wrong formula must exceed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import cache
 
-import numpy as np
-
-from rnn_math.verification.gradcheck import DEFAULT_TOLERANCES, check_gradients
-from rnn_math_docs.formatting import scientific
 from rnn_math.core.registry import lookup
+from rnn_math.verification.declaration import Model
+from rnn_math.verification.engine import models, run_check
+from rnn_math.verification.mistakes import Mistake
 from rnn_math_docs.docs_index import scan_docs
+from rnn_math_docs.formatting import scientific
 from rnn_math_docs.render import equation_reference
 
-#: The exact proofs' network: two steps, two hidden units, scalar inputs, two classes, with the
-#: activation left as an undefined function g, so a passing proof holds for every activation.
-PROOF_SIZES = {"T": 2, "D_h": 2, "d": 1, "V": 2}
-#: The numerical checks' network (three steps, so that no mistake hides behind h^0).
-NUMERIC_SIZES = {"T": 3, "D_h": 3, "d": 2, "V": 4}
+#: How each kind of measurement reads on the page.
+_KIND_NAMES = {"exact": "Exact proof", "fifty_digit": "50 digits", "central": "Central differences",
+               "complex_step": "Complex step"}
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One value a check measured on a wrong version, and whether it rejected it."""
+
+    check: str
+    kind: str
+    value: float | bool
+    bound: float | None
+    rejected: bool
 
 
 @dataclass(frozen=True)
 class Evidence:
-    """What the checks measured on one wrong version."""
+    """What the engine's checks measured on one wrong version."""
 
-    nonzero_entries: int
-    proof_entries: int
-    central: float
-    complex: float
+    measurements: tuple[Measurement, ...]
+
+    @property
+    def rejected(self) -> bool:
+        """Every check that substitutes the mistake rejected it (and at least one does)."""
+        return bool(self.measurements) and all(m.rejected for m in self.measurements)
+
+
+def _model(name: str) -> Model:
+    return next(m for m in models() if m.name == name)
+
+
+@cache
+def _measurements(model_name: str) -> dict[str, tuple[Measurement, ...]]:
+    """Run every check of a model on its mistakes: the engine's own run, measured value by value."""
+    model = _model(model_name)
+    found: dict[str, list[Measurement]] = {m.name: [] for m in model.mistakes}
+    for check in model.checks():
+        for mistake in model.mistakes:
+            if not check.applies_to(mistake):
+                continue
+            for kind, value in check.measure(getattr(mistake, str(check.side))).items():
+                bound = None if kind == "exact" else check.margins.get(kind, check.tolerances[kind])
+                found[mistake.name].append(Measurement(check.name, kind, value, bound, check.rejects(kind, value)))
+    return {name: tuple(values) for name, values in found.items()}
+
+
+def evidence(mistake: Mistake) -> Evidence:
+    """What every check of the mistake's model that substitutes it measured."""
+    return Evidence(_measurements(mistake.model)[mistake.name])
+
+
+def rnn_evidence(name: str) -> Evidence:
+    """The evidence on the RNN mistake called `name`."""
+    return evidence(next(m for m in _model("rnn").mistakes if m.name == name))
+
+
+def seq2seq_evidence(name: str) -> Evidence:
+    """The evidence on the encoder-decoder mistake called `name`."""
+    return evidence(next(m for m in _model("seq2seq").mistakes if m.name == name))
 
 
 def _inline(latex: str) -> str:
@@ -53,123 +94,62 @@ def _number(eq_id: str) -> str:
     return equation_reference(eq, index.number(eq.id)) if eq.id in index.placements else ""
 
 
-def _worst(report, method: str) -> float:
-    return report.worst(method)
+def _verdict(found: Evidence) -> str:
+    parts = []
+    for kind in _KIND_NAMES:
+        values = [m for m in found.measurements if m.kind == kind]
+        if not values:
+            continue
+        if kind == "exact":
+            failed = sum(1 for m in values if m.rejected)
+            parts.append(f"**{_KIND_NAMES[kind]}**: fails in {failed} of {len(values)} runs")
+        else:
+            worst = min(values, key=lambda m: float(m.value))  # the run where the mistake came closest
+            parts.append(
+                f"**{_KIND_NAMES[kind]}**: error at least ${scientific(float(worst.value))}$ "
+                f"(a wrong formula must exceed ${scientific(float(worst.bound), 0)}$)"
+            )
+    verdict = "rejected by every check" if found.rejected else "**not rejected by every check**"
+    return "; ".join(parts) + f". Verdict: {verdict}."
 
 
-@cache
-def _rnn_problem():
-    from rnn_math.rnn.params import RNNParams
-
-    sizes = NUMERIC_SIZES
-    rng = np.random.default_rng(1)
-    params = RNNParams.random(d=sizes["d"], D_h=sizes["D_h"], V=sizes["V"], seed=1, scale=0.8)
-    xs = rng.standard_normal((sizes["T"], sizes["d"]))
-    targets = rng.integers(0, sizes["V"], sizes["T"])
-    h_0 = rng.uniform(-0.5, 0.5, sizes["D_h"])
-    return params, xs, targets, h_0
-
-
-@cache
-def rnn_evidence(name: str) -> Evidence:
-    """Run the exact proof and both numerical checks on the RNN mistake called `name`."""
-    from rnn_math.rnn.mistakes import get_mistake, wrong_bptt
-    from rnn_math.verification.proof import generic_activation, prove_rnn_bptt, symbolic_rnn
-    from rnn_math.rnn.unrolled import sequence_loss
-
-    mistake = get_mistake(name)
-    g, _ = generic_activation("g")
-    model = symbolic_rnn(*PROOF_SIZES.values(), activation=g)
-    proofs = prove_rnn_bptt(model, replace=mistake.sympy_replacement)
-    params, xs, targets, h_0 = _rnn_problem()
-    wrong = wrong_bptt(mistake, params, xs, targets, activation="tanh", h_0=h_0)
-    loss = partial(sequence_loss, xs=xs, targets=targets, activation="tanh", h_0=h_0)
-    report = check_gradients(loss, params.as_dict(), wrong.grads.as_dict())
-    return Evidence(sum(len(p.nonzero) for p in proofs), sum(p.entries for p in proofs),
-                    _worst(report, "central"), _worst(report, "complex"))
-
-
-@cache
-def seq2seq_evidence(name: str) -> Evidence:
-    """Run the exact proof and both numerical checks on the encoder-decoder mistake called `name`."""
-    from rnn_math.seq2seq import Seq2SeqParams, loss, run_backward
-    from rnn_math.seq2seq.mistakes import MISTAKES
-    from rnn_math.symbolic import seq2seq as sym
-    from rnn_math.verification.proof import prove_gradients
-
-    mistake = next(m for m in MISTAKES if m.name == name)
-    source, targets = [0, 1], [1, 0]
-    symbols = sym.parameter_symbols(n_en=2, n_hi=2, D_h=2, d_en=1, d_hi=1)
-    unrolled = sym.unrolled_loss(symbols, source, targets)
-    closed = sym.closed_form_gradients(symbols, unrolled, targets, source=source, replace=mistake.sympy)
-    proofs = prove_gradients(unrolled.loss, symbols, closed)
-    params = Seq2SeqParams.random(5, 4, D_h=3, d_en=2, d_hi=2, seed=3, scale=0.8)
-    sources, target_words = np.array([[0, 3, 0], [2, 4, 1]]), np.array([[1, 1, 3], [2, 0, 3]])
-    grads = run_backward(params, sources, target_words, replace=mistake.numpy).grads.as_dict()
-    report = check_gradients(lambda q: loss(q, sources, target_words), params.as_dict(), grads)
-    return Evidence(sum(len(p.nonzero) for p in proofs), sum(p.entries for p in proofs),
-                    _worst(report, "central"), _worst(report, "complex"))
-
-
-def _verdict(evidence: Evidence) -> str:
-    tolerance = DEFAULT_TOLERANCES
-    return (
-        f"**Exact proof**: {evidence.nonzero_entries} of {evidence.proof_entries} gradient entries differ from "
-        f"SymPy's derivative by an expression that is not zero. "
-        f"**Central differences**: worst norm-wise error ${scientific(evidence.central)}$ "
-        f"(a right gradient stays below {tolerance['central']:.0e}). "
-        f"**Complex step**: ${scientific(evidence.complex)}$ (below ${scientific(tolerance['complex'], 0)}$ when right)."
-    )
-
-
-def _block(title: str, eq_id: str, right_latex: str, wrong_latex: str | None, description: str, evidence: Evidence) -> str:
-    wrong = _inline(wrong_latex) if wrong_latex else description
+def _block(mistake: Mistake) -> str:
+    eq_id = mistake.eq_id
     return "\n".join([
-        f"### {title}",
+        f"### {mistake.title}",
         "",
         "| | |",
         "|---|---|",
-        f"| right {_number(eq_id)} | {_inline(right_latex)} |",
-        f"| wrong | {wrong} |",
+        f"| right {_number(eq_id)} | {_inline(lookup(eq_id).latex)} |",
+        f"| wrong | {_inline(mistake.wrong_latex)} |",
         "",
-        description,
+        mistake.description,
         "",
-        _verdict(evidence),
+        _verdict(evidence(mistake)),
         "",
     ])
 
 
+def model_mistakes(name: str) -> str:
+    """One block per mistake of a declared model's catalogue."""
+    return "\n".join(_block(m) for m in _model(name).mistakes)
+
+
 def rnn_mistakes() -> str:
     """One block per mistake of the vanilla RNN's catalogue."""
-    from rnn_math.rnn.mistakes import all_mistakes
-
-    return "\n".join(
-        _block(m.title, m.eq_id, lookup(m.eq_id).latex, m.wrong_latex, m.description, rnn_evidence(m.name))
-        for m in all_mistakes("rnn")
-    )
-
-
-def _seq2seq_eq_id(mistake) -> str:
-    # The catalogue keys replacements by equation id, with "@T" marking the last step only.
-    return next(iter(mistake.numpy)).split("@")[0]
+    return model_mistakes("rnn")
 
 
 def seq2seq_mistakes() -> str:
     """One block per mistake of the encoder-decoder's catalogue."""
-    from rnn_math.seq2seq.mistakes import MISTAKES
-
-    blocks = []
-    for m in MISTAKES:
-        eq_id = _seq2seq_eq_id(m)
-        blocks.append(_block(m.title, eq_id, lookup(eq_id).latex, m.wrong_latex, m.description, seq2seq_evidence(m.name)))
-    return "\n".join(blocks)
+    return model_mistakes("seq2seq")
 
 
 def sizes() -> str:
-    """The sizes of the networks the checks on this page ran on."""
-    p, n = PROOF_SIZES, NUMERIC_SIZES
-    return (
-        f"The exact proofs use $T = {p['T']}$ steps, $D_h = {p['D_h']}$ hidden units, $d = {p['d']}$ and "
-        f"$\\vert V\\vert = {p['V']}$, with a generic activation $g$; the numerical checks use $T = {n['T']}$, "
-        f"$D_h = {n['D_h']}$, $d = {n['d']}$, $\\vert V\\vert = {n['V']}$ and $\\tanh$, every entry of every parameter checked."
-    )
+    """The checks the measurements on this page come from, by model, as the declarations name them."""
+    lines = []
+    for name in ("rnn", "seq2seq"):
+        model = _model(name)
+        checks = "; ".join(check.name for check in model.checks() if check.side is not None)
+        lines.append(f"{model.title}: {checks}.")
+    return " ".join(lines)
