@@ -47,6 +47,22 @@ def test_every_equation_is_exercised_by_a_marked_test(equations):
     assert audit.test_problems(equations, tested) == []
 
 
+def test_every_equation_is_declared_by_exactly_one_model_of_the_engine(equations):
+    from rnn_math.verification.engine import models
+
+    assert audit.declaration_problems(equations, models()) == []
+
+
+def test_audit_reports_an_undeclared_a_twice_declared_and_an_unregistered_equation():
+    from types import SimpleNamespace
+
+    one, other = SimpleNamespace(name="one", equations=("eq-a", "eq-c")), SimpleNamespace(name="two", equations=("eq-a",))
+    problems = audit.declaration_problems({"eq-a": _fake("eq-a"), "eq-b": _fake("eq-b")}, [one, other])
+    assert any(p.startswith("eq-b: declared by no model") for p in problems)
+    assert any(p.startswith("eq-a: declared by 2 models (one, two)") for p in problems)
+    assert any(p.startswith("eq-c: declared by one but not registered") for p in problems)
+
+
 def test_no_page_types_display_math_outside_the_registry(pages):
     assert audit.unregistered_display_math(pages) == []
 

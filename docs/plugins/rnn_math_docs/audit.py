@@ -46,6 +46,25 @@ def twin_problems(equations: Mapping[str, Equation], orphans: Iterable[str] = ()
     return problems
 
 
+def declaration_problems(equations: Mapping[str, Equation], models: Iterable[object]) -> list[str]:
+    """Every equation declared by exactly one model (so the engine reaches it), and no model declares an unknown id.
+
+    `models` are the engine's declarations ([`models`][rnn_math.verification.engine.models]): each
+    with a ``name`` and its ``equations``.
+    """
+    declared: dict[str, list[str]] = {}
+    for model in models:
+        for eq_id in model.equations:  # type: ignore[attr-defined]
+            declared.setdefault(eq_id, []).append(model.name)  # type: ignore[attr-defined]
+    problems = [f"{eq_id}: declared by no model, so the verification engine never checks it"
+                for eq_id in equations if eq_id not in declared]
+    problems += [f"{eq_id}: declared by {len(names)} models ({', '.join(names)}), expected 1"
+                 for eq_id, names in declared.items() if len(names) > 1]
+    problems += [f"{eq_id}: declared by {names[0]} but not registered" for eq_id, names in declared.items()
+                 if eq_id not in equations]
+    return problems
+
+
 def documented_modules(api_pages: Mapping[str, str]) -> set[str]:
     """Modules rendered by a ``::: module`` directive on an API page."""
     return {m["module"] for text in api_pages.values() for m in API_DIRECTIVE.finditer(text)}
