@@ -16,12 +16,10 @@ from rnn_math.rnn.bptt import bptt
 from rnn_math.core.clipping import clip_by_global_norm, clip_elementwise, global_norm
 from rnn_math.rnn.params import RNNParams
 from rnn_math.symbolic import clipping as sym
-from rnn_math.verification.evaluate import evaluate, exact, relative_error, to_matrix
+from rnn_math.verification.engine import verify
 
 #: NumPy against 50 digits: a norm or a rescaling passes through a few float64 roundings.
 AGREES = 1e-14
-#: A wrong formula must miss by far more than rounding could explain.
-DISAGREES = 1e-3
 #: Rounding allowance for "the norm after clipping is at most c": a few units in the last place.
 ULPS = 8 * np.finfo(np.float64).eps
 
@@ -87,46 +85,19 @@ def entries_bounded(clipped: dict[str, np.ndarray], c: float) -> bool:
 
 # ---- symbolic twins at 50 digits --------------------------------------------------------------
 
-def twin_grads(grads):
-    return {name: to_matrix(v) for name, v in grads.items()}
-
-
-@pytest.mark.equation("eq-grad-global-norm")
-def test_global_norm_equals_its_twin_and_rejects_a_per_parameter_sum():
-    grads = grads_with_norm(3.7, seed=1)
-    reference = evaluate(sym.global_norm(twin_grads(grads)))
-    assert relative_error(global_norm(grads), reference) <= AGREES
-    wrong = sum(np.linalg.norm(v) for v in grads.values())  # sum of the parameters' norms
-    assert relative_error(wrong, reference) > DISAGREES
-
-
-@pytest.mark.equation("eq-clip-global-norm")
-@pytest.mark.parametrize("norm, c", [(7.0, 2.5), (1.5, 2.5)], ids=["above-threshold", "below-threshold"])
-def test_clip_by_global_norm_equals_its_twin(norm: float, c: float):
-    grads = grads_with_norm(norm, seed=2)
-    clipped, before = clip_by_global_norm(grads, c)
-    twin, twin_norm = sym.clip_by_global_norm(twin_grads(grads), exact(c))
-    for name in grads:
-        assert relative_error(clipped[name], evaluate(twin[name]).reshape(grads[name].shape)) <= AGREES
-    assert relative_error(before, evaluate(twin_norm)) <= AGREES
-
-
-@pytest.mark.equation("eq-clip-global-norm")
-def test_clipping_each_parameter_separately_disagrees_with_the_twin():
-    grads = grads_with_norm(7.0, seed=2)
-    twin, _ = sym.clip_by_global_norm(twin_grads(grads), exact(2.5))
-    wrong, _ = per_parameter_clip(grads, 2.5)
-    reference = np.concatenate([evaluate(twin[name]).ravel() for name in grads])
-    assert relative_error(flat(wrong), reference) > DISAGREES
-
-
-@pytest.mark.equation("eq-clip-elementwise")
-def test_clip_elementwise_equals_its_twin_and_rejects_an_upper_bound_only():
-    grads = {"W_h": rng.uniform(-9, 9, (4, 4)), "b_1": rng.uniform(-9, 9, 4)}
-    twin = sym.clip_elementwise(twin_grads(grads), exact(5.0))
-    reference = np.concatenate([evaluate(twin[name]).ravel() for name in grads])
-    assert relative_error(flat(clip_elementwise(grads, 5.0)), reference) == 0.0
-    assert relative_error(flat(clip_upper_only(grads, 5.0)), reference) > DISAGREES
+@pytest.mark.parametrize(
+    "eq_id",
+    [pytest.param(e, marks=pytest.mark.equation(e), id=e) for e in ("eq-grad-global-norm", "eq-clip-global-norm", "eq-clip-elementwise")],
+)
+def test_the_engine_finds_each_clipping_rule_equal_to_its_twin_and_rejects_each_wrong_version(eq_id):
+    # The 50-digit comparisons (above and below the threshold) and the wrong versions (a sum of
+    # the parameters' norms, per-parameter clipping, always rescaling, an upper bound only) are
+    # the "clipping" declaration's.
+    (report,) = verify(equation=eq_id)
+    assert report.model == "clipping" and report.passed, report.failures
+    # Clipping an entry to ±c or leaving it is exact: no rounding at all.
+    assert report.fifty_digit == 0.0 if eq_id == "eq-clip-elementwise" else report.fifty_digit <= AGREES
+    assert report.controls >= 1 and report.controls_rejected == report.controls
 
 
 def test_twin_of_norm_clipping_is_exactly_c_over_norm_times_g_above_the_threshold():
