@@ -169,3 +169,12 @@ def test_each_row_shows_the_number_id_checks_controls_and_verdict(monkeypatch):
     row = next(line for line in out.splitlines() if " eq-forward-z " in line)
     assert row.split() == [equation_numbers()["eq-forward-z"], "eq-forward-z", "proven", "1.0e-17", "1.0e-10",
                            "1.0e-16", "2/2", "yes"]
+
+
+def test_python_dash_m_lists_the_same_equations_as_the_entry_point():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "rnn_math", "verify", "--list"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == run("--list")[1]
