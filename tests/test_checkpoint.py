@@ -12,14 +12,14 @@ import numpy as np
 import pytest
 
 from rnn_math.apps.training import checkpoint as ckpt
-from rnn_math.apps.training.corpus import Vocabulary, default_corpus
+from rnn_math.apps.training.corpus import CharVocabulary, default_corpus
 from rnn_math.apps.errors import InputError
 from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.apps.training.train_loop import TrainState, initial_state, train
 
 SETTINGS = TrainSettings(hidden_size=12, seq_length=15, seed=5)
 CORPUS = default_corpus()
-VOCAB = Vocabulary.from_text(CORPUS.text)
+VOCAB = CharVocabulary.from_text(CORPUS.text)
 DATA = VOCAB.encode(CORPUS.text)
 
 

@@ -12,14 +12,14 @@ import pytest
 
 from rnn_math.apps.training import checkpoint as ckpt
 from rnn_math.apps.cli import main
-from rnn_math.apps.training.corpus import Vocabulary, default_corpus
+from rnn_math.apps.training.corpus import CharVocabulary, default_corpus
 from rnn_math.apps.errors import InputError
 from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.apps.training.train_loop import initial_state, train
 
 SETTINGS = TrainSettings(hidden_size=6, seq_length=10, seed=2)
 CORPUS = default_corpus()
-VOCAB = Vocabulary.from_text(CORPUS.text)
+VOCAB = CharVocabulary.from_text(CORPUS.text)
 
 
 @pytest.fixture()

@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 
 from rnn_math.apps.training import checkpoint as ckpt
-from rnn_math.apps.training.corpus import Vocabulary, default_corpus
+from rnn_math.apps.training.corpus import CharVocabulary, default_corpus
 from rnn_math.apps.errors import InputError
 from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.apps.training.train_loop import initial_state, train
 
 CORPUS = default_corpus()
-VOCAB = Vocabulary.from_text(CORPUS.text)
+VOCAB = CharVocabulary.from_text(CORPUS.text)
 
 
 def saved(tmp_path: Path, settings: TrainSettings) -> Path:
@@ -132,7 +132,7 @@ def test_a_long_bad_vocabulary_is_shown_in_its_first_eighty_characters(tmp_path:
 
 def test_a_vocabulary_of_two_characters_is_accepted(tmp_path: Path):
     settings, text = TrainSettings(hidden_size=3, seq_length=4, seed=0), "ab" * 20
-    vocab = Vocabulary.from_text(text)
+    vocab = CharVocabulary.from_text(text)
     state = initial_state(settings, 2)
     for state in train(state, vocab.encode(text), settings, 2, 1):  # noqa: B007
         pass

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_math.apps.training.corpus import Vocabulary
+from rnn_math.apps.training.corpus import CharVocabulary
 from rnn_math.apps.errors import InputError
 from rnn_math.rnn.params import RNNParams
 from rnn_math.apps.training.sampling import MAX_SAMPLE_LENGTH, generate, sample, sampling_distribution
 
-VOCAB = Vocabulary(tuple("abcdefgh"))
+VOCAB = CharVocabulary(tuple("abcdefgh"))
 
 
 def successor_model(V: int = len(VOCAB), gain: float = 20.0) -> RNNParams:

@@ -15,13 +15,13 @@ import pytest
 from rnn_math.apps.training import corpus as corpus_module
 from rnn_math.apps import safe_files
 from rnn_math.apps.training import sampling
-from rnn_math.apps.training.corpus import Vocabulary, default_corpus
+from rnn_math.apps.training.corpus import CharVocabulary, default_corpus
 from rnn_math.apps.errors import InputError
 from rnn_math.rnn.params import RNNParams
 from rnn_math.apps.safe_files import check_output_paths
 from rnn_math.apps.training.sampling import draw, sample
 
-VOCAB = Vocabulary.from_text("abc")
+VOCAB = CharVocabulary.from_text("abc")
 PARAMS = RNNParams.random(d=3, D_h=4, V=3, seed=0)
 
 
@@ -159,7 +159,7 @@ def test_a_given_initial_state_is_the_state_the_first_step_reads(monkeypatch):
 
 
 def test_the_default_prime_is_a_line_break():
-    lines = Vocabulary.from_text("ab\n")
+    lines = CharVocabulary.from_text("ab\n")
     default = sampling.generate(PARAMS, lines, activation="tanh", rng=RNG(2))
     explicit = sampling.generate(PARAMS, lines, activation="tanh", rng=RNG(2), prime="\n")
     assert [next(default) for _ in range(20)] == [next(explicit) for _ in range(20)]

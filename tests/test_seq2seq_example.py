@@ -59,7 +59,7 @@ def test_the_page_shows_the_computed_numbers(built_site):
 
 
 def test_the_translator_page_shows_every_training_pair(built_site):
-    from rnn_math.apps.translator.translator import load_pairs
+    from rnn_math.apps.translator import load_pairs
 
     html = (built_site / "translator" / "index.html").read_text(encoding="utf-8")
     assert "<svg" in html

@@ -18,7 +18,7 @@ import pytest
 
 from rnn_math.apps.training import train_command
 from rnn_math.apps.cli import build_parser, main
-from rnn_math.apps.training.corpus import Vocabulary
+from rnn_math.apps.training.corpus import CharVocabulary
 from rnn_math.apps.safe_files import TEMPORARY_SUFFIX, remove_stale_temporaries, temporary_name
 from rnn_math.apps.training.sampling import MAX_SAMPLE_LENGTH
 from rnn_math.apps.training.metrics import smoothed_loss, uniform_loss
@@ -244,7 +244,7 @@ def test_a_curve_of_fewer_steps_than_points_keeps_every_step():
 
 
 def test_decoding_gives_the_characters_at_the_indices():
-    vocab = Vocabulary.from_text("abc")
+    vocab = CharVocabulary.from_text("abc")
     assert vocab.decode(np.array([2, 0, 1, 1])) == "cabb"
 
 
@@ -297,8 +297,8 @@ def test_without_a_terminal_each_progress_line_is_flushed_at_once():
 def test_the_default_prime_is_a_line_break_when_the_corpus_has_one_else_its_first_character():
     from rnn_math.apps.training.train_command import default_prime
 
-    assert default_prime(Vocabulary.from_text("ab\nc")) == "\n"
-    assert default_prime(Vocabulary.from_text("cab")) == "a"
+    assert default_prime(CharVocabulary.from_text("ab\nc")) == "\n"
+    assert default_prime(CharVocabulary.from_text("cab")) == "a"
 
 
 # Sampling from the command line.

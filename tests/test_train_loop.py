@@ -9,7 +9,7 @@ import pytest
 
 from rnn_math.rnn.bptt import bptt
 from rnn_math.core.clipping import clip_elementwise
-from rnn_math.apps.training.corpus import Vocabulary, default_corpus, one_hot
+from rnn_math.apps.training.corpus import CharVocabulary, default_corpus, one_hot
 from rnn_math.apps.errors import InputError
 from rnn_math.apps.training.sampling import sample
 from rnn_math.apps.training.metrics import uniform_loss
@@ -21,9 +21,9 @@ SMALL = TrainSettings(hidden_size=24, seq_length=20, seed=3)
 
 
 @cache
-def corpus() -> tuple[Vocabulary, np.ndarray, str]:
+def corpus() -> tuple[CharVocabulary, np.ndarray, str]:
     text = default_corpus().text
-    vocab = Vocabulary.from_text(text)
+    vocab = CharVocabulary.from_text(text)
     return vocab, vocab.encode(text), text
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 
 from rnn_math.apps.cli import SETTING_OPTIONS, build_parser
-from rnn_math.apps.training.corpus import Vocabulary, default_corpus
+from rnn_math.apps.training.corpus import CharVocabulary, default_corpus
 from rnn_math_docs import training
 from rnn_math_docs.formatting import number
 from rnn_math.apps.training.metrics import uniform_loss
@@ -46,8 +46,8 @@ def test_the_corpus_facts_are_counted_from_the_shipped_file():
     corpus = default_corpus()
     text = training.corpus_facts()
     assert f"{len(corpus.text.split())} names" in text
-    assert f"\\lvert V \\rvert = {len(Vocabulary.from_text(corpus.text))}$ characters" in text
-    assert number(uniform_loss(len(Vocabulary.from_text(corpus.text)))) in text
+    assert f"\\lvert V \\rvert = {len(CharVocabulary.from_text(corpus.text))}$ characters" in text
+    assert number(uniform_loss(len(CharVocabulary.from_text(corpus.text)))) in text
 
 
 def test_the_options_table_lists_every_option_of_the_parser():

@@ -5,22 +5,22 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_math.apps.errors import TrainingDivergedError
-from rnn_math.apps.translator.translator import (
+from rnn_math.apps.translator import (
     END,
     HELD_OUT_FILE,
     TrainingConfig,
+    TrainingDivergedError,
     UnknownWordError,
     english_words,
     load_pairs,
     parse_pairs,
-    train,
+    train_translator,
 )
 
 
 @pytest.fixture(scope="module")
 def trained():
-    return train(load_pairs())
+    return train_translator(load_pairs())
 
 
 def test_every_training_pair_is_translated_exactly_by_greedy_decoding(trained):
@@ -33,7 +33,7 @@ def test_every_training_pair_is_translated_exactly_by_greedy_decoding(trained):
 
 
 def test_training_is_deterministic(trained):
-    again = train(load_pairs())
+    again = train_translator(load_pairs())
     np.testing.assert_array_equal(again.losses, trained.losses)
 
 
@@ -165,9 +165,9 @@ def test_numpy_integers_and_floats_are_accepted():
 
 def test_a_config_that_is_not_a_training_config_is_refused():
     with pytest.raises(TypeError, match="config: expected a TrainingConfig, got dict"):
-        train(load_pairs()[:2], {"epochs": 1})
+        train_translator(load_pairs()[:2], {"epochs": 1})
 
 
 def test_a_diverging_run_stops_with_the_epoch_and_what_to_try():
     with pytest.raises(TrainingDivergedError, match=r"diverged at epoch \d+: .* try a smaller learning_rate"):
-        train(load_pairs()[:3], TrainingConfig(learning_rate=1e308, epochs=5, D_h=4, d_en=3, d_hi=3))
+        train_translator(load_pairs()[:3], TrainingConfig(learning_rate=1e308, epochs=5, D_h=4, d_en=3, d_hi=3))

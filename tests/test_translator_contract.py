@@ -1,8 +1,8 @@
 """The translator's contract in detail: phrase files, configuration, training's record, decoding.
 
-Each test pins one behaviour a small wrong edit of rnn_math/apps/translator/translator.py or
-rnn_math/apps/translator/config_checks.py would change. Training runs here are tiny (a few units, a few epochs),
-so that every test trains for itself and fails on its own.
+Each test pins one behaviour a small wrong edit of a module of rnn_math/apps/translator/ would
+change. Training runs here are tiny (a few units, a few epochs), so that every test trains for
+itself and fails on its own.
 """
 
 from __future__ import annotations
@@ -12,22 +12,22 @@ import re
 import numpy as np
 import pytest
 
-from rnn_math.apps.translator import translator as tr
-from rnn_math.seq2seq import Seq2SeqParams, run_backward
-from rnn_math.apps.errors import TrainingDivergedError
-from rnn_math.apps.translator.translator import (
+from rnn_math.apps.translator import (
     END,
     TrainingConfig,
+    TrainingDivergedError,
     Translator,
     UnknownWordError,
-    Vocabulary,
+    WordVocabulary,
     build_vocabularies,
     english_words,
     length_buckets,
     load_pairs,
     parse_pairs,
-    train,
+    train_translator,
 )
+from rnn_math.apps.translator import phrases
+from rnn_math.seq2seq import Seq2SeqParams, run_backward
 
 PAIRS = parse_pairs("I go\tमैं जाता हूँ\nyou go\tतुम जाते हो\nwe eat now\tहम अभी खाते हैं\n")
 TINY = TrainingConfig(D_h=3, d_en=2, d_hi=2, epochs=2)
@@ -48,7 +48,7 @@ def tiny_translator(**bias) -> Translator:
 
 def test_one_epoch_and_one_unit_are_accepted():
     config = TrainingConfig(D_h=1, d_en=1, d_hi=1, epochs=1)
-    assert train(PAIRS, config).losses.shape == (1,)
+    assert train_translator(PAIRS, config).losses.shape == (1,)
 
 
 def test_a_decay_rate_of_zero_is_accepted():
@@ -61,7 +61,7 @@ def test_a_decay_rate_of_zero_is_accepted():
 
 
 def test_each_epochs_loss_is_the_sum_over_pairs_before_that_epochs_update():
-    result = train(PAIRS, TINY)
+    result = train_translator(PAIRS, TINY)
     english, hindi = build_vocabularies(PAIRS)
     start = Seq2SeqParams.random(len(english), len(hindi), D_h=3, d_en=2, d_hi=2, seed=0, scale=0.3)
     first = sum(run_backward(start, src, tgt).loss for src, tgt in length_buckets(Translator(start, english, hindi), PAIRS))
@@ -71,16 +71,16 @@ def test_each_epochs_loss_is_the_sum_over_pairs_before_that_epochs_update():
 
 
 def test_the_result_keeps_the_config_it_was_trained_with():
-    assert train(PAIRS, TINY).config is TINY
+    assert train_translator(PAIRS, TINY).config is TINY
 
 
 def test_the_seed_chooses_the_initial_parameters():
-    other = train(PAIRS, TrainingConfig(D_h=3, d_en=2, d_hi=2, epochs=1, seed=1))
-    assert other.losses[0] != train(PAIRS, TrainingConfig(D_h=3, d_en=2, d_hi=2, epochs=1)).losses[0]
+    other = train_translator(PAIRS, TrainingConfig(D_h=3, d_en=2, d_hi=2, epochs=1, seed=1))
+    assert other.losses[0] != train_translator(PAIRS, TrainingConfig(D_h=3, d_en=2, d_hi=2, epochs=1)).losses[0]
 
 
 def test_the_initial_scale_sets_the_spread_of_the_initial_parameters():
-    small = train(PAIRS, TrainingConfig(D_h=3, d_en=2, d_hi=2, epochs=1, init_scale=1e-3))
+    small = train_translator(PAIRS, TrainingConfig(D_h=3, d_en=2, d_hi=2, epochs=1, init_scale=1e-3))
     english, hindi = build_vocabularies(PAIRS)
     start = Seq2SeqParams.random(len(english), len(hindi), D_h=3, d_en=2, d_hi=2, seed=0, scale=1e-3)
     first = sum(run_backward(start, src, tgt).loss for src, tgt in length_buckets(Translator(start, english, hindi), PAIRS))
@@ -91,18 +91,18 @@ def test_a_diverging_run_names_the_parameter_that_stopped_being_finite():
     config = TrainingConfig(D_h=3, d_en=2, d_hi=2, epochs=3, learning_rate=1e308)
     with pytest.raises(TrainingDivergedError, match=r"^training diverged at epoch \d+: parameter \w+ is no longer finite "
                                                     r"\(learning_rate = 1e\+308\); try a smaller learning_rate$"):
-        train(PAIRS, config)
+        train_translator(PAIRS, config)
 
 
 def test_a_run_whose_loss_overflows_says_that_the_loss_stopped_being_finite():
     config = TrainingConfig(D_h=3, d_en=2, d_hi=2, epochs=3, init_scale=1e307)  # logits near the float range
     with pytest.raises(TrainingDivergedError, match=r"^training diverged at epoch 1: the loss is no longer finite "):
-        train(PAIRS, config)
+        train_translator(PAIRS, config)
 
 
 def test_training_without_pairs_is_refused_with_a_sentence():
     with pytest.raises(ValueError, match=r"^pairs: expected at least one phrase pair, got none$"):
-        train([], TINY)
+        train_translator([], TINY)
 
 
 # Phrase files.
@@ -138,12 +138,12 @@ class _Packaged:
 
 
 def test_the_phrase_file_is_read_as_utf_8_whatever_the_locale(monkeypatch):
-    monkeypatch.setattr(tr.resources, "files", lambda package: _Packaged("I go\tमैं जाता हूँ\n"))
+    monkeypatch.setattr(phrases.resources, "files", lambda package: _Packaged("I go\tमैं जाता हूँ\n"))
     assert load_pairs()[0].hindi == ("मैं", "जाता", "हूँ")
 
 
 def test_an_error_in_a_packaged_file_names_that_file(monkeypatch):
-    monkeypatch.setattr(tr.resources, "files", lambda package: _Packaged("no tab here\n"))
+    monkeypatch.setattr(phrases.resources, "files", lambda package: _Packaged("no tab here\n"))
     with pytest.raises(ValueError, match=r"^en_hi_heldout\.tsv, line 1: "):
         load_pairs("en_hi_heldout.tsv")
 
@@ -157,7 +157,7 @@ def test_a_sentence_that_is_not_a_string_is_refused_naming_its_type():
 
 
 def test_unknown_words_are_each_named_with_at_most_three_suggestions():
-    translator = Translator(tiny_translator().params, Vocabulary(("goes", "gone", "gore", "gobe", "i")), tiny_translator().hindi)
+    translator = Translator(tiny_translator().params, WordVocabulary(("goes", "gone", "gore", "gobe", "i")), tiny_translator().hindi)
     message = ("sentence: expected words from the translator's 5-word English vocabulary, got unknown "
                "'goxe' (did you mean 'gore', 'gone', 'goes'?); 'zzz'")
     with pytest.raises(UnknownWordError, match=f"^{re.escape(message)}$"):

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from rnn_math.apps.cli import build_parser
-from rnn_math.apps.training.corpus import Vocabulary, default_corpus
+from rnn_math.apps.training.corpus import CharVocabulary, default_corpus
 from rnn_math.apps.training.sampling import sample
 from rnn_math_docs.docs_index import DEFAULT_DOCS_DIR
 from rnn_math_docs.formatting import markdown_table, number
@@ -47,7 +47,7 @@ class ShortRun:
 def short_run() -> ShortRun:
     """Train the short run once per build, sampling at the start, half-way and at the end."""
     corpus = default_corpus()
-    vocab = Vocabulary.from_text(corpus.text)
+    vocab = CharVocabulary.from_text(corpus.text)
     data = vocab.encode(corpus.text)
     settings = SHORT_SETTINGS
     state = initial_state(settings, len(vocab))
@@ -102,7 +102,7 @@ def _curve_figure(curves: list[tuple[str, list[list[float]]]], vocab_size: int, 
 def corpus_facts() -> str:
     """Size and vocabulary of the shipped corpus."""
     corpus = default_corpus()
-    vocab = Vocabulary.from_text(corpus.text)
+    vocab = CharVocabulary.from_text(corpus.text)
     names = corpus.text.split()
     return (
         f"It has {len(names)} names and {len(corpus.text)} characters; its vocabulary has "

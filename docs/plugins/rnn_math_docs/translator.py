@@ -12,20 +12,20 @@ import numpy as np
 
 from rnn_math_docs.formatting import markdown_table, number
 from rnn_math_docs.plots import new_figure, svg_figure
-from rnn_math.apps.translator.translator import (
+from rnn_math.apps.translator import (
     HELD_OUT_FILE,
     Pair,
     TrainingConfig,
     TrainingResult,
     UnknownWordError,
     load_pairs,
-    train,
+    train_translator,
 )
 
 
 @cache
 def _result() -> TrainingResult:
-    return train(load_pairs(), TrainingConfig())
+    return train_translator(load_pairs(), TrainingConfig())
 
 
 def _rows(pairs: list[Pair]) -> tuple[list[list[str]], int]:

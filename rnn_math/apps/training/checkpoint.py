@@ -26,7 +26,7 @@ from typing import BinaryIO
 import numpy as np
 
 from rnn_math.apps.training.checkpoint_fields import FORMAT_VERSION, read_checkpoint_fields
-from rnn_math.apps.training.corpus import Vocabulary
+from rnn_math.apps.training.corpus import CharVocabulary
 from rnn_math.rnn.params import PARAMETER_NAMES
 from rnn_math.apps.safe_files import write_atomically
 from rnn_math.apps.training.settings import TrainSettings
@@ -51,7 +51,7 @@ class Checkpoint:
     """
 
     settings: TrainSettings
-    vocab: Vocabulary
+    vocab: CharVocabulary
     state: TrainState
     corpus_source: str
     corpus_sha256: str

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from rnn_math.apps.training.corpus import Vocabulary
+from rnn_math.apps.training.corpus import CharVocabulary
 from rnn_math.apps.errors import InputError
 from rnn_math.rnn.params import PARAMETER_NAMES, RNNParams
 from rnn_math.apps.training.settings import TrainSettings
@@ -45,7 +45,7 @@ class CheckpointFields:
     """The checked contents of a checkpoint file."""
 
     settings: TrainSettings
-    vocab: Vocabulary
+    vocab: CharVocabulary
     params: RNNParams
     memory: dict[str, NDArray[np.float64]]
     h: NDArray[np.float64]
@@ -137,11 +137,11 @@ def _settings(raw: object, refuse: _Refuse) -> TrainSettings:
         raise InputError(f"checkpoint: {refuse.source}: settings: {error}") from None
 
 
-def _vocab(raw: object, refuse: _Refuse) -> Vocabulary:
+def _vocab(raw: object, refuse: _Refuse) -> CharVocabulary:
     if (not isinstance(raw, list) or len(raw) < 2 or len(set(map(str, raw))) != len(raw)
             or not all(isinstance(c, str) and len(c) == 1 for c in raw)):
         raise refuse("vocab", "a list of at least two distinct single characters", repr(raw)[:80])
-    return Vocabulary(tuple(raw))
+    return CharVocabulary(tuple(raw))
 
 
 def _rng(raw: object, refuse: _Refuse) -> np.random.Generator:

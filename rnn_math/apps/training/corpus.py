@@ -80,7 +80,7 @@ def read_corpus(path: str | Path | None) -> Corpus:
 
 
 @dataclass(frozen=True)
-class Vocabulary:
+class CharVocabulary:
     """The characters a model knows, each with its index (its position in the one-hot vector).
 
     Attributes
@@ -92,7 +92,7 @@ class Vocabulary:
     chars: tuple[str, ...]
 
     @classmethod
-    def from_text(cls, text: str) -> Vocabulary:
+    def from_text(cls, text: str) -> CharVocabulary:
         """The sorted set of characters of `text`."""
         return cls(tuple(sorted(set(text))))
 

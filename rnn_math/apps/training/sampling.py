@@ -14,7 +14,7 @@ from numbers import Integral, Real
 import numpy as np
 from numpy.typing import NDArray
 
-from rnn_math.apps.training.corpus import Vocabulary, one_hot
+from rnn_math.apps.training.corpus import CharVocabulary, one_hot
 from rnn_math.apps.errors import InputError
 from rnn_math.rnn.forward import hidden_state, output_logits, pre_activation, softmax
 from rnn_math.rnn.params import RNNParams
@@ -107,7 +107,7 @@ def step(params: RNNParams, h_prev: Array, x_t: Array, activation: str) -> tuple
     return h_t, theta_t
 
 
-def _check_inputs(params: RNNParams, vocab: Vocabulary, rng: object, prime: str, h_0: object) -> Array:
+def _check_inputs(params: RNNParams, vocab: CharVocabulary, rng: object, prime: str, h_0: object) -> Array:
     """Check everything but the length and τ; return h^0 (zeros when `h_0` is None)."""
     if not isinstance(rng, np.random.Generator):
         raise InputError(
@@ -133,7 +133,7 @@ def _check_inputs(params: RNNParams, vocab: Vocabulary, rng: object, prime: str,
 
 def generate(
     params: RNNParams,
-    vocab: Vocabulary,
+    vocab: CharVocabulary,
     *,
     activation: str,
     rng: np.random.Generator,
@@ -166,7 +166,7 @@ def generate(
 
 def sample(
     params: RNNParams,
-    vocab: Vocabulary,
+    vocab: CharVocabulary,
     *,
     activation: str,
     length: int,

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TextIO
 
 from rnn_math.apps.training.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-from rnn_math.apps.training.corpus import Corpus, Vocabulary, check_long_enough, read_corpus
+from rnn_math.apps.training.corpus import Corpus, CharVocabulary, check_long_enough, read_corpus
 from rnn_math.apps.errors import InputError
 from rnn_math.apps.safe_files import check_output_paths, remove_stale_temporaries, same_file, write_atomically
 from rnn_math.apps.training.sampling import LogitsOverflow, sample
@@ -74,7 +74,7 @@ def resume_run(args: argparse.Namespace) -> tuple[Checkpoint, Corpus]:
         None if checkpoint.corpus_source == "default" else checkpoint.corpus_source
     )
     corpus = read_corpus(corpus_path)
-    vocab = Vocabulary.from_text(corpus.text)
+    vocab = CharVocabulary.from_text(corpus.text)
     if vocab != checkpoint.vocab:
         raise InputError(
             f"checkpoint: {args.resume} was trained on a vocabulary of {len(checkpoint.vocab)} characters, "
@@ -132,7 +132,7 @@ class Progress:
             self.bar.close()
 
 
-def default_prime(vocab: Vocabulary) -> str:
+def default_prime(vocab: CharVocabulary) -> str:
     """A line break if the corpus has them (a new line, a new name), else its first character."""
     return "\n" if "\n" in vocab.chars else vocab.chars[0]
 
@@ -169,7 +169,7 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         settings = settings_from(args, TrainSettings())
         corpus = read_corpus(args.corpus)
-        vocab = Vocabulary.from_text(corpus.text)
+        vocab = CharVocabulary.from_text(corpus.text)
         target = Path(args.checkpoint if args.checkpoint is not None else DEFAULT_CHECKPOINT)
     check_files(args, target, None if corpus.source == "default" else corpus.source)
     check_long_enough(len(corpus.text), settings.seq_length, corpus.source)
@@ -254,7 +254,7 @@ def write_report(
     args: argparse.Namespace,
     settings: TrainSettings,
     corpus: Corpus,
-    vocab: Vocabulary,
+    vocab: CharVocabulary,
     state: TrainState,
     summary: dict,
     final_sample: str,
