@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
-from rnn_math.apps.safe_files import check_output_paths, write_atomically
 from rnn_math.apps.errors import InputError
+from rnn_math.apps.safe_files import check_output_paths, write_atomically
 from rnn_math.verification.report import EquationReport
 
 __all__ = [
@@ -106,16 +106,19 @@ def select(
     """
     models = list(dict.fromkeys(m for m, _, _ in declared))
     if model is not None and model not in models:
-        raise SelectionError(f"--model {model}: no such model; nearest: {_nearest(model, models)} (known: {', '.join(models)})")
+        known = ", ".join(models)
+        raise SelectionError(f"--model {model}: no such model; nearest: {_nearest(model, models)} (known: {known})")
     if equation is None:
         return Selection(model, None)
     ids = [eq_id for _, eq_id, _ in declared]
     eq_id = aliases.get(equation, equation)  # a published alias resolves to today's id
     owners = [m for m, i, _ in declared if i == eq_id]
     if not owners:
-        raise SelectionError(f"--equation {equation}: no such equation or alias; nearest: {_nearest(equation, ids)}")
+        nearest = _nearest(equation, ids)
+        raise SelectionError(f"--equation {equation}: no such equation or alias; nearest: {nearest}")
     if model is not None and model not in owners:
-        raise SelectionError(f"--equation {equation}: not an equation of --model {model} (it is one of {', '.join(owners)})")
+        owned_by = ", ".join(owners)
+        raise SelectionError(f"--equation {equation}: not an equation of --model {model} (it is one of {owned_by})")
     return Selection(model, eq_id)
 
 
@@ -151,12 +154,16 @@ def _aligned(rows: Sequence[Sequence[str]]) -> list[str]:
     # text columns to the left, numbers to the right, as a reader scans them
     left = {1, 2}
     return [
-        "  ".join(cell.ljust(w) if i in left else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))).rstrip()
+        "  ".join(
+            cell.ljust(w) if i in left else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
         for row in rows
     ]
 
 
-def format_table(reports: Sequence[EquationReport], numbers: dict[str, str], titles: dict[str, str] | None = None) -> str:
+def format_table(
+    reports: Sequence[EquationReport], numbers: dict[str, str], titles: dict[str, str] | None = None
+) -> str:
     """The reports as a text table grouped by model, then one line per failure and a summary.
 
     Parameters
@@ -172,7 +179,7 @@ def format_table(reports: Sequence[EquationReport], numbers: dict[str, str], tit
     rows = [_HEADER] + [_row(r, numbers) for r in reports]
     lines = _aligned(rows)
     out, last_model = [lines[0]], None
-    for report, line in zip(reports, lines[1:]):
+    for report, line in zip(reports, lines[1:], strict=True):
         if report.model != last_model:
             heading = report.model + (f": {titles[report.model]}" if report.model in titles else "")
             out += ["", heading]
@@ -225,7 +232,7 @@ def add_verify_parser(commands: Any) -> argparse.ArgumentParser:
         description="Re-run the exact proof, the 50-digit comparison, central differences, the complex "
                     "step and the negative controls of every registered equation.",
     )
-    ve.add_argument("--equation", metavar="ID", help="only this equation (an id such as eq-bptt-delta, or a former alias)")
+    ve.add_argument("--equation", metavar="ID", help="only this equation (an id such as eq-bptt-delta, or a former id)")
     ve.add_argument("--model", metavar="NAME", help="only this model's equations (see --list)")
     ve.add_argument("--list", action="store_true", help="list the models and their equations; run nothing")
     ve.add_argument("--json", metavar="FILE", help="also write the results as JSON to this file")
@@ -293,6 +300,11 @@ def run_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     out.write(format_table(reports, numbers, titles))
     out.flush()
     if target is not None:
-        content = (json.dumps(results_json(reports, numbers), indent=1, ensure_ascii=False, allow_nan=False) + "\n").encode()
-        write_atomically(target, lambda file: file.write(content), what="--json")
+        text = json.dumps(results_json(reports, numbers), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+        content = text.encode("utf-8")
+
+        def write(file: BinaryIO) -> None:
+            file.write(content)
+
+        write_atomically(target, write, what="--json")
     return 0 if reports and all(r.passed for r in reports) else EXIT_FAILED

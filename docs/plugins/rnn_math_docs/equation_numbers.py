@@ -41,7 +41,8 @@ def numbers_json(numbers: dict[str, str]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Write the recorded copy (``--write``) or report whether it matches the docs (``--check``)."""
-    parser = argparse.ArgumentParser(prog="python -m rnn_math_docs.equation_numbers", description=__doc__.split("\n")[0])
+    summary = (__doc__ or "").split("\n")[0]
+    parser = argparse.ArgumentParser(prog="python -m rnn_math_docs.equation_numbers", description=summary)
     action = parser.add_mutually_exclusive_group(required=True)
     action.add_argument("--write", action="store_true", help=f"write {NUMBERS_FILE.name} from the docs")
     action.add_argument("--check", action="store_true", help="exit 1 if the recorded copy differs from the docs")

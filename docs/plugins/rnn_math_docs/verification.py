@@ -85,7 +85,9 @@ def equations() -> str:
             exact_cell(report["exact"]), error_cell(report["fifty_digit"]), error_cell(report["central"]),
             error_cell(report["complex_step"]), controls_cell(report), passed_cell(report),
         ])
-    header = ["model", "No.", "id", "exact proof", "50 digits", "central", "complex step", "controls rejected", "passed"]
+    header = [
+        "model", "No.", "id", "exact proof", "50 digits", "central", "complex step", "controls rejected", "passed",
+    ]
     return markdown_table(header, rows, "lllcrrrcc")
 
 
