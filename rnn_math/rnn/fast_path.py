@@ -28,10 +28,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from rnn_math.core.activations import get_activation
+from rnn_math.core.types import Array
 from rnn_math.core.validation import as_float_array, check_shapes, check_targets, common_dtype
 from rnn_math.rnn.backward_equations import grad_b_1, grad_b_2, grad_h_0, grad_U, grad_W_e, grad_W_h, grad_x
 from rnn_math.rnn.forward_equations import hidden_state, loss_from_parts, total_loss
-from rnn_math.rnn.params import Array, RNNParams
+from rnn_math.rnn.params import RNNParams
 from rnn_math.rnn.results import ForwardPass, RNNGrads
 
 

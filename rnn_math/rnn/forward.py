@@ -19,6 +19,7 @@ from __future__ import annotations
 from numpy.typing import ArrayLike
 
 from rnn_math.core.activations import get_activation
+from rnn_math.core.types import Array
 from rnn_math.core.validation import as_float_array, check_shapes, common_dtype
 from rnn_math.rnn.fast_path import (
     batch_major,
@@ -37,7 +38,7 @@ from rnn_math.rnn.forward_equations import (
     step_loss,
     total_loss,
 )
-from rnn_math.rnn.params import Array, RNNParams
+from rnn_math.rnn.params import RNNParams
 from rnn_math.rnn.results import ForwardPass
 
 __all__ = [

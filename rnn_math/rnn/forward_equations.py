@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from rnn_math.core.activations import get_activation
 from rnn_math.core.registry import equation
-from rnn_math.rnn.params import Array
+from rnn_math.core.types import Array
 
 
 @equation(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from rnn_math.rnn.params import Array
+from rnn_math.core.types import Array
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,10 @@ from dataclasses import dataclass, fields
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
+from rnn_math.core.types import Array
 from rnn_math.core.validation import as_float_array, check_shapes, common_dtype
 
-Array = NDArray[np.floating]
+#: Token indices (English words, Hindi words), any integer dtype.
 Tokens = NDArray[np.integer]
 
 #: Parameter names in the order the page introduces them (encoder, then decoder).
