@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rnn_math.apps.errors import InputError
 from rnn_math.apps.training import checkpoint as ckpt
 from rnn_math.apps.training.corpus import CharVocabulary, default_corpus
-from rnn_math.apps.errors import InputError
 from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.apps.training.train_loop import TrainState, initial_state, train
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnn_math.apps.training import checkpoint as ckpt
 from rnn_math.apps.cli import main
-from rnn_math.apps.training.corpus import CharVocabulary, default_corpus
 from rnn_math.apps.errors import InputError
+from rnn_math.apps.training import checkpoint as ckpt
+from rnn_math.apps.training.corpus import CharVocabulary, default_corpus
 from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.apps.training.train_loop import initial_state, train
 
@@ -25,7 +25,7 @@ VOCAB = CharVocabulary.from_text(CORPUS.text)
 @pytest.fixture()
 def saved(tmp_path: Path) -> Path:
     state = initial_state(SETTINGS, len(VOCAB))
-    for state in train(state, VOCAB.encode(CORPUS.text), SETTINGS, len(VOCAB), 3):  # noqa: B007
+    for state in train(state, VOCAB.encode(CORPUS.text), SETTINGS, len(VOCAB), 3):  # noqa: B007, B020
         pass
     return ckpt.save_checkpoint(tmp_path / "run.npz", ckpt.Checkpoint(SETTINGS, VOCAB, state, "default", CORPUS.sha256))
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rnn_math.apps.errors import InputError
 from rnn_math.apps.training import checkpoint as ckpt
 from rnn_math.apps.training.corpus import CharVocabulary, default_corpus
-from rnn_math.apps.errors import InputError
 from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.apps.training.train_loop import initial_state, train
 
@@ -24,7 +24,7 @@ VOCAB = CharVocabulary.from_text(CORPUS.text)
 
 def saved(tmp_path: Path, settings: TrainSettings) -> Path:
     state = initial_state(settings, len(VOCAB))
-    for state in train(state, VOCAB.encode(CORPUS.text), settings, len(VOCAB), 2):  # noqa: B007
+    for state in train(state, VOCAB.encode(CORPUS.text), settings, len(VOCAB), 2):  # noqa: B007, B020
         pass
     return ckpt.save_checkpoint(tmp_path / "run.npz", ckpt.Checkpoint(settings, VOCAB, state, "default", CORPUS.sha256))
 
@@ -134,7 +134,7 @@ def test_a_vocabulary_of_two_characters_is_accepted(tmp_path: Path):
     settings, text = TrainSettings(hidden_size=3, seq_length=4, seed=0), "ab" * 20
     vocab = CharVocabulary.from_text(text)
     state = initial_state(settings, 2)
-    for state in train(state, vocab.encode(text), settings, 2, 1):  # noqa: B007
+    for state in train(state, vocab.encode(text), settings, 2, 1):  # noqa: B007, B020
         pass
     path = ckpt.save_checkpoint(tmp_path / "ab.npz", ckpt.Checkpoint(settings, vocab, state, "ab.txt", "0" * 64))
     assert ckpt.load_checkpoint(path).vocab.chars == ("a", "b")

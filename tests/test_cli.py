@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import ROOT
-from rnn_math.apps.training.checkpoint import load_checkpoint
+
 from rnn_math.apps.cli import main
+from rnn_math.apps.training.checkpoint import load_checkpoint
 
 #: Small and fast: a few hundred milliseconds per run.
 FAST = ["--hidden-size", "8", "--seq-length", "10", "--sample-every", "0", "--quiet"]

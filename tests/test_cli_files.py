@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from rnn_math.apps.training.checkpoint import load_checkpoint
 from rnn_math.apps.cli import main
 from rnn_math.apps.safe_files import TEMPORARY_SUFFIX, temporary_name
+from rnn_math.apps.training.checkpoint import load_checkpoint
 
 FAST = ["--hidden-size", "8", "--seq-length", "10", "--sample-every", "0", "--quiet", "--steps", "5"]
 TEXT = "the cat sat on the mat\nthe dog sat on the log\n" * 20
@@ -160,7 +160,7 @@ def test_a_run_leaves_files_that_only_look_like_ours_alone(tmp_path: Path):
     target = tmp_path / "m.npz"
     mine = [
         tmp_path / f".m.npz.{os.getpid()}-0123abcd{TEMPORARY_SUFFIX}",  # a live process's (this one)
-        tmp_path / f".m.npz.4194304-0123abcd.tmp",  # another program's naming
+        tmp_path / ".m.npz.4194304-0123abcd.tmp",  # another program's naming
         tmp_path / f".other.npz.4194304-0123abcd{TEMPORARY_SUFFIX}",  # of another target
         tmp_path / "notes.rnn-math-tmp",
     ]

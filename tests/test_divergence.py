@@ -12,14 +12,14 @@ import numpy as np
 import pytest
 
 import rnn_math.apps.training.train_loop as loop
-from rnn_math.apps.training.checkpoint import load_checkpoint
 from rnn_math.apps.cli import main
+from rnn_math.apps.errors import TrainingDivergedError
+from rnn_math.apps.training.checkpoint import load_checkpoint
 from rnn_math.apps.training.corpus import CharVocabulary, default_corpus
 from rnn_math.apps.training.metrics import perplexity
 from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.apps.training.train_command import EXIT_DIVERGED, format_loss, format_perplexity
 from rnn_math.apps.training.train_loop import initial_state, train_step
-from rnn_math.apps.errors import TrainingDivergedError
 
 FAST = ["--hidden-size", "8", "--seq-length", "10", "--sample-every", "0", "--quiet", "--sample-length", "5"]
 #: Plain gradient descent without clipping and with a step this large overflows the logits at step 3.

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
+
 from rnn_math.apps.errors import InputError
 from rnn_math.apps.safe_files import TEMPORARY_SUFFIX, write_atomically
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_math.apps.training.corpus import CharVocabulary
 from rnn_math.apps.errors import InputError
-from rnn_math.rnn.params import RNNParams
+from rnn_math.apps.training.corpus import CharVocabulary
 from rnn_math.apps.training.sampling import MAX_SAMPLE_LENGTH, generate, sample, sampling_distribution
+from rnn_math.rnn.params import RNNParams
 
 VOCAB = CharVocabulary(tuple("abcdefgh"))
 

@@ -12,14 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnn_math.apps.training import corpus as corpus_module
 from rnn_math.apps import safe_files
+from rnn_math.apps.errors import InputError
+from rnn_math.apps.safe_files import check_output_paths
+from rnn_math.apps.training import corpus as corpus_module
 from rnn_math.apps.training import sampling
 from rnn_math.apps.training.corpus import CharVocabulary, default_corpus
-from rnn_math.apps.errors import InputError
-from rnn_math.rnn.params import RNNParams
-from rnn_math.apps.safe_files import check_output_paths
 from rnn_math.apps.training.sampling import draw, sample
+from rnn_math.rnn.params import RNNParams
 
 VOCAB = CharVocabulary.from_text("abc")
 PARAMS = RNNParams.random(d=3, D_h=4, V=3, seed=0)

@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnn_math.apps.training import train_command
 from rnn_math.apps.cli import build_parser, main
-from rnn_math.apps.training.corpus import CharVocabulary
 from rnn_math.apps.safe_files import TEMPORARY_SUFFIX, remove_stale_temporaries, temporary_name
-from rnn_math.apps.training.sampling import MAX_SAMPLE_LENGTH
+from rnn_math.apps.training import train_command
+from rnn_math.apps.training.corpus import CharVocabulary
 from rnn_math.apps.training.metrics import smoothed_loss, uniform_loss
+from rnn_math.apps.training.sampling import MAX_SAMPLE_LENGTH
 from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.apps.training.train_command import Progress, divergence_advice, format_loss, format_perplexity
 from rnn_math.apps.training.train_loop import smoothed_curve

@@ -7,15 +7,15 @@ from functools import cache
 import numpy as np
 import pytest
 
-from rnn_math.rnn.bptt import bptt
-from rnn_math.core.clipping import clip_elementwise
-from rnn_math.apps.training.corpus import CharVocabulary, default_corpus, one_hot
 from rnn_math.apps.errors import InputError
-from rnn_math.apps.training.sampling import sample
+from rnn_math.apps.training.corpus import CharVocabulary, default_corpus, one_hot
 from rnn_math.apps.training.metrics import uniform_loss
+from rnn_math.apps.training.sampling import sample
 from rnn_math.apps.training.settings import TrainSettings
-from rnn_math.core.optimizers import adagrad_memory, adagrad_update, sgd_update
 from rnn_math.apps.training.train_loop import TrainState, initial_state, smoothed_curve, train, train_step
+from rnn_math.core.clipping import clip_elementwise
+from rnn_math.core.optimizers import adagrad_memory, adagrad_update, sgd_update
+from rnn_math.rnn.bptt import bptt
 
 SMALL = TrainSettings(hidden_size=24, seq_length=20, seed=3)
 
@@ -44,7 +44,7 @@ def trained(steps: int = 600):
 
 
 def run(state: TrainState, data: np.ndarray, settings: TrainSettings, vocab_size: int, until: int) -> TrainState:
-    for state in train(state, data, settings, vocab_size, until):  # noqa: B020 (each step's new state)
+    for state in train(state, data, settings, vocab_size, until):  # noqa: B007, B020 (each step's new state)
         pass
     return state
 

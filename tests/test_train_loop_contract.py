@@ -11,11 +11,11 @@ import re
 import numpy as np
 import pytest
 
+from rnn_math.apps.errors import TrainingDivergedError
 from rnn_math.apps.training import train_loop
-from rnn_math.core.clipping import clip_by_global_norm, clip_elementwise
 from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.apps.training.train_loop import LossHistory, clip_gradients, initial_state, train_step
-from rnn_math.apps.errors import TrainingDivergedError
+from rnn_math.core.clipping import clip_by_global_norm, clip_elementwise
 
 SETTINGS = TrainSettings(hidden_size=3, seq_length=5, seed=1, activation="tanh")
 DATA = np.array([0, 1, 2, 1, 0, 2, 2, 1, 0, 1])  # exactly two chunks of five

@@ -6,10 +6,10 @@ import shlex
 
 from rnn_math.apps.cli import SETTING_OPTIONS, build_parser
 from rnn_math.apps.training.corpus import CharVocabulary, default_corpus
-from rnn_math_docs import training
-from rnn_math_docs.formatting import number
 from rnn_math.apps.training.metrics import uniform_loss
 from rnn_math.apps.training.settings import TrainSettings
+from rnn_math_docs import training
+from rnn_math_docs.formatting import number
 
 
 def test_the_build_time_run_falls_well_below_the_uniform_guess():

@@ -24,9 +24,9 @@ from rnn_math.apps.translator import (
     length_buckets,
     load_pairs,
     parse_pairs,
+    phrases,
     train_translator,
 )
-from rnn_math.apps.translator import phrases
 from rnn_math.seq2seq import Seq2SeqParams, run_backward
 
 PAIRS = parse_pairs("I go\tमैं जाता हूँ\nyou go\tतुम जाते हो\nwe eat now\tहम अभी खाते हैं\n")

@@ -22,20 +22,21 @@ from collections.abc import Sequence
 from typing import NoReturn, TextIO
 
 from rnn_math import __version__
-from rnn_math.core.activations import ACTIVATIONS
-from rnn_math.apps.training.checkpoint import load_checkpoint
 from rnn_math.apps.errors import InputError
+from rnn_math.apps.training.checkpoint import load_checkpoint
 from rnn_math.apps.training.sampling import MAX_SAMPLE_LENGTH, generate
 from rnn_math.apps.training.settings import CLIPPING, OPTIMIZERS, TrainSettings
 from rnn_math.apps.training.train_command import (
     DEFAULT_CHECKPOINT,
     EXIT_INTERRUPTED,
     PROG,
-    SETTING_OPTIONS,  # re-exported: the site reads the option names from here
+    SETTING_OPTIONS,  # noqa: F401 (re-exported: the site reads the option names from here)
     default_prime,
     run_train,
 )
 from rnn_math.apps.verify_command import add_verify_parser
+from rnn_math.core.activations import ACTIVATIONS
+
 
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line (argparse prints the usage block first)."""

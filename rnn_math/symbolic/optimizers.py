@@ -25,7 +25,7 @@ def adagrad_memory(memory: Matrix, grad: Matrix) -> Matrix:
 @symbolic_twin("eq-adagrad-update")
 def adagrad_update(param: Matrix, grad: Matrix, memory: Matrix, learning_rate: Expr, epsilon: Expr) -> Matrix:
     """Twin of P ← P − η (∂L/∂P) ⊘ sqrt(M_P + ε), entry by entry."""
-    return param - learning_rate * grad.multiply_elementwise((memory.applyfunc(lambda m: 1 / sp.sqrt(m + epsilon))))
+    return param - learning_rate * grad.multiply_elementwise(memory.applyfunc(lambda m: 1 / sp.sqrt(m + epsilon)))
 
 
 @symbolic_twin("eq-adam-moments")

@@ -25,12 +25,13 @@ from typing import BinaryIO
 
 import numpy as np
 
+from rnn_math.apps.safe_files import write_atomically
 from rnn_math.apps.training.checkpoint_fields import FORMAT_VERSION, read_checkpoint_fields
 from rnn_math.apps.training.corpus import CharVocabulary
-from rnn_math.rnn.params import PARAMETER_NAMES
-from rnn_math.apps.safe_files import write_atomically
 from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.apps.training.train_loop import TrainState
+from rnn_math.rnn.params import PARAMETER_NAMES
+
 
 @dataclass
 class Checkpoint:

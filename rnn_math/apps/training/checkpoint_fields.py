@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from rnn_math.apps.training.corpus import CharVocabulary
 from rnn_math.apps.errors import InputError
-from rnn_math.rnn.params import PARAMETER_NAMES, RNNParams
+from rnn_math.apps.training.corpus import CharVocabulary
 from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.apps.training.train_loop import LossHistory
+from rnn_math.rnn.params import PARAMETER_NAMES, RNNParams
 
 #: Bumped whenever the layout changes, so an old file is refused with a sentence, not a KeyError.
 FORMAT_VERSION = 1

@@ -21,15 +21,14 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from rnn_math.apps.training.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-from rnn_math.apps.training.corpus import Corpus, CharVocabulary, check_long_enough, read_corpus
-from rnn_math.apps.errors import InputError
+from rnn_math.apps.errors import InputError, TrainingDivergedError
 from rnn_math.apps.safe_files import check_output_paths, remove_stale_temporaries, same_file, write_atomically
-from rnn_math.apps.training.sampling import LogitsOverflow, sample
+from rnn_math.apps.training.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from rnn_math.apps.training.corpus import CharVocabulary, Corpus, check_long_enough, read_corpus
 from rnn_math.apps.training.metrics import bits_per_char, perplexity, uniform_loss
+from rnn_math.apps.training.sampling import LogitsOverflow, sample
 from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.apps.training.train_loop import TrainState, initial_state, smoothed_curve, train_step
-from rnn_math.apps.errors import TrainingDivergedError
 
 PROG = "rnn-math"
 DEFAULT_CHECKPOINT = "rnn-math.npz"

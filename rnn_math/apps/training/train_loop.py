@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from rnn_math.rnn.bptt import bptt
-from rnn_math.core.clipping import clip_by_global_norm, clip_elementwise
-from rnn_math.apps.training.corpus import check_long_enough, one_hot
 from rnn_math.apps.errors import InputError, TrainingDivergedError
-from rnn_math.rnn.params import PARAMETER_NAMES, RNNParams
+from rnn_math.apps.training.corpus import check_long_enough, one_hot
 from rnn_math.apps.training.metrics import loss_per_char, smoothed_loss, uniform_loss
 from rnn_math.apps.training.settings import TrainSettings
+from rnn_math.core.clipping import clip_by_global_norm, clip_elementwise
 from rnn_math.core.optimizers import adagrad_memory, adagrad_update, sgd_update
+from rnn_math.rnn.bptt import bptt
+from rnn_math.rnn.params import PARAMETER_NAMES, RNNParams
 
 Array = NDArray[np.floating]
 

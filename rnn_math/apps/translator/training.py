@@ -22,7 +22,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rnn_math.apps.errors import TrainingDivergedError
-from rnn_math.apps.translator.config_checks import check_fraction, check_positive_integer, check_positive_number, check_seed
+from rnn_math.apps.translator.config_checks import (
+    check_fraction,
+    check_positive_integer,
+    check_positive_number,
+    check_seed,
+)
 from rnn_math.apps.translator.phrases import Pair, build_vocabularies
 from rnn_math.apps.translator.translator import Translator
 from rnn_math.core.optimizers import adam_moments, adam_update
