@@ -119,10 +119,15 @@ def recurrent_product() -> str:
         " + ".join(f"({number(w, 1)})({number(v)})" for w, v in zip(row, h_1)) for row in NOTES_W_h
     )
     W_e_x_2 = NOTES_W_e @ trace.xs[1]
+    # A display, not inline: the row-by-row product is too wide to break well inside a line.
     return (
-        f"$W_h h_1 = \\begin{{bmatrix}}{rows}\\end{{bmatrix}} = {latex_matrix(NOTES_W_h @ h_1)}$, "
-        f"$W_e x_2 = {latex_matrix(W_e_x_2)}$, so "
-        f"$z_2 = W_h h_1 + W_e x_2 + b_1 = {latex_matrix(trace.z[1])}$"
+        "$$\n\\begin{aligned}\n"
+        f"W_h h_1 &= \\begin{{bmatrix}}{rows}\\end{{bmatrix}} \\\\\n"
+        f"&= {latex_matrix(NOTES_W_h @ h_1)}, \\\\\n"
+        f"W_e x_2 &= {latex_matrix(W_e_x_2)}, \\\\\n"
+        f"z_2 &= W_h h_1 + W_e x_2 + b_1 \\\\\n"
+        f"&= {latex_matrix(trace.z[1])}.\n"
+        "\\end{aligned}\n$$"
     )
 
 
@@ -158,7 +163,10 @@ def error_step_2() -> str:
 def state_gradient_step_1() -> str:
     """∂L/∂h_1 = W_hᵀ δ_2, the only path back: the encoder has no output of its own."""
     b = _backward()
-    return f"$\\dfrac{{\\partial L}}{{\\partial h_1}} = W_h^\\top \\delta_2 = {latex_matrix(NOTES_W_h.T, 1)}{latex_matrix(b.deltas[1])} = {latex_matrix(b.grad_h[0])}$"
+    return (
+        f"$$\\frac{{\\partial L}}{{\\partial h_1}} = W_h^\\top \\delta_2 = {latex_matrix(NOTES_W_h.T, 1)}"
+        f"{latex_matrix(b.deltas[1])} = {latex_matrix(b.grad_h[0])}$$"
+    )
 
 
 def error_step_1() -> str:
