@@ -85,10 +85,8 @@ def entries_bounded(clipped: dict[str, np.ndarray], c: float) -> bool:
 
 # ---- symbolic twins at 50 digits --------------------------------------------------------------
 
-@pytest.mark.parametrize(
-    "eq_id",
-    [pytest.param(e, marks=pytest.mark.equation(e), id=e) for e in ("eq-grad-global-norm", "eq-clip-global-norm", "eq-clip-elementwise")],
-)
+@pytest.mark.equation("eq-grad-global-norm", "eq-clip-global-norm", "eq-clip-elementwise")
+@pytest.mark.parametrize("eq_id", ["eq-grad-global-norm", "eq-clip-global-norm", "eq-clip-elementwise"])
 def test_the_engine_finds_each_clipping_rule_equal_to_its_twin_and_rejects_each_wrong_version(eq_id):
     # The 50-digit comparisons (above and below the threshold) and the wrong versions (a sum of
     # the parameters' norms, per-parameter clipping, always rescaling, an upper bound only) are

@@ -19,7 +19,10 @@ THETA = np.random.default_rng(11).uniform(-3, 3, 6)
 MEASURES = ("eq-loss-per-char", "eq-bits-per-char", "eq-perplexity", "eq-uniform-loss", "eq-smoothed-loss", "eq-sample-temperature")
 
 
-@pytest.mark.parametrize("eq_id", [pytest.param(e, marks=pytest.mark.equation(e), id=e) for e in MEASURES])
+@pytest.mark.equation(
+    "eq-loss-per-char", "eq-bits-per-char", "eq-perplexity", "eq-uniform-loss", "eq-smoothed-loss", "eq-sample-temperature"
+)
+@pytest.mark.parametrize("eq_id", MEASURES)
 def test_the_engine_finds_numpy_equal_to_its_twin_at_50_digits_and_rejects_the_wrong_formula(eq_id):
     # The comparison and the catalogued wrong version live in the "training" declaration.
     (report,) = verify(equation=eq_id)

@@ -4,7 +4,7 @@ Each [`Mistake`][rnn_math.verification.mistakes.Mistake] here is an error that i
 deriving or coding BPTT by hand, with a wrong NumPy function (substituted into
 [`rnn_gradients`][rnn_math.rnn.composer.rnn_gradients]) and a wrong SymPy twin (substituted into
 [`rnn_math.symbolic.rnn.bptt.gradients`][rnn_math.symbolic.rnn.bptt.gradients]) of the same signature
-as the registered ones. The RNN's declaration ([`RNN`][rnn_math.rnn.declaration.RNN]) lists them, and
+as the registered ones. The RNN's declaration (``RNN`` in ``rnn_math.rnn.declaration``) lists them, and
 the verification engine requires every check to reject every one.
 """
 

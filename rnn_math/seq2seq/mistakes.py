@@ -3,7 +3,7 @@
 Each [`Mistake`][rnn_math.verification.mistakes.Mistake] replaces equations of the backward pass,
 in NumPy ([`run_backward`][rnn_math.seq2seq.passes.run_backward]) and in SymPy
 ([`closed_form_gradients`][rnn_math.symbolic.seq2seq.closed_form_gradients]) alike. The model's
-declaration ([`SEQ2SEQ`][rnn_math.seq2seq.declaration.SEQ2SEQ]) lists them, and the verification
+declaration (``SEQ2SEQ`` in ``rnn_math.seq2seq.declaration``) lists them, and the verification
 engine requires every check (the exact proof, the 50-digit comparison, finite differences and
 complex step) to reject every one; a check that accepted one would be proving nothing.
 """
