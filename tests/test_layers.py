@@ -249,3 +249,32 @@ def test_a_name_in_all_that_does_not_import_is_reported(planted):
 def test_a_name_in_all_that_hides_a_submodule_is_reported(planted):
     (planted / "__init__.py").write_text('__all__ = ["a"]\n\nfrom planted_pkg.a import shown as a\n')
     assert init_problems(planted) == ["planted_pkg: __all__ names 'a', which hides the submodule planted_pkg.a"]
+
+
+# The API pages document every module.
+
+API_PAGES = ROOT / "docs" / "api"
+
+
+def undocumented_modules(root: Path, api_pages: Path) -> list[str]:
+    """Every module under `root` that no ``::: module`` directive of the API pages renders."""
+    rendered = {
+        line.removeprefix(":::").strip()
+        for page in api_pages.glob("*.md")
+        for line in page.read_text(encoding="utf-8").splitlines()
+        if line.startswith(":::")
+    }
+    names = {_dotted(path, root) for path in _modules(root) if path.name != "__main__.py"}
+    return sorted(names - rendered)
+
+
+def test_every_module_has_a_place_on_the_api_pages():
+    assert undocumented_modules(PACKAGE, API_PAGES) == []
+
+
+def test_a_module_no_api_page_renders_is_reported(planted, tmp_path):
+    pages = tmp_path / "api"
+    pages.mkdir()
+    (pages / "a.md").write_text("# `planted_pkg.a`\n\n::: planted_pkg.a\n")
+    (planted / "b.py").write_text('"""Nobody renders me."""\n')
+    assert undocumented_modules(planted, pages) == ["planted_pkg", "planted_pkg.b"]
