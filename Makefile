@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 JS_STAMP := node_modules/.installed
 
-.PHONY: setup serve test test-all build clean help mutation
+.PHONY: setup serve test test-all build clean help mutation timings
 
 help:
 	@echo "make serve    set up, then serve the site at http://127.0.0.1:8000"
@@ -16,6 +16,7 @@ help:
 	@echo "make test-all as 'make test', plus the slow symbolic sizes"
 	@echo "make mutation mutation testing of every module with behaviour; writes docs/data/mutation.json"
 	@echo "make build    set up, then build the site into ./site with --strict"
+	@echo "make timings  time a cold build, a warm build and mkdocs serve showing an edit"
 
 $(PY_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +29,9 @@ $(JS_STAMP): package.json package-lock.json
 
 setup: $(PY_STAMP) $(JS_STAMP)
 
+# A full rebuild on every change, not --dirty: a dirty rebuild renders only the edited page, and
+# its links to other pages' anchors (equations, API entries) would not resolve. The computed
+# content comes from .cache/site/, so a rebuild recomputes only what the change affects.
 serve: setup
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
 
@@ -39,6 +43,9 @@ test: setup
 
 mutation: setup
 	PYTHONPATH=docs/plugins $(BIN)/python -m rnn_math_docs.mutation
+
+timings: setup
+	$(BIN)/python tools/build_timings.py
 
 test-all: setup
 	$(BIN)/python -m pytest -m "slow or not slow"
