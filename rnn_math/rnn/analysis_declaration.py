@@ -135,7 +135,8 @@ FLOW_MISTAKES: tuple[Mistake, ...] = (
              lambda W_h, z_j, activation="sigmoid": W_h * get_activation(activation).derivative(z_j)[None, :]),
     _mistake("jacobian-product-reversed", "gradient-flow", "eq-jacobian-product", "Product in reversed order",
              r"The latest step's Jacobian stands on the left.",
-             r"\frac{\partial h^t}{\partial h^k} = \prod_{j=k+1}^{t} \frac{\partial h^j}{\partial h^{j-1}} \text{ (earliest left)}",
+             r"\frac{\partial h^t}{\partial h^k} = "
+             r"\prod_{j=k+1}^{t} \frac{\partial h^j}{\partial h^{j-1}} \text{ (earliest left)}",
              _reversed_jacobian),
     _mistake("bound-with-spectral-radius", "gradient-flow", "eq-jacobian-bound", r"Spectral radius for $\lambda_1$",
              r"The bound needs the largest singular value $\lambda_1$, not the largest $|\text{eigenvalue}|$.",

@@ -87,7 +87,9 @@ SLOPE_AT_H = Mistake(
     name="slope-at-hidden-state",
     model="rnn",
     title=r"$\sigma'$ taken at $h^t$",
-    description=r"The activation's slope belongs at the pre-activation $z^t$; $\sigma'(h^t)$ is $\sigma'(\sigma(z^t))$.",
+    description=(
+        r"The activation's slope belongs at the pre-activation $z^t$; $\sigma'(h^t)$ is $\sigma'(\sigma(z^t))$."
+    ),
     wrong_latex=r"\delta^t = \frac{\partial L}{\partial h^t} \odot \sigma'(h^t)",
     numpy={"eq-bptt-delta": _slope_at_h_numpy},
     sympy={"eq-bptt-delta": _slope_at_h_sympy},

@@ -19,7 +19,8 @@ import numpy as np
 
 from rnn_math.seq2seq.mistakes import MISTAKES
 from rnn_math.seq2seq.params import PARAMETER_NAMES, Seq2SeqParams
-from rnn_math.seq2seq.passes import BACKWARD_EQUATIONS as COMPOSED, loss, run_backward, run_forward
+from rnn_math.seq2seq.passes import BACKWARD_EQUATIONS as COMPOSED
+from rnn_math.seq2seq.passes import loss, run_backward, run_forward
 from rnn_math.symbolic import seq2seq as sym
 from rnn_math.verification.checks import exact_proof, fifty_digits, numerical_gradients
 from rnn_math.verification.declaration import Check, Model, Replacements, declare

@@ -180,7 +180,9 @@ class Model:
                 raise ValueError(f"mistakes: {mistake.name!r} is a mistake of {mistake.model!r}, not of {self.name!r}")
             outside = set(mistake.eq_ids) - set(self.equations) - set(self.borrowed)
             if outside:
-                raise ValueError(f"mistakes: {mistake.name!r} corrupts {sorted(outside)}, not equations of {self.name!r}")
+                raise ValueError(
+                    f"mistakes: {mistake.name!r} corrupts {sorted(outside)}, not equations of {self.name!r}"
+                )
         names = [m.name for m in self.mistakes]
         if len(set(names)) != len(names):
             raise ValueError(f"mistakes: model {self.name!r} has two mistakes of the same name")

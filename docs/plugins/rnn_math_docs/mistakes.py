@@ -15,7 +15,7 @@ from functools import cache
 
 from rnn_math.core.registry import lookup
 from rnn_math.verification.declaration import Model
-from rnn_math.verification.engine import models, run_check
+from rnn_math.verification.engine import models
 from rnn_math.verification.mistakes import Mistake
 from rnn_math_docs.docs_index import scan_docs
 from rnn_math_docs.formatting import scientific
