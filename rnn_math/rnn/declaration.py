@@ -13,6 +13,7 @@ here and every mistake of [`rnn_math.rnn.mistakes`][rnn_math.rnn.mistakes] throu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
@@ -27,7 +28,7 @@ from rnn_math.rnn.unrolled import sequence_loss, step_contributions, untie, unti
 from rnn_math.symbolic.rnn import bptt as sym_bptt
 from rnn_math.symbolic.rnn import forward as sym_forward
 from rnn_math.verification.checks import exact_proof, fifty_digits, numerical_gradients
-from rnn_math.verification.declaration import Check, Model, Replacements, declare
+from rnn_math.verification.declaration import Check, Model, Replacements, attribute, declare
 from rnn_math.verification.evaluate import evaluate, to_matrix
 from rnn_math.verification.proof import generic_activation, rnn_closed_forms, symbolic_rnn
 
@@ -35,6 +36,36 @@ from rnn_math.verification.proof import generic_activation, rnn_closed_forms, sy
 DELTA_EQUATIONS = ("eq-bptt-output-grad", "eq-bptt-hidden-grad", "eq-bptt-delta")
 
 ACTIVATIONS = ("sigmoid", "tanh")
+
+#: The flow of data through the backward pass: each equation, and the equations that take its result.
+#: (δ^{t+1} also feeds step t's hidden-state gradient; only the flow within a step is listed.)
+BACKWARD_FEEDS: dict[str, tuple[str, ...]] = {
+    "eq-bptt-output-grad": ("eq-bptt-grad-u", "eq-bptt-grad-b2", "eq-bptt-hidden-grad"),
+    "eq-bptt-hidden-grad": ("eq-bptt-delta",),
+    "eq-bptt-delta": ("eq-bptt-grad-wh", "eq-bptt-grad-we", "eq-bptt-grad-b1", "eq-bptt-grad-h0", "eq-bptt-grad-x"),
+}
+
+#: Which forward equation produces each array the forward pass returns.
+FORWARD_OUTPUTS: dict[str, str] = {
+    "z": "eq-forward-z", "h": "eq-forward-h", "theta": "eq-forward-theta", "y_hat": "eq-softmax",
+    "step_losses": "eq-loss-step", "loss": "eq-loss-total",
+}  # fmt: skip
+
+
+def gradient_outputs(T: int, *, intermediates: bool = False) -> dict[str, str]:
+    """Which backward equation produces each gradient (``x_t`` for every step), and δ^t and ŷ^t − y^t if asked."""
+    produced_by = {
+        "W_h": "eq-bptt-grad-wh", "W_e": "eq-bptt-grad-we", "b_1": "eq-bptt-grad-b1", "U": "eq-bptt-grad-u",
+        "b_2": "eq-bptt-grad-b2", "h_0": "eq-bptt-grad-h0",
+    }  # fmt: skip
+    produced_by |= {f"x_{t + 1}": "eq-bptt-grad-x" for t in range(T)}
+    if intermediates:
+        produced_by |= {"deltas": "eq-bptt-delta", "output_grads": "eq-bptt-output-grad"}
+    return produced_by
+
+
+def _backward_attribution(T: int, *, intermediates: bool = False) -> dict[str, tuple[str, ...]]:
+    return attribute(BACKWARD_EQUATIONS, gradient_outputs(T, intermediates=intermediates), BACKWARD_FEEDS)
 
 
 def small_problem(T: int = 3, D_h: int = 3, d: int = 2, V: int = 4, B: int | None = None, seed: int = 0):
@@ -105,15 +136,21 @@ def _forward_numpy(activation: str, replace: Replacements) -> dict[str, Any]:
 
 def _gradient_check(activation: str) -> Check:
     params, xs, targets, h_0 = small_problem()
-    point = params.as_dict() | {"h_0": h_0, "xs": xs}
-    loss = partial(sequence_loss, xs=None, targets=targets, activation=activation)
+    T = len(xs)
+    # Every input x^t its own point, so that each step's input gradient is checked on its own.
+    point = params.as_dict() | {"h_0": h_0} | {f"x_{t + 1}": x for t, x in enumerate(xs)}
+
+    def loss(arrays: Mapping[str, Any]) -> Any:
+        inputs = np.stack([arrays[f"x_{t + 1}"] for t in range(T)])
+        tied = {name: v for name, v in arrays.items() if not name.startswith("x_")}
+        return sequence_loss(tied | {"xs": inputs}, None, targets, activation=activation)
 
     def gradients(replace: Replacements) -> dict[str, Any]:
-        result = rnn_gradients(params, xs, targets, activation=activation, h_0=h_0, replace=replace)
-        return result.grads.as_dict() | {"h_0": result.grad_h_0, "xs": result.grad_xs}
+        return named_gradients(rnn_gradients(params, xs, targets, activation=activation, h_0=h_0, replace=replace))
 
     return numerical_gradients(
-        f"central differences and complex step, {activation}", BACKWARD_EQUATIONS, loss, point, gradients
+        f"central differences and complex step, {activation}", BACKWARD_EQUATIONS, loss, point, gradients,
+        attribution=_backward_attribution(T),
     )
 
 
@@ -126,8 +163,11 @@ def _per_step_check(activation: str) -> Check:
         return step_contributions(rnn_gradients(params, xs, targets, activation=activation, h_0=h_0, replace=replace), xs)
 
     # The terms are built from δ^t and ŷ^t − y^t, not by the sum equations: the check covers the equations that make them.
+    produced_by = {"W_h": "eq-bptt-delta", "W_e": "eq-bptt-delta", "b_1": "eq-bptt-delta"}
+    produced_by |= {"U": "eq-bptt-output-grad", "b_2": "eq-bptt-output-grad"}
     return numerical_gradients(
-        f"per-step copies of the tied weights, {activation}", DELTA_EQUATIONS, loss, untie(params.as_dict(), T), terms
+        f"per-step copies of the tied weights, {activation}", DELTA_EQUATIONS, loss, untie(params.as_dict(), T), terms,
+        attribution=attribute(DELTA_EQUATIONS, produced_by, {"eq-bptt-hidden-grad": ("eq-bptt-delta",)}),
     )
 
 
@@ -138,25 +178,30 @@ def _exact_check(activation: str, T: int, D_h: int, d: int, V: int) -> Check:
     def build(replace: Replacements):
         return model.fwd.loss, model.variables, rnn_closed_forms(model, replace)
 
-    return exact_proof(f"exact proof, {activation}, T = {T}, D_h = {D_h}", BACKWARD_EQUATIONS, build)
+    return exact_proof(
+        f"exact proof, {activation}, T = {T}, D_h = {D_h}", BACKWARD_EQUATIONS, build, attribution=_backward_attribution(T)
+    )
 
 
 def checks() -> list[Check]:
     """The RNN's checks, at the small sizes the fast tests use."""
     result = [_exact_check("g", 3, 2, 1, 2), _exact_check("sigmoid", 2, 2, 1, 2)]
+    T = len(small_problem()[1])
+    backward, forward_outputs = _backward_attribution(T, intermediates=True), attribute(FORWARD_EQUATIONS, FORWARD_OUTPUTS)
     for activation in ACTIVATIONS:
         result += [
             fifty_digits(
                 f"composed BPTT against the twins at 50 digits, {activation}", BACKWARD_EQUATIONS,
-                partial(_composed, activation), partial(_twin_reference, activation),
+                partial(_composed, activation), partial(_twin_reference, activation), attribution=backward,
             ),
             fifty_digits(
                 f"fast BPTT against the twins at 50 digits, {activation}", BACKWARD_EQUATIONS,
-                partial(_fast, activation), partial(_twin_reference, activation), side=None,
+                partial(_fast, activation), partial(_twin_reference, activation), side=None, attribution=backward,
             ),
             fifty_digits(
                 f"forward pass against the twins at 50 digits, {activation}", FORWARD_EQUATIONS,
                 partial(_forward_numpy, activation), partial(_forward_reference, activation), side=None,
+                attribution=forward_outputs,
             ),
             _gradient_check(activation),
             _per_step_check(activation),

@@ -2,8 +2,10 @@
 
 Each function here returns a [`Check`][rnn_math.verification.declaration.Check]: it names the
 equations it covers and measures, with any of them replaced by a wrong version, how far the
-result is from the truth. Errors are measured per gradient (per named array) and the worst is
-reported, so a small gradient cannot hide behind a large one.
+result is from the truth. Errors are measured per output (per named array: one gradient, the
+errors δ), so a small gradient cannot hide behind a large one, and a declaration says which
+equation each output's value belongs to (``attribution``, built by
+[`attribute`][rnn_math.verification.declaration.attribute]).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from rnn_math.verification.declaration import Check, Replacements
+from rnn_math.verification.declaration import Check, Replacements, worst_value
 from rnn_math.verification.evaluate import evaluate, relative_error
 from rnn_math.verification.gradcheck import DEFAULT_TOLERANCES, check_gradients
 from rnn_math.verification.proof import prove_gradients
@@ -33,18 +35,35 @@ _METHOD_KINDS = {"central": "central", "complex": "complex_step"}
 ArraysFn = Callable[[Replacements], Mapping[str, Any]]
 
 
-def worst_error(actual: Mapping[str, Any], reference: Mapping[str, Any]) -> float:
-    """The largest norm-wise relative error over the named arrays (one per gradient), NaN if any is not finite."""
+#: The name of the one output of a check of one equation on one sample.
+VALUE = "value"
+
+Attribution = Mapping[str, Sequence[str]]
+
+
+def errors_by_name(actual: Mapping[str, Any], reference: Mapping[str, Any]) -> dict[str, float]:
+    """The norm-wise relative error of each named array (one per gradient), NaN where it is not finite."""
     if set(actual) != set(reference):
         raise ValueError(f"actual: expected the names {sorted(reference)}, got {sorted(actual)}")
-    errors = [relative_error(actual[name], reference[name]) for name in reference]
-    return float("nan") if any(not np.isfinite(e) for e in errors) else max(errors)
+    errors = {name: relative_error(actual[name], reference[name]) for name in reference}
+    return {name: e if np.isfinite(e) else float("nan") for name, e in errors.items()}
+
+
+def worst_error(actual: Mapping[str, Any], reference: Mapping[str, Any]) -> float:
+    """The largest norm-wise relative error over the named arrays (one per gradient), NaN if any is not finite."""
+    return float(worst_value("fifty_digit", errors_by_name(actual, reference).values()))
+
+
+def _attribution(attribution: Attribution | None) -> dict[str, tuple[str, ...]]:
+    return {eq_id: tuple(names) for eq_id, names in (attribution or {}).items()}
 
 
 def exact_proof(
     name: str,
     equations: Sequence[str],
     build: Callable[[Replacements], tuple[sp.Expr, Mapping[str, sp.MatrixBase], Mapping[str, sp.MatrixBase]]],
+    *,
+    attribution: Attribution | None = None,
 ) -> Check:
     """The exact proof: every closed form minus SymPy's derivative of the loss is identically 0.
 
@@ -55,20 +74,23 @@ def exact_proof(
     build
         ``build(replace) -> (loss, variables, closed_forms)``: the symbolic loss, its symbol
         matrices by name and the closed-form gradients the (possibly replaced) twins give.
+    attribution
+        By equation, the variables whose gradients are its outputs.
     """
 
-    def measure(replace: Replacements) -> dict[str, bool]:
+    def measure(replace: Replacements) -> dict[str, dict[str, float | bool]]:
         loss, variables, closed = build(replace)
-        # A control needs only one entry that is not zero; the correct version needs every entry.
+        # A control needs only one entry that is not zero (the variables after it go unmeasured);
+        # the correct version needs every entry.
         proofs = prove_gradients(loss, variables, closed, stop_at_first=bool(replace))
-        return {"exact": all(p.proven for p in proofs)}
+        return {"exact": {p.variable: p.proven for p in proofs}}
 
-    return Check(name, tuple(equations), "sympy", measure)
+    return Check(name, tuple(equations), "sympy", measure, attribution=_attribution(attribution))
 
 
 def fifty_digits(
     name: str, equations: Sequence[str], numpy_arrays: ArraysFn, reference: Callable[[], Mapping[str, Any]],
-    *, tolerance: float = MODEL_FIFTY_DIGITS, side: str | None = "numpy",
+    *, tolerance: float = MODEL_FIFTY_DIGITS, side: str | None = "numpy", attribution: Attribution | None = None,
 ) -> Check:
     """NumPy against the twins evaluated at 50 digits: the worst relative error over the named arrays.
 
@@ -83,13 +105,18 @@ def fifty_digits(
         The largest relative error that passes.
     side
         ``"numpy"`` when `numpy_arrays` substitutes replacements, ``None`` when it takes none.
+    attribution
+        By equation, the names of the arrays it produces (or that are nearest downstream of it).
     """
     expected = cache(reference)
 
-    def measure(replace: Replacements) -> dict[str, float]:
-        return {"fifty_digit": worst_error(numpy_arrays(replace), expected())}
+    def measure(replace: Replacements) -> dict[str, dict[str, float]]:
+        return {"fifty_digit": errors_by_name(numpy_arrays(replace), expected())}
 
-    return Check(name, tuple(equations), side, measure, {"fifty_digit": tolerance}, {"fifty_digit": WRONG_FIFTY_DIGITS})
+    return Check(
+        name, tuple(equations), side, measure, {"fifty_digit": tolerance}, {"fifty_digit": WRONG_FIFTY_DIGITS},
+        _attribution(attribution),
+    )
 
 
 def numerical_gradients(
@@ -101,6 +128,7 @@ def numerical_gradients(
     *,
     methods: Sequence[str] = ("central", "complex"),
     tolerances: Mapping[str, float] | None = None,
+    attribution: Attribution | None = None,
 ) -> Check:
     """Central differences and complex step against claimed gradients, every entry, per gradient.
 
@@ -115,19 +143,23 @@ def numerical_gradients(
         [`check_gradients`][rnn_math.verification.gradcheck.check_gradients].
     tolerances
         Bounds by method; the gradient checker's defaults otherwise (1e-7 and 1e-13).
+    attribution
+        By equation, the names of the gradients it produces (or that are nearest downstream of it).
     """
     limits = dict(DEFAULT_TOLERANCES) | dict(tolerances or {})
     largest = max(np.asarray(v).size for v in point.values())
 
-    def measure(replace: Replacements) -> dict[str, float]:
+    def measure(replace: Replacements) -> dict[str, dict[str, float]]:
         report = check_gradients(loss, point, gradients(replace), methods=methods, tolerances=limits, max_entries=largest)
-        worst = {}
-        for method in methods:
-            errors = [row.normwise_error for row in report.rows if row.method == method]
-            worst[_METHOD_KINDS[method]] = float("nan") if any(np.isnan(errors)) else max(errors)
-        return worst
+        return {
+            _METHOD_KINDS[method]: {row.parameter: float(row.normwise_error) for row in report.rows if row.method == method}
+            for method in methods
+        }
 
-    return Check(name, tuple(equations), "numpy", measure, {_METHOD_KINDS[m]: limits[m] for m in methods})
+    return Check(
+        name, tuple(equations), "numpy", measure, {_METHOD_KINDS[m]: limits[m] for m in methods}, {},
+        _attribution(attribution),
+    )
 
 
 def sampled_equation(
@@ -172,13 +204,13 @@ def sampled_equation(
         value = call_twin(twin) if call_twin is not None else twin(*sympy_args())
         return np.ravel(np.asarray(sympy_result(value), dtype=np.float64))
 
-    def measure(replace: Replacements) -> dict[str, float]:
+    def measure(replace: Replacements) -> dict[str, dict[str, float]]:
         function = equation_functions((eq_id,), {k: v for k, v in replace.items() if k == eq_id})[eq_id]
         with np.errstate(all="ignore"):  # a wrong version may overflow: that is a large error, not a crash
             actual = np.ravel(np.asarray(numpy_result(function(*numpy_args())), dtype=np.float64))
         if actual.shape != expected().shape:
-            return {"fifty_digit": float("inf")}  # a wrong shape is as wrong as it gets
-        return {"fifty_digit": relative_error(actual, expected())}
+            return {"fifty_digit": {VALUE: float("inf")}}  # a wrong shape is as wrong as it gets
+        return {"fifty_digit": {VALUE: relative_error(actual, expected())}}
 
     return Check(
         name or f"{eq_id} at 50 digits", (eq_id,), "numpy", measure, {"fifty_digit": tolerance},
@@ -221,26 +253,22 @@ def derivative_of(
 def worst_of(name: str, checks: Sequence[Check]) -> Check:
     """One check from several of the same equations and side (one per sample input): the worst value of each kind.
 
-    A mistake that is visible on one sample only (clipping that always rescales changes nothing
-    above the threshold) is then rejected by the combined check, as a reader would expect.
+    Each output's value is its worst over the samples. A mistake that is visible on one sample
+    only (clipping that always rescales changes nothing above the threshold) is then rejected by
+    the combined check, as a reader would expect.
     """
     first = checks[0]
-    if any(c.equations != first.equations or c.side != first.side for c in checks):
-        raise ValueError("checks: expected checks of the same equations and side")
+    if any(c.equations != first.equations or c.side != first.side or c.attribution != first.attribution for c in checks):
+        raise ValueError("checks: expected checks of the same equations, side and attribution")
 
-    def measure(replace: Replacements) -> dict[str, float | bool]:
-        values = [dict(c.measure(replace)) for c in checks]
-        worst: dict[str, float | bool] = {}
+    def measure(replace: Replacements) -> dict[str, dict[str, float | bool]]:
+        values = [c.measure_outputs(replace) for c in checks]
+        worst: dict[str, dict[str, float | bool]] = {}
         for kind in values[0]:
-            column = [v[kind] for v in values]
-            worst[kind] = all(column) if kind == "exact" else _worst_number(column)
+            names = dict.fromkeys(name for v in values for name in v[kind])
+            worst[kind] = {name: worst_value(kind, [v[kind][name] for v in values if name in v[kind]]) for name in names}
         return worst
 
     tolerances = {kind: min(c.tolerances[kind] for c in checks) for kind in first.tolerances}
     margins = {kind: max(c.margins.get(kind, tolerances[kind]) for c in checks) for kind in first.tolerances}
-    return Check(name, first.equations, first.side, measure, tolerances, margins)
-
-
-def _worst_number(values: Sequence[Any]) -> float:
-    numbers = [float(v) for v in values]
-    return float("nan") if any(np.isnan(numbers)) else max(numbers)
+    return Check(name, first.equations, first.side, measure, tolerances, margins, dict(first.attribution))

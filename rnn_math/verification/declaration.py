@@ -11,7 +11,8 @@ negative controls, the pages, the audit) is generic.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +26,8 @@ KINDS = ("exact", "fifty_digit", "central", "complex_step")
 SIDES = ("numpy", "sympy")
 
 Replacements = Mapping[str, Callable[..., Any]]
-Measurement = Mapping[str, "float | bool"]
+#: What a check measures: by kind, the value on each named output (one gradient, δ, one layer's states).
+Measurement = Mapping[str, Mapping[str, "float | bool"]]
 
 
 def equation_functions(
@@ -57,6 +59,71 @@ def equation_functions(
     return {eq_id: getattr(equations[eq_id.split("@")[0]], side) for eq_id in eq_ids} | replace
 
 
+def worst_value(kind: str, values: Iterable[float | bool]) -> float | bool:
+    """The worst of several values of one kind: every proof holds, or the largest error (NaN if any is NaN).
+
+    Raises
+    ------
+    ValueError
+        If there is no value at all.
+    """
+    values = list(values)
+    if not values:
+        raise ValueError(f"values: expected at least one value of kind {kind!r}, got none")
+    if kind == "exact":
+        return all(v is True for v in values)
+    numbers = [float(v) for v in values]
+    return math.nan if any(math.isnan(v) for v in numbers) else max(numbers)
+
+
+def attribute(
+    equations: Sequence[str], produced_by: Mapping[str, str], feeds: Mapping[str, Sequence[str]] | None = None
+) -> dict[str, tuple[str, ...]]:
+    """Which outputs of a check each equation is measured on: the ones it produces, else the nearest downstream.
+
+    An equation whose result is one of the check's outputs (``eq-bptt-grad-b2`` gives ``b_2``) is
+    measured on exactly those outputs. One that produces none of them (the hidden-state gradient,
+    which only feeds δ) is measured on the outputs of the equations it feeds, and so on down the
+    flow of data until equations with outputs are reached.
+
+    Parameters
+    ----------
+    equations
+        The check's equations.
+    produced_by
+        Output name → the equation (among `equations`) that produces it.
+    feeds
+        Equation id → the equations that take its result (the flow of data, without cycles).
+
+    Raises
+    ------
+    ValueError
+        If an output's producer or a fed equation is not among `equations`, the flow has a cycle,
+        or an equation reaches no output.
+    """
+    feeds = dict(feeds or {})
+    known = set(equations)
+    strangers = (set(produced_by.values()) | set(feeds) | {e for fed in feeds.values() for e in fed}) - known
+    if strangers:
+        raise ValueError(f"produced_by, feeds: expected equations among {sorted(known)}, got {sorted(strangers)}")
+    found: dict[str, tuple[str, ...]] = {}
+
+    def outputs(eq_id: str, path: tuple[str, ...]) -> tuple[str, ...]:
+        if eq_id in path:
+            raise ValueError(f"feeds: expected no cycle, got {' -> '.join((*path, eq_id))}")
+        if eq_id not in found:
+            own = tuple(name for name, producer in produced_by.items() if producer == eq_id)
+            downstream = [name for fed in feeds.get(eq_id, ()) for name in outputs(fed, (*path, eq_id))]
+            found[eq_id] = own or tuple(dict.fromkeys(downstream))
+        return found[eq_id]
+
+    result = {eq_id: outputs(eq_id, ()) for eq_id in equations}
+    silent = [eq_id for eq_id, names in result.items() if not names]
+    if silent:
+        raise ValueError(f"produced_by: expected every equation to reach an output, but {silent} reach none")
+    return result
+
+
 @dataclass(frozen=True)
 class Check:
     """One way of checking some equations of a model.
@@ -70,23 +137,29 @@ class Check:
     side
         Which replacements of a mistake it substitutes: ``"numpy"`` or ``"sympy"``; ``None`` for a
         check of code that takes no replacements (a fast path), which no mistake reaches.
-    measure
-        ``measure(replace) -> {kind: value}``: runs the check with some equations replaced (none
-        for the correct version) and returns, per kind in ``KINDS``, a bool (``"exact"``: the
-        proof holds) or the worst error (any other kind).
+    measure_outputs
+        ``measure_outputs(replace) -> {kind: {output: value}}``: runs the check with some equations
+        replaced (none for the correct version) and returns, per kind in ``KINDS`` and per named
+        output (one gradient, the errors δ, …), a bool (``"exact"``: the proof holds) or the error
+        (any other kind). Measuring per output keeps a small gradient from hiding behind a large one.
     tolerances
         The bound of every error kind it returns: a value at most this passes.
     margins
         By kind, how far a mistake must miss to count as rejected (a wrong formula misses by
         orders of magnitude more than rounding could explain); the tolerance where none is given.
+    attribution
+        By equation id, the outputs whose values are that equation's (see
+        [`attribute`][rnn_math.verification.declaration.attribute]); empty when every equation is
+        measured on every output (a check of one equation). When given, it names every equation.
     """
 
     name: str
     equations: tuple[str, ...]
     side: str | None
-    measure: Callable[[Replacements], Measurement]
+    measure_outputs: Callable[[Replacements], Measurement]
     tolerances: Mapping[str, float] = field(default_factory=dict)
     margins: Mapping[str, float] = field(default_factory=dict)
+    attribution: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.side is not None and self.side not in SIDES:
@@ -99,6 +172,24 @@ class Check:
         for kind, margin in self.margins.items():
             if kind not in self.tolerances or not margin >= self.tolerances[kind]:
                 raise ValueError(f"margins[{kind!r}]: expected a kind with a tolerance, and at least that tolerance")
+        if self.attribution and set(self.attribution) != set(self.equations):
+            raise ValueError(
+                f"attribution: expected the outputs of every equation of check {self.name!r} "
+                f"{sorted(self.equations)}, got {sorted(self.attribution)}"
+            )
+
+    def measure(self, replace: Replacements) -> dict[str, float | bool]:
+        """The check's value of each kind over all its outputs: the worst error, or whether every proof holds."""
+        return {kind: worst_value(kind, per_output.values()) for kind, per_output in self.measure_outputs(replace).items()}
+
+    def outputs_of(self, eq_id: str, measured: Iterable[str]) -> tuple[str, ...]:
+        """The outputs among `measured` that `eq_id`'s values come from (all of them without an attribution)."""
+        if not self.attribution:
+            return tuple(measured)
+        if eq_id not in self.attribution:
+            raise ValueError(f"eq_id: expected an equation of check {self.name!r}, got {eq_id!r}")
+        present = set(measured)
+        return tuple(name for name in self.attribution[eq_id] if name in present)
 
     def passes(self, kind: str, value: float | bool) -> bool:
         """Whether one measured value passes: a proof that holds, or a finite error within the tolerance."""

@@ -5,16 +5,20 @@ declared group of equations that are not a model's gradients), each check the de
 (the exact SymPy proof, NumPy against SymPy at 50 digits, central differences, complex step), then
 every mistake of its catalogue through the same checks, and returns one
 [`EquationReport`][rnn_math.verification.report.EquationReport] per equation, in derivation order.
+
+A check measures each of its outputs (every gradient, δ, …) separately, and each equation reports
+the values of the outputs its declaration attributes to it (those it produces, else the nearest
+downstream): a wrong small gradient fails its own equation, and no other.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from rnn_math.core.registry import registry
-from rnn_math.verification.declaration import KINDS, Check, Model, declared_models
+from rnn_math.verification.declaration import KINDS, Check, Measurement, Model, declared_models, worst_value
 from rnn_math.verification.mistakes import Mistake
 from rnn_math.verification.report import EquationReport
 
@@ -30,17 +34,49 @@ class CheckOutcome:
     check
         The check.
     values
-        What it measured on the correct equations, by kind.
+        What it measured on the correct equations, by kind: the worst over its outputs.
     passed
         Every value passes.
     rejected
         For each mistake it applies to (by name): whether it rejected it (some value fails).
+    outputs
+        What it measured on the correct equations, by kind and output.
+    mistake_outputs
+        What it measured on each mistake it applies to, by kind and output (a proof stops at
+        the first output it disproves, so later outputs may be missing).
     """
 
     check: Check
     values: dict[str, float | bool]
     passed: bool
     rejected: dict[str, bool]
+    outputs: Measurement = dataclasses.field(default_factory=dict)
+    mistake_outputs: Mapping[str, Measurement] = dataclasses.field(default_factory=dict)
+
+    def values_of(self, eq_id: str) -> tuple[dict[str, float | bool], tuple[str, ...]]:
+        """What the check measured on the outputs attributed to `eq_id`: the worst value by kind, and those outputs.
+
+        Raises
+        ------
+        ValueError
+            If the check measured none of the outputs its attribution names for `eq_id`.
+        """
+        values, names = {}, {}
+        for kind, per_output in self.outputs.items():
+            mine = self.check.outputs_of(eq_id, per_output)
+            if not mine:
+                raise ValueError(f"check {self.check.name!r} measured no output attributed to {eq_id!r}")
+            values[kind] = worst_value(kind, [per_output[n] for n in mine])
+            names |= dict.fromkeys(mine)
+        return values, tuple(names)
+
+    def rejects_on(self, mistake: Mistake, eq_id: str) -> bool:
+        """Whether the check rejected `mistake` on the outputs attributed to `eq_id` (all of them if it measured none)."""
+        measured = self.mistake_outputs[mistake.name]
+        mine = {kind: self.check.outputs_of(eq_id, per_output) for kind, per_output in measured.items()}
+        if not any(mine.values()):
+            return self.rejected[mistake.name]
+        return any(self.check.rejects(kind, measured[kind][name]) for kind, names in mine.items() for name in names)
 
 
 def models() -> list[Model]:
@@ -62,15 +98,17 @@ def _rejects(check: Check, values: dict[str, float | bool]) -> bool:
     return any(check.rejects(kind, value) for kind, value in values.items())
 
 
+def _worst(measured: Measurement) -> dict[str, float | bool]:
+    return {kind: worst_value(kind, per_output.values()) for kind, per_output in measured.items()}
+
+
 def run_check(check: Check, mistakes: Sequence[Mistake]) -> CheckOutcome:
     """Run one check on the correct equations and on each mistake it applies to."""
-    values = dict(check.measure({}))
-    rejected = {
-        m.name: _rejects(check, dict(check.measure(getattr(m, str(check.side)))))
-        for m in mistakes
-        if check.applies_to(m)
-    }
-    return CheckOutcome(check, values, not _fails(check, values), rejected)
+    outputs = check.measure_outputs({})
+    on_mistakes = {m.name: check.measure_outputs(getattr(m, str(check.side))) for m in mistakes if check.applies_to(m)}
+    rejected = {name: _rejects(check, _worst(measured)) for name, measured in on_mistakes.items()}
+    values = _worst(outputs)
+    return CheckOutcome(check, values, not _fails(check, values), rejected, outputs, on_mistakes)
 
 
 def run_model(
@@ -87,29 +125,38 @@ def run_model(
     return outcomes
 
 
-def _worst(values: list[float | bool]) -> float | None:
-    if not values:
-        return None
-    numbers = [float(v) for v in values]
-    return math.nan if any(math.isnan(v) for v in numbers) else max(numbers)
+def _worst_number(values: list[float | bool]) -> float | None:
+    return None if not values else float(worst_value("fifty_digit", values))
 
 
 def equation_report(model: Model, eq_id: str, title: str, outcomes: Sequence[CheckOutcome]) -> EquationReport:
-    """One equation's report from the outcomes of the checks that cover it."""
+    """One equation's report from the outcomes of the checks that cover it, on the outputs attributed to it."""
     covering = [o for o in outcomes if eq_id in o.check.equations]
     by_kind: dict[str, list[float | bool]] = {kind: [] for kind in KINDS}
     tolerances: dict[str, float] = {}
-    failures = [f"{o.check.name}: {o.values}" for o in covering if not o.passed]
+    measured_on: dict[str, None] = {}
+    failures = []
     for outcome in covering:
-        for kind, value in outcome.values.items():
+        values, names = outcome.values_of(eq_id)
+        measured_on |= dict.fromkeys(names)
+        if _fails(outcome.check, values):
+            failures.append(f"{outcome.check.name}, on {', '.join(names)}: {values}")
+        for kind, value in values.items():
             by_kind[kind].append(value)
         for kind, bound in outcome.check.tolerances.items():
             tolerances[kind] = max(tolerances.get(kind, 0.0), bound)
     mistakes = [m for m in model.mistakes if eq_id in m.eq_ids]
     rejected = 0
     for mistake in mistakes:
-        # Every check that substitutes this mistake must reject it, and at least one must.
-        verdicts = {o.check.name: o.rejected[mistake.name] for o in outcomes if mistake.name in o.rejected}
+        # Every check that substitutes this mistake must reject it (on this equation's outputs, where
+        # it measured them), and at least one must.
+        verdicts = {
+            o.check.name: o.rejected[mistake.name] and o.rejects_on(mistake, eq_id)
+            for o in covering if mistake.name in o.rejected
+        }
+        verdicts |= {
+            o.check.name: o.rejected[mistake.name] for o in outcomes if mistake.name in o.rejected and o not in covering
+        }
         accepted = [name for name, verdict in verdicts.items() if not verdict]
         if verdicts and not accepted:
             rejected += 1
@@ -125,14 +172,15 @@ def equation_report(model: Model, eq_id: str, title: str, outcomes: Sequence[Che
         model=model.name,
         title=title,
         exact=all(exact) if exact else None,
-        fifty_digit=_worst(by_kind["fifty_digit"]),
-        central=_worst(by_kind["central"]),
-        complex_step=_worst(by_kind["complex_step"]),
+        fifty_digit=_worst_number(by_kind["fifty_digit"]),
+        central=_worst_number(by_kind["central"]),
+        complex_step=_worst_number(by_kind["complex_step"]),
         controls=len(mistakes),
         controls_rejected=rejected,
         passed=not failures,
         tolerances=tolerances,
         failures=tuple(failures),
+        measured_on=tuple(measured_on),
     )
 
 
@@ -189,8 +237,14 @@ def verify(
 def _with_borrowed_controls(
     model: Model, reports: list[EquationReport], outcomes: Sequence[CheckOutcome]
 ) -> list[EquationReport]:
-    """A mistake that corrupts only borrowed equations belongs to no report: one it escapes fails them all."""
+    """A mistake that corrupts only borrowed equations, or an output only borrowed equations produce,
+    belongs to no report: one that fails fails them all."""
     escaped = []
+    for outcome in outcomes:
+        for eq_id in set(outcome.check.equations) - set(model.equations):
+            values, names = outcome.values_of(eq_id)
+            if _fails(outcome.check, values):
+                escaped.append(f"{outcome.check.name}, on {', '.join(names)} (of borrowed {eq_id}): {values}")
     for mistake in model.mistakes:
         if set(mistake.eq_ids) & set(model.equations):
             continue  # counted in the reports of the equations it corrupts

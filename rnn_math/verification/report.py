@@ -33,6 +33,9 @@ class EquationReport:
         Worst per-gradient relative error against central differences, or ``None``.
     complex_step
         Worst per-gradient relative error against the complex step, or ``None``.
+
+        Each of these is measured on the outputs of the checks that the declaration attributes
+        to this equation (`measured_on`), not on everything a check computes.
     controls
         How many mistakes (negative controls) corrupt this equation.
     controls_rejected
@@ -43,6 +46,11 @@ class EquationReport:
         The bound each numerical check was held to, by check name.
     failures
         One sentence per failed check or accepted control (empty when passed).
+    measured_on
+        The outputs the values come from, over all its checks (``"b_2"``: the gradient of b_2;
+        ``"deltas"``: the errors δ^t; ``"value"``: the equation's own result on a sample). An
+        equation that produces no output of a check (the hidden-state gradient, which only feeds
+        δ) is measured on the outputs nearest downstream of it.
     """
 
     eq_id: str
@@ -57,6 +65,7 @@ class EquationReport:
     passed: bool
     tolerances: dict[str, float] = field(default_factory=dict)
     failures: tuple[str, ...] = ()
+    measured_on: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         """The report as JSON-ready values (non-finite errors as strings such as ``"nan"``)."""
@@ -73,4 +82,5 @@ class EquationReport:
             "passed": self.passed,
             "tolerances": dict(self.tolerances),
             "failures": list(self.failures),
+            "measured_on": list(self.measured_on),
         }
