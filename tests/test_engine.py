@@ -10,8 +10,11 @@ import dataclasses
 import pytest
 
 from rnn_math.core.registry import registry
-from rnn_math.verification.declaration import Check
-from rnn_math.verification.engine import list_equations, models, run_check, verify
+from rnn_math.rnn import declaration as rnn_declaration
+from rnn_math.verification.declaration import Check, Model, attribute
+from rnn_math.verification.engine import equation_report, list_equations, models, run_check, verify
+from rnn_math.verification.evaluate import relative_error
+from rnn_math.verification.mistakes import Mistake
 from rnn_math.verification.report import EquationReport
 
 MODELS = models()
@@ -144,3 +147,126 @@ def test_an_equation_checked_by_no_test_of_its_kind_reports_none():
 def test_an_unknown_model_or_equation_is_refused_naming_the_argument_and_the_known_ones(arguments, message):
     with pytest.raises(ValueError, match=message):
         verify(**arguments)
+
+
+# Attribution: each equation reports the outputs it produces, so a small gradient cannot hide behind a large one.
+
+#: What the RNN's declaration says each backward equation produces in the 50-digit checks (the
+#: hidden-state gradient produces no output of its own: it is measured on δ, which it feeds).
+RNN_FIFTY_DIGIT_OUTPUTS = {
+    "eq-bptt-output-grad": ["output_grads"], "eq-bptt-grad-u": ["U"], "eq-bptt-grad-b2": ["b_2"],
+    "eq-bptt-hidden-grad": ["deltas"], "eq-bptt-delta": ["deltas"], "eq-bptt-grad-wh": ["W_h"],
+    "eq-bptt-grad-we": ["W_e"], "eq-bptt-grad-b1": ["b_1"], "eq-bptt-grad-h0": ["h_0"],
+    "eq-bptt-grad-x": ["x_1", "x_2", "x_3"],
+}  # fmt: skip
+
+
+def _rnn_model():
+    return next(m for m in MODELS if m.name == "rnn")
+
+
+def _fifty_digit_reports(model, check_names: set[str]) -> dict[str, EquationReport]:
+    """Each RNN backward equation's report from the composed 50-digit checks alone (no exact proof: fast)."""
+    outcomes = [run_check(c, ()) for c in model.checks() if c.name in check_names]
+    without_mistakes = dataclasses.replace(model, mistakes=())
+    return {eq_id: equation_report(without_mistakes, eq_id, eq_id, outcomes) for eq_id in RNN_FIFTY_DIGIT_OUTPUTS}
+
+
+COMPOSED_CHECKS = {f"composed BPTT against the twins at 50 digits, {a}" for a in ("sigmoid", "tanh")}
+
+
+def test_each_equation_reports_the_50_digit_error_of_the_outputs_it_is_declared_to_produce():
+    reports = _fifty_digit_reports(_rnn_model(), COMPOSED_CHECKS)
+    errors = {}  # by activation and output: NumPy's composer against the twins at 50 digits, computed here
+    for activation in ("sigmoid", "tanh"):
+        actual, expected = rnn_declaration.composed(activation), rnn_declaration.twin_reference(activation)
+        errors[activation] = {name: relative_error(actual[name], expected[name]) for name in expected}
+    for eq_id, names in RNN_FIFTY_DIGIT_OUTPUTS.items():
+        assert reports[eq_id].fifty_digit == max(errors[a][n] for a in errors for n in names), eq_id
+        assert reports[eq_id].measured_on == tuple(names), eq_id
+    # The attribution matters: the equations' values differ, so no one value is copied to all.
+    assert len({r.fifty_digit for r in reports.values()}) > 3
+
+
+@pytest.fixture
+def b_2_nudged(monkeypatch):
+    """The composer with grad_b_2 off by one part in 1e9: far below the largest gradient's scale, far above rounding."""
+    composer = rnn_declaration.rnn_gradients
+
+    def nudged(*args, **kwargs):
+        result = composer(*args, **kwargs)
+        grads = dataclasses.replace(result.grads, grad_b_2=result.grads.grad_b_2 * (1 + 1e-9))
+        return dataclasses.replace(result, grads=grads)
+
+    monkeypatch.setattr(rnn_declaration, "rnn_gradients", nudged)
+
+
+def test_a_planted_error_in_one_small_gradient_fails_exactly_its_own_equation_at_50_digits(b_2_nudged):
+    reports = _fifty_digit_reports(_rnn_model(), COMPOSED_CHECKS)
+    assert {eq_id for eq_id, report in reports.items() if not report.passed} == {"eq-bptt-grad-b2"}
+    assert 1e-10 < reports["eq-bptt-grad-b2"].fifty_digit < 1e-8  # the nudge itself
+    assert all(r.fifty_digit < 1e-14 for eq_id, r in reports.items() if eq_id != "eq-bptt-grad-b2")
+
+
+def test_a_planted_error_in_one_small_gradient_fails_only_the_equations_measured_on_it_by_complex_step(b_2_nudged):
+    model = _rnn_model()
+    numerical = {c.name for c in model.checks() if c.name.startswith("central differences")}
+    reports = _fifty_digit_reports(model, numerical)
+    failed = {eq_id for eq_id, report in reports.items() if not report.passed}
+    # The check has no output of ŷ − y's own, so it measures that equation on U, b_2, … downstream:
+    # it fails too; every other equation, b_2 not among its outputs, passes.
+    assert failed == {"eq-bptt-grad-b2", "eq-bptt-output-grad"}
+    assert reports["eq-bptt-grad-b2"].complex_step > 1e-10 and reports["eq-bptt-grad-b2"].measured_on == ("b_2",)
+    assert "b_2" in reports["eq-bptt-output-grad"].measured_on
+    assert all("b_2" not in r.measured_on for eq_id, r in reports.items() if eq_id not in failed)
+
+
+def test_a_mistake_is_rejected_for_an_equation_only_where_that_equations_outputs_reject_it():
+    # A check of two equations that measures a mistake of the second only on the first's output:
+    # the check as a whole rejects it, yet the second equation's own output did not see it.
+    wrong = Mistake("planted", "planted", "t", "d", "x", numpy={"eq-bptt-grad-b2": lambda *a: None})
+
+    def measure(replace):
+        return {"fifty_digit": {"U": 1.0 if replace else 0.0, "b_2": 0.0}}
+
+    check = Check(
+        "planted", ("eq-bptt-grad-u", "eq-bptt-grad-b2"), "numpy", measure, {"fifty_digit": 1e-12},
+        attribution={"eq-bptt-grad-u": ("U",), "eq-bptt-grad-b2": ("b_2",)},
+    )
+    model = Model("planted", "t", ("eq-bptt-grad-u", "eq-bptt-grad-b2"), (), lambda: [check], (wrong,))
+    outcome = run_check(check, model.mistakes)
+    assert outcome.rejected == {"planted": True}
+    report = equation_report(model, "eq-bptt-grad-b2", "t", [outcome])
+    assert report.controls_rejected == 0 and not report.passed
+    assert report.failures == ("mistake 'planted': accepted by ['planted']",)
+
+
+def test_attribute_gives_each_equation_its_own_outputs_or_the_nearest_downstream():
+    equations = ("eq-a", "eq-b", "eq-c", "eq-d")
+    found = attribute(equations, {"c": "eq-c", "d": "eq-d", "b": "eq-b"},
+                      {"eq-a": ("eq-b", "eq-c"), "eq-b": ("eq-d",), "eq-c": ("eq-d",)})
+    # eq-a produces nothing: the outputs of the equations it feeds, not those further down.
+    assert found == {"eq-a": ("b", "c"), "eq-b": ("b",), "eq-c": ("c",), "eq-d": ("d",)}
+    assert attribute(equations[:2], {"b": "eq-b"}, {"eq-a": ("eq-b",)}) == {"eq-a": ("b",), "eq-b": ("b",)}
+
+
+@pytest.mark.parametrize(
+    ("produced_by", "feeds", "message"),
+    [({"b": "eq-b"}, {"eq-a": ("eq-b",), "eq-b": ("eq-a",)}, r"feeds: expected no cycle, got eq-a -> eq-b -> eq-a"),
+     ({"b": "eq-z"}, {}, r"expected equations among \['eq-a', 'eq-b'\], got \['eq-z'\]"),
+     ({"b": "eq-b"}, {}, r"every equation to reach an output, but \['eq-a'\] reach none")],
+)
+def test_attribute_refuses_a_cycle_a_stranger_or_an_equation_that_reaches_no_output(produced_by, feeds, message):
+    with pytest.raises(ValueError, match=message):
+        attribute(("eq-a", "eq-b"), produced_by, feeds)
+
+
+def test_a_check_whose_attribution_misses_an_equation_is_refused():
+    with pytest.raises(ValueError, match=r"attribution: expected the outputs of every equation of check 'c'"):
+        Check("c", ("eq-a", "eq-b"), "numpy", lambda replace: {}, attribution={"eq-a": ("a",)})
+
+
+def test_the_report_says_which_outputs_its_numbers_come_from_in_json():
+    (report,) = verify(equation="eq-bptt-grad-b2")
+    assert report.measured_on == ("b_2",)
+    assert report.to_json()["measured_on"] == ["b_2"]

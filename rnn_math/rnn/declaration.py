@@ -89,7 +89,7 @@ def _with_intermediates(result: BPTTResult) -> dict[str, Any]:
     return named_gradients(result) | {"deltas": result.deltas, "output_grads": result.output_grads}
 
 
-def _twin_reference(activation: str) -> dict[str, Any]:
+def twin_reference(activation: str) -> dict[str, Any]:
     """Every gradient, δ^t and ŷ^t − y^t from the twins composed at 50 digits on the small problem."""
     params, xs, targets, h_0 = small_problem()
     W_h, W_e, b_1, U, b_2 = (to_matrix(v) for v in params.as_dict().values())
@@ -102,7 +102,8 @@ def _twin_reference(activation: str) -> dict[str, Any]:
     return expected
 
 
-def _composed(activation: str, replace: Replacements) -> dict[str, Any]:
+def composed(activation: str, replace: Replacements | None = None) -> dict[str, Any]:
+    """The composer's gradients, δ^t and ŷ^t − y^t on the small problem, named as the 50-digit check names them."""
     params, xs, targets, h_0 = small_problem()
     return _with_intermediates(rnn_gradients(params, xs, targets, activation=activation, h_0=h_0, replace=replace))
 
@@ -192,11 +193,11 @@ def checks() -> list[Check]:
         result += [
             fifty_digits(
                 f"composed BPTT against the twins at 50 digits, {activation}", BACKWARD_EQUATIONS,
-                partial(_composed, activation), partial(_twin_reference, activation), attribution=backward,
+                partial(composed, activation), partial(twin_reference, activation), attribution=backward,
             ),
             fifty_digits(
                 f"fast BPTT against the twins at 50 digits, {activation}", BACKWARD_EQUATIONS,
-                partial(_fast, activation), partial(_twin_reference, activation), side=None, attribution=backward,
+                partial(_fast, activation), partial(twin_reference, activation), side=None, attribution=backward,
             ),
             fifty_digits(
                 f"forward pass against the twins at 50 digits, {activation}", FORWARD_EQUATIONS,

@@ -61,7 +61,8 @@ class CheckOutcome:
         ValueError
             If the check measured none of the outputs its attribution names for `eq_id`.
         """
-        values, names = {}, {}
+        values: dict[str, float | bool] = {}
+        names: dict[str, None] = {}
         for kind, per_output in self.outputs.items():
             mine = self.check.outputs_of(eq_id, per_output)
             if not mine:
