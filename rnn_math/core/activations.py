@@ -10,12 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 
 from rnn_math.core.registry import equation
+from rnn_math.core.types import Array
 from rnn_math.core.validation import check_choice
-
-Array = NDArray[np.floating]
 
 
 @equation(

@@ -19,12 +19,10 @@ from collections.abc import Mapping
 from numbers import Real
 
 import numpy as np
-from numpy.typing import NDArray
 
 from rnn_math.core.registry import equation
+from rnn_math.core.types import Array
 from rnn_math.core.validation import as_float_array
-
-Array = NDArray[np.floating]
 
 
 def check_threshold(name: str, value: float) -> float:

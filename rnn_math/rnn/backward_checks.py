@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
-Array = NDArray[np.floating]
+from rnn_math.core.types import Array
 
 
 def grad_h_0_like(grad_rows: Array, h_0: ArrayLike | None, batched: bool) -> Array:

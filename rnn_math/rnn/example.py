@@ -11,11 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 
+from rnn_math.core.types import Array
 from rnn_math.rnn.forward import hidden_states
-
-Array = NDArray[np.float64]
 
 #: The RNN-theory notes' recurrent matrix W (our W_h).
 NOTES_W_h: Array = np.array([[0.3, -0.1], [0.0, 0.2]])

@@ -14,14 +14,13 @@ page's column convention: ``J[..., a, b] = ∂h^t_a / ∂h^k_b``.
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
 from rnn_math.core.activations import get_activation
-from rnn_math.rnn.bptt import delta, hidden_gradient
 from rnn_math.core.registry import equation
+from rnn_math.core.types import Array
 from rnn_math.core.validation import as_float_array, check_shapes
-
-Array = NDArray[np.floating]
+from rnn_math.rnn.bptt import delta, hidden_gradient
 
 
 def _check_steps(name_k: str, k: object, name_t: str, t: object, T: int) -> tuple[int, int]:

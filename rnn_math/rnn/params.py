@@ -14,11 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
-from numpy.typing import DTypeLike, NDArray
+from numpy.typing import DTypeLike
 
+from rnn_math.core.types import Array
 from rnn_math.core.validation import as_float_array, check_shapes, common_dtype
-
-Array = NDArray[np.floating]
 
 #: Parameter names in the order the derivation introduces them.
 PARAMETER_NAMES = ("W_h", "W_e", "b_1", "U", "b_2")

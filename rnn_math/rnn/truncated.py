@@ -19,8 +19,11 @@ full BPTT is the error itself: [`truncated_deltas`][rnn_math.rnn.truncated.trunc
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
+from rnn_math.core.registry import equation
+from rnn_math.core.types import Array
+from rnn_math.core.validation import as_float_array, check_shapes, check_targets
 from rnn_math.rnn.backward_checks import check_finite_gradients, grad_h_0_like
 from rnn_math.rnn.bptt import (
     BPTTResult,
@@ -38,10 +41,6 @@ from rnn_math.rnn.bptt import (
 )
 from rnn_math.rnn.forward import forward, hidden_states, output_logits, step_loss
 from rnn_math.rnn.params import RNNParams
-from rnn_math.core.registry import equation
-from rnn_math.core.validation import as_float_array, check_shapes, check_targets
-
-Array = NDArray[np.floating]
 
 
 def check_truncation(k: object) -> int:

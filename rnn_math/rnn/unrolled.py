@@ -21,12 +21,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from rnn_math.core.activations import get_activation
+from rnn_math.core.types import Array
+from rnn_math.core.validation import as_float_array, check_shapes, check_targets
 from rnn_math.rnn.bptt import BPTTResult
 from rnn_math.rnn.forward import hidden_state, output_logits, pre_activation, step_loss
 from rnn_math.rnn.params import PARAMETER_NAMES
-from rnn_math.core.validation import as_float_array, check_shapes, check_targets
-
-Array = NDArray[np.floating]
 
 #: Which parameters each step's copy holds; every one of them is tied in the RNN.
 TIED = PARAMETER_NAMES

@@ -12,14 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 
-from rnn_math.rnn.example import NOTES_TOKENS, NOTES_W_e, NOTES_W_h, NOTES_b_1, NOTES_xs
+from rnn_math.core.optimizers import sgd_update
+from rnn_math.core.types import Array
+from rnn_math.rnn.example import NOTES_TOKENS, NOTES_b_1, NOTES_W_e, NOTES_W_h, NOTES_xs
 from rnn_math.seq2seq.params import Seq2SeqParams
 from rnn_math.seq2seq.passes import Seq2SeqBackward, backward
-from rnn_math.core.optimizers import sgd_update
-
-Array = NDArray[np.float64]
 
 #: The Hindi words the decoder can emit, the end token last; the start token is row 4 of E_hi.
 HINDI_WORDS: tuple[str, ...] = ("मैं", "जाता", "हूँ", "</s>")

@@ -26,14 +26,13 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-from numpy.typing import ArrayLike, DTypeLike, NDArray
+from numpy.typing import DTypeLike, NDArray
 
-from rnn_math.verification.highprecision import normwise_relative_error
+from rnn_math.core.types import Array
 from rnn_math.seq2seq.params import PARAMETER_NAMES, Seq2SeqParams
 from rnn_math.seq2seq.passes import backward, run_backward
 from rnn_math.seq2seq.reference import ReferenceResult, reference_backward
-
-Array = NDArray[np.floating]
+from rnn_math.verification.highprecision import normwise_relative_error
 
 #: The largest |pre-activation| of the cases, and the scale of their largest logits.
 EXTREMES = (10.0, 30.0, 100.0, 1000.0)

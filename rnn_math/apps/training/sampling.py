@@ -12,15 +12,13 @@ from collections.abc import Iterator
 from numbers import Integral, Real
 
 import numpy as np
-from numpy.typing import NDArray
 
 from rnn_math.apps.errors import InputError
 from rnn_math.apps.training.corpus import CharVocabulary, one_hot
 from rnn_math.core.registry import equation
+from rnn_math.core.types import Array
 from rnn_math.rnn.forward import hidden_state, output_logits, pre_activation, softmax
 from rnn_math.rnn.params import RNNParams
-
-Array = NDArray[np.floating]
 
 
 @equation(

@@ -26,10 +26,9 @@ from rnn_math.apps.training.metrics import loss_per_char, smoothed_loss, uniform
 from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.core.clipping import clip_by_global_norm, clip_elementwise
 from rnn_math.core.optimizers import adagrad_memory, adagrad_update, sgd_update
+from rnn_math.core.types import Array
 from rnn_math.rnn.bptt import bptt
 from rnn_math.rnn.params import PARAMETER_NAMES, RNNParams
-
-Array = NDArray[np.floating]
 
 
 class _Buffer:
