@@ -7,8 +7,7 @@ from collections.abc import Callable
 import sympy as sp
 
 from rnn_math.core.registry import symbolic_twin
-
-Expr = sp.Expr
+from rnn_math.symbolic.types import Expr
 
 
 class Sigmoid(sp.Function):

@@ -7,9 +7,7 @@ from collections.abc import Mapping
 import sympy as sp
 
 from rnn_math.core.registry import symbolic_twin
-
-Matrix = sp.MatrixBase
-Expr = sp.Expr
+from rnn_math.symbolic.types import Expr, Matrix
 
 
 @symbolic_twin("eq-grad-global-norm")

@@ -5,9 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 from rnn_math.core.registry import symbolic_twin
-
-Matrix = sp.MatrixBase
-Expr = sp.Expr
+from rnn_math.symbolic.types import Expr, Matrix
 
 
 @symbolic_twin("eq-sgd-update")

@@ -16,9 +16,7 @@ import sympy as sp
 from rnn_math.core.registry import symbolic_twin
 from rnn_math.symbolic.rnn import bptt as sym_bptt
 from rnn_math.symbolic.rnn.forward import hidden_state, matrix_symbols, pre_activation
-
-Matrix = sp.MatrixBase
-Expr = sp.Expr
+from rnn_math.symbolic.types import Expr, Matrix
 
 #: Parameter names in the page's order, as in [`rnn_math.seq2seq.params`][rnn_math.seq2seq.params].
 PARAMETER_NAMES = ("E_en", "W_h", "W_e", "b_1", "E_hi", "W_dec", "V", "c", "W_out", "b_out")

@@ -43,9 +43,7 @@ from sympy.polys.rings import PolyElement
 
 from rnn_math.symbolic.rnn import bptt as sym_bptt
 from rnn_math.symbolic.rnn import forward as sym_forward
-
-Matrix = sp.MatrixBase
-Expr = sp.Expr
+from rnn_math.symbolic.types import Expr, Matrix
 
 
 def symbol_matrix(name: str, rows: int, cols: int = 1) -> Matrix:

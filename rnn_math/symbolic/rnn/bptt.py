@@ -17,9 +17,8 @@ import sympy as sp
 from rnn_math.core.registry import symbolic_twin
 from rnn_math.symbolic.activations import activation_function
 from rnn_math.symbolic.rnn.forward import SymbolicForward, softmax
+from rnn_math.symbolic.types import Expr, Matrix
 
-Matrix = sp.MatrixBase
-Expr = sp.Expr
 Activation = str | Callable[[Expr], Expr]
 
 

@@ -9,9 +9,7 @@ import sympy as sp
 
 from rnn_math.core.registry import symbolic_twin
 from rnn_math.symbolic.activations import activation_function, elementwise
-
-Matrix = sp.MatrixBase
-Expr = sp.Expr
+from rnn_math.symbolic.types import Expr, Matrix
 
 
 @symbolic_twin("eq-forward-z")

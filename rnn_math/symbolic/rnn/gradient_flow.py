@@ -8,9 +8,7 @@ import sympy as sp
 
 from rnn_math.core.registry import symbolic_twin
 from rnn_math.symbolic.activations import activation_function
-
-Matrix = sp.MatrixBase
-Expr = sp.Expr
+from rnn_math.symbolic.types import Expr, Matrix
 
 
 def activation_slope(activation: str | Callable[[Expr], Expr]) -> Callable[[Expr], Expr]:

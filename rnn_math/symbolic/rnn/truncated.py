@@ -9,9 +9,7 @@ import sympy as sp
 from rnn_math.core.registry import symbolic_twin
 from rnn_math.symbolic.rnn.forward import hidden_state, output_logits, pre_activation, step_loss
 from rnn_math.symbolic.rnn.gradient_flow import activation_slope, hidden_jacobian
-
-Matrix = sp.MatrixBase
-Expr = sp.Expr
+from rnn_math.symbolic.types import Expr, Matrix
 
 
 @symbolic_twin("eq-truncated-objective")
