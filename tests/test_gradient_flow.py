@@ -13,25 +13,23 @@ import pytest
 import sympy as sp
 
 from rnn_math.core.activations import get_activation
-from rnn_math.rnn.bptt import output_gradient
-from rnn_math.rnn.forward import hidden_states, output_logits, step_loss
+from rnn_math.rnn.forward import hidden_states
 from rnn_math.rnn.gradient_flow import (
     hidden_jacobian,
     jacobian_norm_bound,
     largest_singular_value,
-    last_loss_hidden_gradients,
     step_jacobian,
 )
-from rnn_math.rnn.params import RNNParams
 from rnn_math.symbolic.rnn import forward as sym_forward
 from rnn_math.symbolic.rnn import gradient_flow as sym
-from rnn_math.verification.evaluate import evaluate, exact, relative_error, to_matrix
+from rnn_math.rnn.analysis_declaration import GRADIENT_FLOW
+from rnn_math.verification.engine import run_check, verify
+from rnn_math.verification.mistakes import get_mistake
 
 #: NumPy against 50 digits: a product of a few matrices rounds a few times.
 AGREES = 1e-13
 #: Central differences with step 1e-6 are good to about 1e-9 here; a wrong formula misses by far more.
 FD_AGREES = 1e-7
-DISAGREES = 1e-3
 #: "The bound holds" allows only rounding: a few units in the last place per factor.
 ROUNDING = 1e-12
 
@@ -53,78 +51,32 @@ def model(seed: int, D_h: int = 3, d: int = 2, T: int = 6, activation: str = "ta
     return W_h, W_e, b_1, xs, z, h
 
 
-def reversed_order_jacobian(W_h, z, k, t, activation):
-    """Wrong: the one-step Jacobians multiplied with the earliest on the left."""
-    product = np.eye(W_h.shape[0])
-    for j in range(k + 1, t + 1):
-        product = product @ step_jacobian(W_h, z[j - 1], activation)
-    return product
+# ---- the engine: twins at 50 digits, finite differences, and the wrong versions rejected ----------
+
+@pytest.fixture(scope="module")
+def flow_reports():
+    return {r.eq_id: r for r in verify(model="gradient-flow")}
 
 
-def slope_at_h_jacobian(W_h, z, k, t, activation):
-    """Wrong: σ' evaluated at the hidden state h = σ(z) instead of at z."""
-    act = get_activation(activation)
-    product = np.eye(W_h.shape[0])
-    for j in range(k + 1, t + 1):
-        product = (act.derivative(act.function(z[j - 1]))[:, None] * W_h) @ product
-    return product
+@pytest.mark.equation("eq-step-jacobian", "eq-jacobian-product", "eq-jacobian-bound", "eq-last-loss-hidden-grad")
+@pytest.mark.parametrize("eq_id", ["eq-step-jacobian", "eq-jacobian-product", "eq-jacobian-bound", "eq-last-loss-hidden-grad"])
+def test_each_flow_equation_equals_its_twin_and_rejects_its_wrong_versions(flow_reports, eq_id: str):
+    report = flow_reports[eq_id]
+    assert report.passed, report.failures
+    assert report.fifty_digit <= AGREES and report.controls_rejected == report.controls >= 1
 
 
-def central_difference_jacobian(W_h, W_e, b_1, xs, h, k, t, activation, step=1e-6):
-    """∂h^t/∂h^k by central differences: rerun the recurrence from a perturbed h^k."""
-    def h_t(h_k):
-        return hidden_states(W_h, W_e, b_1, xs[k:t], activation=activation, h_0=h_k)[1][-1]
-
-    columns = []
-    for b in range(h.shape[1]):
-        e = np.zeros(h.shape[1])
-        e[b] = step
-        columns.append((h_t(h[k] + e) - h_t(h[k] - e)) / (2 * step))
-    return np.stack(columns, axis=1)
+@pytest.mark.equation("eq-jacobian-product", "eq-last-loss-hidden-grad")
+@pytest.mark.parametrize("eq_id", ["eq-jacobian-product", "eq-last-loss-hidden-grad"])
+def test_the_products_match_central_differences_of_the_rerun_recurrence(flow_reports, eq_id: str):
+    assert flow_reports[eq_id].central <= FD_AGREES
 
 
-# ---- twins at 50 digits ------------------------------------------------------------------------
-
-@pytest.mark.equation("eq-step-jacobian")
-@pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_step_jacobian_equals_its_twin_and_rejects_the_transposed_product(activation: str):
-    W_h, *_, z, _ = model(1, activation=activation)
-    twin = evaluate(sym.step_jacobian(to_matrix(W_h), to_matrix(z[2]), activation))
-    assert relative_error(step_jacobian(W_h, z[2], activation), twin) <= AGREES
-    wrong = W_h * get_activation(activation).derivative(z[2])[None, :]  # W_h diag(σ') instead
-    assert relative_error(wrong, twin) > DISAGREES
-
-
-@pytest.mark.equation("eq-jacobian-product")
-@pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_jacobian_product_equals_its_twin_and_rejects_the_reversed_order(activation: str):
-    W_h, *_, z, _ = model(2, activation=activation)
-    twin = evaluate(sym.hidden_jacobian(to_matrix(W_h), [to_matrix(v) for v in z], 1, 5, activation))
-    assert relative_error(hidden_jacobian(W_h, z, 1, 5, activation), twin) <= AGREES
-    assert relative_error(reversed_order_jacobian(W_h, z, 1, 5, activation), twin) > DISAGREES
-
-
-@pytest.mark.equation("eq-jacobian-bound")
-def test_bound_equals_its_twin_and_rejects_the_largest_eigenvalue_in_place_of_the_singular_value():
-    W_h = np.array([[0.9, 2.0], [-0.3, 0.4]])
-    twin = evaluate(sym.jacobian_norm_bound(to_matrix(W_h), 5, exact(0.25)))
-    assert relative_error(jacobian_norm_bound(W_h, 5, "sigmoid"), twin) <= AGREES
-    wrong = (0.25 * np.max(np.abs(np.linalg.eigvals(W_h)))) ** 5  # spectral radius, not λ_1
-    assert relative_error(wrong, twin) > DISAGREES
-
-
-@pytest.mark.equation("eq-last-loss-hidden-grad")
-@pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_last_loss_gradients_equal_their_twin_and_reject_the_untransposed_jacobian(activation: str):
-    W_h, *_, z, _ = model(3, activation=activation)
-    U, out = np.random.default_rng(3).standard_normal((4, 3)), np.array([0.1, -0.7, 0.4, 0.2])
-    numpy_value = last_loss_hidden_gradients(U, W_h, out, z, activation)
-    for k in (0, 3, 6):
-        twin = evaluate(sym.last_loss_hidden_gradient(to_matrix(U), to_matrix(W_h), to_matrix(out),
-                                                      [to_matrix(v) for v in z], k, activation))
-        assert relative_error(numpy_value[k], twin.ravel()) <= AGREES
-    wrong = hidden_jacobian(W_h, z, 0, 6, activation) @ (out @ U)  # J (not Jᵀ) times ∂L^T/∂h^T
-    assert relative_error(wrong, twin.ravel()) > DISAGREES
+def test_the_finite_difference_checks_reject_the_reversed_order_and_the_slope_at_h():
+    checks = [c for c in GRADIENT_FLOW.checks() if "finite differences" in c.name and "eq-jacobian-product" in c.equations]
+    wrong = [get_mistake("jacobian-product-reversed"), get_mistake("jacobian-slope-at-h")]
+    (outcome,) = [run_check(c, wrong) for c in checks]
+    assert outcome.passed and outcome.rejected == {m.name: True for m in wrong}
 
 
 # ---- exact proof: the product is the Jacobian of the unrolled recurrence, for any σ -------------
@@ -156,49 +108,6 @@ def test_the_exact_proof_rejects_the_product_in_reversed_order():
         reversed_product = reversed_product * sym.step_jacobian(W_h, z[j - 1], g)
     difference = h_t.jacobian(h_k) - reversed_product
     assert difference.applyfunc(lambda e: sp.expand(e.doit())) != sp.zeros(2, 2)
-
-
-# ---- finite differences of h^t with respect to h^k ---------------------------------------------
-
-@pytest.mark.equation("eq-jacobian-product")
-@pytest.mark.parametrize("activation", ACTIVATIONS)
-@pytest.mark.parametrize("k, t", [(0, 1), (0, 6), (2, 5), (4, 4)])
-def test_jacobian_product_matches_central_differences_of_h_t_in_h_k(activation: str, k: int, t: int):
-    W_h, W_e, b_1, xs, z, h = model(4, activation=activation)
-    estimate = np.eye(3) if k == t else central_difference_jacobian(W_h, W_e, b_1, xs, h, k, t, activation)
-    assert relative_error(hidden_jacobian(W_h, z, k, t, activation), estimate) <= FD_AGREES
-
-
-@pytest.mark.parametrize("wrong", [reversed_order_jacobian, slope_at_h_jacobian], ids=["reversed-order", "slope-at-h"])
-@pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_the_finite_difference_check_rejects_a_wrong_jacobian(wrong: Callable, activation: str):
-    W_h, W_e, b_1, xs, z, h = model(4, activation=activation)
-    estimate = central_difference_jacobian(W_h, W_e, b_1, xs, h, 0, 6, activation)
-    assert relative_error(wrong(W_h, z, 0, 6, activation), estimate) > DISAGREES
-
-
-@pytest.mark.equation("eq-last-loss-hidden-grad")
-@pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_last_loss_gradient_matches_central_differences_of_L_T_in_h_k(activation: str):
-    params = RNNParams.random(d=2, D_h=3, V=4, seed=5, scale=0.8)
-    # W_h scaled by 1/γ and U by 3, so that ∂L^T/∂h^0 stays well above the rounding noise of L^T.
-    gamma = get_activation(activation).derivative_bound
-    params = RNNParams(**{**params.as_dict(), "W_h": params.W_h / gamma, "U": 3 * params.U})
-    xs, target_T = np.random.default_rng(5).standard_normal((6, 2)), 3
-    z, h = hidden_states(params.W_h, params.W_e, params.b_1, xs, activation=activation)
-    y_hat_T = np.exp(output_logits(params.U, h[-1], params.b_2))
-    out = output_gradient(y_hat_T / y_hat_T.sum(), np.array(target_T))
-    grads = last_loss_hidden_gradients(params.U, params.W_h, out, z, activation)
-
-    def L_T(k: int, h_k: np.ndarray) -> float:
-        h_T = hidden_states(params.W_h, params.W_e, params.b_1, xs[k:], activation=activation, h_0=h_k)[1][-1]
-        return float(step_loss(output_logits(params.U, h_T, params.b_2), np.array(target_T)))
-
-    for k in (0, 2, 5):
-        eye = 1e-4 * np.eye(3)  # L^T is about 1: a larger step keeps rounding below 1e-11
-        estimate = np.array([(L_T(k, h[k] + e) - L_T(k, h[k] - e)) / 2e-4 for e in eye])
-        assert relative_error(grads[k], estimate) <= FD_AGREES
-        assert relative_error(grads[k + 1], estimate) > DISAGREES  # one step off is caught
 
 
 # ---- the bound on many random models -----------------------------------------------------------

@@ -13,12 +13,12 @@ from rnn_math.rnn.bptt import bptt
 from rnn_math.rnn.forward import forward
 from rnn_math.verification.gradcheck import check_gradients
 from rnn_math.rnn.params import RNNParams
-from rnn_math.symbolic.rnn import truncated as sym
-from rnn_math.verification.evaluate import evaluate, relative_error, to_matrix
-from rnn_math.rnn.truncated import truncated_bptt, truncated_deltas, truncated_objective
+from rnn_math.verification.evaluate import relative_error
+from rnn_math.rnn.truncated import truncated_bptt, truncated_objective
+from rnn_math.verification.engine import verify
+from rnn_math.verification.mistakes import get_mistake
 
 AGREES = 1e-13
-DISAGREES = 1e-3
 ACTIVATIONS = ["sigmoid", "tanh"]
 CENTRAL = {"methods": ("central",)}
 
@@ -33,42 +33,35 @@ def problem(seed: int = 0, T: int = 7, activation: str = "tanh", B: int | None =
     return params, rng.standard_normal((*shape, 3)), rng.integers(0, 5, shape)
 
 
-def objective_of(params, xs, targets, k, activation):
-    """L̃_k as a function of the parameters, the stop-gradient states frozen at `params`."""
-    frozen = forward(params, xs, targets, activation=activation).h
-    return lambda p: truncated_objective(RNNParams(**p), xs, targets, k, frozen, activation=activation)
+# ---- the engine: twins at 50 digits, and the gradient of THAT objective by central differences ----
 
+@pytest.fixture(scope="module")
+def truncation_reports():
+    return {r.eq_id: r for r in verify(model="truncated-bptt")}
 
-# ---- twins at 50 digits ------------------------------------------------------------------------
 
 @pytest.mark.equation("eq-truncated-delta")
-@pytest.mark.parametrize("activation", ACTIVATIONS)
-@pytest.mark.parametrize("k", [1, 3])
-def test_truncated_deltas_equal_their_jacobian_twin_and_reject_one_step_more(activation: str, k: int):
-    params, xs, targets = problem(1, T=5, activation=activation)
-    result = truncated_bptt(params, xs, targets, k, activation=activation)
-    z, out = result.forward.z, result.output_grads
-    args = (to_matrix(params.U), to_matrix(params.W_h), [to_matrix(o) for o in out], [to_matrix(v) for v in z])
-    twin = np.stack([evaluate(sym.truncated_delta(*args, s, k, activation)).ravel() for s in range(1, 6)])
-    assert relative_error(result.deltas, twin) <= AGREES
-    wrong = truncated_deltas(params.U, params.W_h, out, z, k + 1, activation)
-    assert relative_error(wrong, twin) > DISAGREES
+def test_truncated_deltas_equal_their_twin_and_truncated_bptt_is_the_gradient_of_the_truncated_objective(
+    truncation_reports,
+):
+    report = truncation_reports["eq-truncated-delta"]
+    assert report.passed, report.failures
+    assert report.fifty_digit <= AGREES and report.central <= 1e-7
 
 
 @pytest.mark.equation("eq-truncated-objective")
-@pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_truncated_objective_equals_its_twin_away_from_the_frozen_point(activation: str):
-    params, xs, targets = problem(2, T=5, activation=activation)
-    frozen = forward(params, xs, targets, activation=activation).h
-    moved = RNNParams(**{name: v + 0.05 for name, v in params.as_dict().items()})
-    numpy_value = truncated_objective(moved, xs, targets, 2, frozen, activation=activation)
-    twin = sym.truncated_objective(
-        *(to_matrix(v) for v in moved.as_dict().values()), [to_matrix(x) for x in xs], list(targets), 2,
-        [to_matrix(h) for h in frozen], activation,
-    )
-    assert relative_error(numpy_value, evaluate(twin)) <= AGREES
-    off_by_one = truncated_objective(moved, xs, targets, 3, frozen, activation=activation)
-    assert relative_error(off_by_one, evaluate(twin)) > 1e-6
+def test_the_truncated_objective_equals_its_twin_and_its_gradient_is_truncated_bptt(truncation_reports):
+    report = truncation_reports["eq-truncated-objective"]
+    assert report.passed, report.failures
+    assert report.fifty_digit <= AGREES and report.central <= 1e-7
+
+
+@pytest.mark.parametrize("name", ["truncation-one-step-more", "truncation-one-step-less", "truncation-ignored",
+                                  "truncated-objective-one-step-more"])
+def test_a_truncation_off_by_one_step_or_ignored_is_rejected_by_every_check(truncation_reports, name):
+    mistake = get_mistake(name)
+    report = truncation_reports[mistake.eq_id]
+    assert report.controls_rejected == report.controls and not any(name in f for f in report.failures)
 
 
 @pytest.mark.equation("eq-truncated-objective")
@@ -79,34 +72,7 @@ def test_the_truncated_objective_equals_the_loss_at_the_frozen_point(k: int):
     assert truncated_objective(params, xs, targets, k, fp.h, activation="tanh") == pytest.approx(fp.loss, rel=1e-14)
 
 
-# ---- the gradient of THAT objective, by central differences ------------------------------------
-
-@pytest.mark.equation("eq-truncated-objective", "eq-truncated-delta")
-@pytest.mark.parametrize("activation", ACTIVATIONS)
-@pytest.mark.parametrize("k", [1, 2, 4])
-def test_truncated_bptt_is_the_gradient_of_the_truncated_objective(activation: str, k: int):
-    params, xs, targets = problem(4, activation=activation)
-    grads = truncated_bptt(params, xs, targets, k, activation=activation).grads.as_dict()
-    report = check_gradients(objective_of(params, xs, targets, k, activation), params.as_dict(), grads, **CENTRAL)
-    assert report.passed, str(report)
-
-
-@pytest.mark.parametrize("activation", ACTIVATIONS)
-@pytest.mark.parametrize("k, off", [(2, 1), (2, -1), (4, 1), (4, -1)])
-def test_a_truncation_off_by_one_step_fails_the_gradient_check(activation: str, k: int, off: int):
-    params, xs, targets = problem(4, activation=activation)
-    wrong = truncated_bptt(params, xs, targets, k + off, activation=activation).grads.as_dict()
-    report = check_gradients(objective_of(params, xs, targets, k, activation), params.as_dict(), wrong, **CENTRAL)
-    assert report.row("W_h", "central").normwise_error > DISAGREES
-
-
-@pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_the_full_gradient_fails_the_check_of_the_truncated_objective(activation: str):
-    params, xs, targets = problem(4, activation=activation)
-    full = bptt(params, xs, targets, activation=activation).grads.as_dict()
-    report = check_gradients(objective_of(params, xs, targets, 2, activation), params.as_dict(), full, **CENTRAL)
-    assert not report.passed
-
+# ---- the truncated gradient is not the gradient of the full loss ------------------------------
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_the_truncated_gradient_fails_the_check_of_the_full_loss(activation: str):

@@ -129,6 +129,8 @@ def numerical_gradients(
     methods: Sequence[str] = ("central", "complex"),
     tolerances: Mapping[str, float] | None = None,
     attribution: Attribution | None = None,
+    step: float | None = None,
+    loss_with: Callable[[Replacements], Callable[[Mapping[str, Any]], Any]] | None = None,
 ) -> Check:
     """Central differences and complex step against claimed gradients, every entry, per gradient.
 
@@ -145,12 +147,20 @@ def numerical_gradients(
         Bounds by method; the gradient checker's defaults otherwise (1e-7 and 1e-13).
     attribution
         By equation, the names of the gradients it produces (or that are nearest downstream of it).
+    step
+        A fixed step for every entry; the gradient checker's own choice by default.
+    loss_with
+        ``loss_with(replace) -> loss`` when the loss itself is built from replaceable equations
+        (an objective that is an equation); `loss` is then the correct one.
     """
     limits = dict(DEFAULT_TOLERANCES) | dict(tolerances or {})
     largest = max(np.asarray(v).size for v in point.values())
 
     def measure(replace: Replacements) -> dict[str, dict[str, float]]:
-        report = check_gradients(loss, point, gradients(replace), methods=methods, tolerances=limits, max_entries=largest)
+        objective = loss if loss_with is None or not replace else loss_with(replace)
+        report = check_gradients(
+            objective, point, gradients(replace), methods=methods, tolerances=limits, max_entries=largest, step=step
+        )
         return {
             _METHOD_KINDS[method]: {row.parameter: float(row.normwise_error) for row in report.rows if row.method == method}
             for method in methods
