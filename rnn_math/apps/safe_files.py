@@ -74,7 +74,8 @@ def remove_stale_temporaries(target: str | Path) -> list[Path]:
         The files removed.
     """
     target = Path(target)
-    pattern, removed = _temporary_pattern(target), []
+    pattern = _temporary_pattern(target)
+    removed: list[Path] = []
     folder = target.parent
     try:
         entries = list(os.scandir(folder))

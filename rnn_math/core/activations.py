@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -163,6 +164,12 @@ def tanh_derivative(z: Array, out: Array | None = None) -> Array:
     return e
 
 
+class Derivative(Protocol):
+    """σ' as a function of z, element-wise, optionally written into `out` (the fast path's buffers)."""
+
+    def __call__(self, z: Array, out: Array | None = None) -> Array: ...
+
+
 @dataclass(frozen=True)
 class Activation:
     """A hidden-unit activation σ with its derivative σ' and the bound γ = max σ'.
@@ -181,7 +188,7 @@ class Activation:
 
     name: str
     function: Callable[[Array], Array]
-    derivative: Callable[[Array], Array]
+    derivative: Derivative
     derivative_bound: float
 
 

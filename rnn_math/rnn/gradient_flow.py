@@ -23,14 +23,20 @@ from rnn_math.core.validation import as_float_array, check_shapes
 from rnn_math.rnn.bptt import delta, hidden_gradient
 
 
+def _check_step(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name}: expected an integer step, got {type(value).__name__}")
+    return int(value)
+
+
 def _check_steps(name_k: str, k: object, name_t: str, t: object, T: int) -> tuple[int, int]:
-    for name, value in ((name_k, k), (name_t, t)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise TypeError(f"{name}: expected an integer step, got {type(value).__name__}")
-    k, t = int(k), int(t)  # type: ignore[arg-type]
-    if not 0 <= k <= t <= T:
-        raise ValueError(f"{name_k}, {name_t}: expected 0 <= {name_k} <= {name_t} <= T = {T}, got {name_k}={k}, {name_t}={t}")
-    return k, t
+    step_k, step_t = _check_step(name_k, k), _check_step(name_t, t)
+    if not 0 <= step_k <= step_t <= T:
+        raise ValueError(
+            f"{name_k}, {name_t}: expected 0 <= {name_k} <= {name_t} <= T = {T}, "
+            f"got {name_k}={step_k}, {name_t}={step_t}"
+        )
+    return step_k, step_t
 
 
 @equation(

@@ -18,7 +18,9 @@ is built from the same helpers.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 import mpmath
 import numpy as np
@@ -36,6 +38,11 @@ from rnn_math.verification.highprecision import (
     transpose_times,
 )
 
+
+class NamedParameters(Protocol):
+    """What `reference_bptt` reads its parameters from: an ``as_dict()`` of arrays by name."""
+
+    def as_dict(self) -> Mapping[str, ArrayLike]: ...
 
 
 @dataclass(frozen=True)
@@ -81,7 +88,8 @@ def _sequence(p: dict, xs: Matrix, targets: list[int], h_0: Vector, activation: 
         output_grads.append(g)
         z_max, theta_max = max(z_max, *map(abs, z)), max(theta_max, *map(abs, theta))
     T = len(xs)
-    delta_next, grad_xs = [mpmath.mpf(0)] * len(h_0), [None] * T
+    delta_next = [mpmath.mpf(0)] * len(h_0)
+    grad_xs: list[Vector | None] = [None] * T
     for t in range(T - 1, -1, -1):
         from_output = transpose_times(p["U"], output_grads[t])
         from_next = transpose_times(p["W_h"], delta_next)
@@ -97,7 +105,7 @@ def _sequence(p: dict, xs: Matrix, targets: list[int], h_0: Vector, activation: 
 
 
 def reference_bptt(
-    params: object, xs: ArrayLike, targets: ArrayLike, *, activation: str = "sigmoid", h_0: ArrayLike | None = None
+    params: NamedParameters, xs: ArrayLike, targets: ArrayLike, *, activation: str = "sigmoid", h_0: ArrayLike | None = None
 ) -> RNNReference:
     """Loss and every gradient of the vanilla RNN at 50 significant digits, rounded to float64.
 

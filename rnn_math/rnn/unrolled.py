@@ -75,6 +75,7 @@ def _prepare(
     targets2 = targets_arr if batched else targets_arr[None]
     if targets2.shape != (B, T):
         raise ValueError(f"targets: expected shape {(B, T) if batched else (T,)} (one index per input step), got {targets_arr.shape}")
+    h0: Array
     if h_0 is None:
         h0 = np.zeros((B, D_h))
     else:
@@ -98,7 +99,7 @@ def _transposable(array: NDArray) -> NDArray:
 def _unrolled(copies: Mapping[str, NDArray], xs: NDArray, targets: NDArray, h_0: NDArray, activation: str):
     """L = Σ_t L^t with step t using copy t of every parameter (unchecked)."""
     h = h_0
-    total = 0
+    total: float | complex | np.number = 0
     for t in range(xs.shape[1]):
         z = pre_activation(copies["W_h"][t], h, copies["W_e"][t], xs[:, t], copies["b_1"][t])
         h = hidden_state(z, activation)

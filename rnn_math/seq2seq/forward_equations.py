@@ -150,7 +150,7 @@ def decoder_logits(W_out: Array, s_t: Array, b_out: Array) -> Array:
     title="Translation loss",
     latex=r"L = \sum_{t=1}^{T'} -\log p_{t,k_t} = \sum_{t=1}^{T'} \Bigl(\log \sum_{j} e^{o_{t,j}} - o_{t,k_t}\Bigr)",
 )
-def seq2seq_loss(o: Array, targets: Tokens) -> float:
+def seq2seq_loss(o: Array, targets: Tokens) -> float | complex:
     """The loss of a translation: minus the log-probability of every target word, summed.
 
     Parameters
@@ -162,7 +162,7 @@ def seq2seq_loss(o: Array, targets: Tokens) -> float:
 
     Returns
     -------
-    float
+    float or complex
         L, summed over steps (and over the sentences of a batch); a complex number when `o` is
         complex (complex-step differentiation), since the log-sum-exp form is analytic.
     """

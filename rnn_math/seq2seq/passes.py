@@ -56,7 +56,7 @@ class Seq2SeqForward:
     p
         Probabilities p_1..p_{T'}, shape (B, T', n_hi).
     loss
-        L, summed over steps and sentences.
+        L, summed over steps and sentences (complex when the parameters are: complex step).
     """
 
     x: Array
@@ -68,7 +68,7 @@ class Seq2SeqForward:
     s: Array
     o: Array
     p: Array
-    loss: float
+    loss: float | complex
 
 
 @dataclass(frozen=True)
@@ -152,12 +152,12 @@ def _checked(params: Seq2SeqParams, source: ArrayLike, targets: ArrayLike) -> tu
     return src, tgt
 
 
-def encode(params: Seq2SeqParams | dict[str, Array], source: Tokens) -> tuple[Array, Array, Array]:
+def encode(params: Seq2SeqParams | Mapping[str, Array], source: Tokens) -> tuple[Array, Array, Array]:
     """Unchecked encoder over a batch: embeddings, pre-activations z_t and states h_0..h_T.
 
     Accepts the parameters as a dict too, so that a gradient checker can pass complex copies.
     """
-    p = params if isinstance(params, dict) else params.as_dict()
+    p = params.as_dict() if isinstance(params, Seq2SeqParams) else params
     x = embed(p["E_en"], source)
     B, T, _ = x.shape
     D_h = p["W_h"].shape[0]
@@ -170,9 +170,9 @@ def encode(params: Seq2SeqParams | dict[str, Array], source: Tokens) -> tuple[Ar
     return x, z, h
 
 
-def run_forward(params: Seq2SeqParams | dict[str, Array], source: Tokens, targets: Tokens) -> Seq2SeqForward:
+def run_forward(params: Seq2SeqParams | Mapping[str, Array], source: Tokens, targets: Tokens) -> Seq2SeqForward:
     """Unchecked forward pass over a batch with teacher forcing (see [`forward`][rnn_math.seq2seq.passes.forward])."""
-    p = params if isinstance(params, dict) else params.as_dict()
+    p = params.as_dict() if isinstance(params, Seq2SeqParams) else params
     x, z, h = encode(p, source)
     inputs = teacher_forcing(targets, p["E_hi"].shape[0] - 1)
     y = embed(p["E_hi"], inputs)
@@ -187,7 +187,7 @@ def run_forward(params: Seq2SeqParams | dict[str, Array], source: Tokens, target
     return Seq2SeqForward(x, z, h, inputs, y, a, s, o, softmax(o), seq2seq_loss(o, targets))
 
 
-def loss(params: dict[str, Array], source: Tokens, targets: Tokens) -> float | complex:
+def loss(params: Mapping[str, Array], source: Tokens, targets: Tokens) -> float | complex:
     """The loss alone, for a batch, from parameters given as a dict (complex entries allowed).
 
     This is the function a gradient checker differentiates: finite differences perturb the
@@ -253,7 +253,8 @@ def run_backward(
         grad_W_out=eq["eq-decoder-grad-wout"](g, fp.s[:, 1:]),
         grad_b_out=eq["eq-decoder-grad-bout"](g),
     )
-    return Seq2SeqBackward(fp.loss, grads, g, deltas_dec, grad_context, deltas_enc, fp)
+    # Seq2SeqParams holds real arrays only, so the loss is real: .real only narrows the type.
+    return Seq2SeqBackward(fp.loss.real, grads, g, deltas_dec, grad_context, deltas_enc, fp)
 
 
 def _single(result: Seq2SeqForward) -> Seq2SeqForward:

@@ -8,6 +8,7 @@ NumPy's own, which is what the tests measure.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import SupportsFloat
 
 import numpy as np
 import sympy as sp
@@ -17,7 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 DIGITS = 50
 
 
-def exact(value: float) -> sp.Float:
+def exact(value: SupportsFloat) -> sp.Float:
     """A float64 as a SymPy Float holding exactly the same binary value, at 50 digits."""
     return sp.Float(float(value), DIGITS)
 

@@ -106,7 +106,7 @@ def _evaluate(loss_fn: LossFunction, params: Mapping[str, NDArray]) -> complex:
     value = loss_fn(params)
     if np.ndim(value) != 0:
         raise ValueError(f"loss_fn: expected a scalar loss, got an array of shape {np.shape(value)}")
-    return complex(np.asarray(value).item()) if np.iscomplexobj(value) else float(value)
+    return complex(np.asarray(value).item()) if np.iscomplexobj(value) else float(np.asarray(value).item())
 
 
 def central_difference(

@@ -215,7 +215,7 @@ def prove_gradients(
     if set(variables) != set(closed_forms):
         raise ValueError(f"closed_forms: expected the names {sorted(variables)}, got {sorted(closed_forms)}")
     freezer = freezer or Freezer()
-    proofs = []
+    proofs: list[GradientProof] = []
     for name, variable in variables.items():
         claimed = closed_forms[name]
         if claimed.shape != variable.shape:

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import DTypeLike, NDArray
 
 from rnn_math.apps.errors import InputError
 
@@ -125,8 +125,11 @@ class CharVocabulary:
         return "".join(self.chars[int(i)] for i in indices)
 
 
-def one_hot(indices: NDArray[np.integer], size: int, dtype: type = np.float64) -> NDArray[np.floating]:
-    """One-hot rows: row t has a 1 at ``indices[t]`` and zeros elsewhere; shape (len, size)."""
+def one_hot(indices: int | NDArray[np.integer], size: int, dtype: DTypeLike = np.float64) -> NDArray[np.floating]:
+    """One-hot rows: row t has a 1 at ``indices[t]`` and zeros elsewhere; shape (len, size).
+
+    A single index gives a single row, shape (size,).
+    """
     return np.eye(size, dtype=dtype)[np.asarray(indices)]
 
 

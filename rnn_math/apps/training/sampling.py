@@ -153,7 +153,7 @@ def generate(
     h = _check_inputs(params, vocab, rng, prime, h_0)
     V = len(vocab)
     indices = vocab.encode(prime, what="prime")
-    theta = np.zeros(V)
+    theta: Array = np.zeros(V)
     for index in indices:  # every character of the prime, the last one included
         h, theta = step(params, h, one_hot(index, V, params.dtype), activation)
     while True:

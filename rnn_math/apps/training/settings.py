@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from numbers import Integral, Real
+from typing import TypeGuard
 
 from rnn_math.apps.errors import InputError
 from rnn_math.core.activations import ACTIVATIONS
@@ -20,7 +21,7 @@ def _positive_int(name: str, value: object) -> None:
         raise InputError(f"{name}: expected a positive integer, got {value!r}")
 
 
-def _is_finite_real(value: object) -> bool:
+def _is_finite_real(value: object) -> TypeGuard[Real]:
     if isinstance(value, bool) or not isinstance(value, Real):
         return False
     try:

@@ -76,7 +76,7 @@ class LossHistory(Sequence[float]):
     def __len__(self) -> int:
         return self._length
 
-    def __getitem__(self, index):  # type: ignore[override]
+    def __getitem__(self, index):
         values = self._buffer.values[: self._length]
         if isinstance(index, slice):
             return [float(v) for v in values[index]]

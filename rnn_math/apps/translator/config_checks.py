@@ -35,23 +35,26 @@ def _real(name: str, value: object, expected: str) -> float:
 
 def check_positive_integer(name: str, value: object) -> int:
     """`value` as an int if it is an integer ≥ 1 (Python or NumPy, not bool, not float)."""
-    if _integer(name, value, "a positive integer") < 1:
+    number = _integer(name, value, "a positive integer")
+    if number < 1:
         raise ValueError(f"{name}: expected a positive integer, got {value!r}")
-    return int(value)
+    return number
 
 
 def check_seed(name: str, value: object) -> int:
     """`value` as an int if it is an integer ≥ 0 (NumPy's generators refuse negative seeds)."""
-    if _integer(name, value, "an integer seed >= 0") < 0:
+    number = _integer(name, value, "an integer seed >= 0")
+    if number < 0:
         raise ValueError(f"{name}: expected an integer seed >= 0, got {value!r}")
-    return int(value)
+    return number
 
 
 def check_positive_number(name: str, value: object) -> float:
     """`value` as a float if it is a finite real number > 0 (not bool, not NaN, not infinite)."""
-    if _real(name, value, "a finite positive number") <= 0:
+    number = _real(name, value, "a finite positive number")
+    if number <= 0:
         raise ValueError(f"{name}: expected a finite positive number, got {value!r}")
-    return float(value)
+    return number
 
 
 def check_fraction(name: str, value: object) -> float:
