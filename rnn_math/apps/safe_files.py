@@ -160,7 +160,7 @@ def _umask() -> int:
     return mask
 
 
-def write_atomically(path: str | Path, write: Callable[[BinaryIO], None], *, what: str) -> Path:
+def write_atomically(path: str | Path, write: Callable[[BinaryIO], object], *, what: str) -> Path:
     """Write a file whole or not at all: temporary file, flush, fsync, rename, fsync the folder.
 
     A symbolic link is followed: the file it points to is replaced, the link stays. The new file

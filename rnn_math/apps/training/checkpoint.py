@@ -110,7 +110,7 @@ def save_checkpoint(path: str | Path, checkpoint: Checkpoint) -> Path:
     arrays = checkpoint_arrays(checkpoint)
 
     def write(file: BinaryIO) -> None:
-        np.savez(file, **arrays)
+        np.savez(file, allow_pickle=False, **arrays)  # numbers only: the loader refuses pickles too
 
     return write_atomically(path, write, what="checkpoint")
 

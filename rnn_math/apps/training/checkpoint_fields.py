@@ -116,14 +116,22 @@ def _integer(value: object, field: str, low: int, refuse: _Refuse) -> int:
     return int(value)
 
 
-def _finite_non_negative(value: object, field: str, refuse: _Refuse) -> float:
+def _finite_float(value: object) -> float | None:
+    """`value` as a float if it is a finite real number (not a bool), else None."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        return None
     try:
-        finite = not isinstance(value, bool) and isinstance(value, Real) and math.isfinite(value)
+        number = float(value)
     except OverflowError:  # an integer beyond the float range
-        finite = False
-    if not finite or value < 0:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _finite_non_negative(value: object, field: str, refuse: _Refuse) -> float:
+    number = _finite_float(value)
+    if number is None or number < 0:
         raise refuse(field, "a finite non-negative number", repr(value)[:40])
-    return float(value)
+    return number
 
 
 def _settings(raw: object, refuse: _Refuse) -> TrainSettings:
@@ -147,7 +155,7 @@ def _vocab(raw: object, refuse: _Refuse) -> CharVocabulary:
 def _rng(raw: object, refuse: _Refuse) -> np.random.Generator:
     name = raw.get("bit_generator") if isinstance(raw, dict) else None
     cls = getattr(np.random, str(name), None)
-    if not (isinstance(cls, type) and issubclass(cls, np.random.BitGenerator)):
+    if not (isinstance(raw, dict) and isinstance(cls, type) and issubclass(cls, np.random.BitGenerator)):
         raise refuse("rng", "the state of a NumPy bit generator", f"generator {name!r}")
     try:
         bit_generator = cls()

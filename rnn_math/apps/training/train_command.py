@@ -54,7 +54,7 @@ SETTING_OPTIONS = {
 def settings_from(args: argparse.Namespace, base: TrainSettings) -> TrainSettings:
     """`base` with every setting option the command line gave."""
     given = {field: getattr(args, field) for field in SETTING_OPTIONS if getattr(args, field) is not None}
-    return TrainSettings(**(base.as_dict() | given))
+    return dataclasses.replace(base, **given)  # checked again, as on creation
 
 
 def resume_run(args: argparse.Namespace) -> tuple[Checkpoint, Corpus]:
