@@ -185,6 +185,15 @@ def _problem(size: Size, dtype: str):
     return Problem.random(size.B, size.T, size.d, size.D_h, size.V, one_hot=size.one_hot, dtype=np.dtype(dtype).type)
 
 
+def _recording(staged: Callable[[], tuple[list[float], Any]], laps: list[list[float]]) -> Callable[[], None]:
+    """A run of `staged` that keeps each call's seconds per stage in `laps`."""
+
+    def run() -> None:
+        laps.append(staged()[0])
+
+    return run
+
+
 def _peak_run(n: int, dtype: str) -> Callable[[], Any]:
     import numpy as np
 
@@ -247,7 +256,7 @@ def run_case(
     runs["peak"] = _peak_run(peak_n, dtype)
     stage_samples: dict[str, list[list[float]]] = {"stages": [], "textbook stages": []}
     for key, make in (("stages", make_numpy_staged), ("textbook stages", make_textbook_staged)):
-        runs[key] = lambda staged=make(problem), laps=stage_samples[key]: laps.append(staged()[0])
+        runs[key] = _recording(make(problem), stage_samples[key])
     for run in runs.values():  # warm-up: compilation, caches, allocator
         run()
     # As many rounds as fit in the budget (at least `rounds`), each round running every

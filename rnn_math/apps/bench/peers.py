@@ -72,12 +72,13 @@ class Problem:
         """Seeded random parameters (scale 1/√D_h keeps tanh out of saturation), inputs and targets."""
         params = RNNParams.random(d=d, D_h=D_h, V=V, seed=seed, scale=1.0 / np.sqrt(D_h), dtype=dtype)
         rng = np.random.default_rng(seed + 1)
+        xs: NDArray[np.floating]
         if one_hot:
             xs = np.eye(d, dtype=dtype)[rng.integers(0, d, size=(B, T))]
         else:
             xs = rng.standard_normal((B, T, d)).astype(dtype)
         targets = rng.integers(0, V, size=(B, T)).astype(np.intp)
-        h_0 = (0.1 * rng.standard_normal((B, D_h))).astype(dtype)
+        h_0: NDArray[np.floating] = (0.1 * rng.standard_normal((B, D_h))).astype(dtype)
         return cls(params, xs, targets, h_0)
 
 
@@ -273,8 +274,8 @@ def make_textbook(problem: Problem) -> Run:
         fp = _textbook_outputs(p.params, z, h, targets)
         deltas, output_grads = _textbook_backward(p.params, fp, targets)
         grads, g_h0, g_xs = gradient_sums(p.params, fp, deltas, output_grads, xs)
-        swapped = (np.swapaxes(a, 0, 1) for a in (g_xs, deltas, output_grads))
-        result = BPTTResult(fp.loss, grads, g_h0, *swapped, batch_major(fp, batched=True))
+        grad_xs, deltas_b, output_grads_b = (np.swapaxes(a, 0, 1) for a in (g_xs, deltas, output_grads))
+        result = BPTTResult(fp.loss, grads, g_h0, grad_xs, deltas_b, output_grads_b, batch_major(fp, batched=True))
         return {"loss": np.asarray(result.loss), **result.grads.as_dict(), "xs": result.grad_xs, "h_0": result.grad_h_0}
 
     return run
@@ -314,19 +315,25 @@ def make_torch(problem: Problem) -> Run:
     d, D_h, V = p.params.dims.d, p.params.dims.D_h, p.params.dims.V
     rnn = torch.nn.RNN(d, D_h, nonlinearity="tanh", batch_first=True, dtype=dtype)
     linear = torch.nn.Linear(D_h, V, dtype=dtype)
+    weights = dict(rnn.named_parameters())  # typed Parameters; rnn.weight_hh_l0 is only Module.__getattr__'s
     with torch.no_grad():
-        rnn.weight_hh_l0.copy_(torch.from_numpy(p.params.W_h))
-        rnn.weight_ih_l0.copy_(torch.from_numpy(p.params.W_e))
-        rnn.bias_ih_l0.copy_(torch.from_numpy(p.params.b_1))
-        rnn.bias_hh_l0.zero_()
+        weights["weight_hh_l0"].copy_(torch.from_numpy(p.params.W_h))
+        weights["weight_ih_l0"].copy_(torch.from_numpy(p.params.W_e))
+        weights["bias_ih_l0"].copy_(torch.from_numpy(p.params.b_1))
+        weights["bias_hh_l0"].zero_()
         linear.weight.copy_(torch.from_numpy(p.params.U))
         linear.bias.copy_(torch.from_numpy(p.params.b_2))
-    rnn.bias_hh_l0.requires_grad_(False)
+    weights["bias_hh_l0"].requires_grad_(False)
     xs = torch.from_numpy(p.xs).requires_grad_(True)
     h_0 = torch.from_numpy(np.ascontiguousarray(p.h_0[None])).requires_grad_(True)
     targets = torch.from_numpy(p.targets.reshape(-1).astype(np.int64))
-    leaves = {"W_h": rnn.weight_hh_l0, "W_e": rnn.weight_ih_l0, "b_1": rnn.bias_ih_l0,
+    leaves = {"W_h": weights["weight_hh_l0"], "W_e": weights["weight_ih_l0"], "b_1": weights["bias_ih_l0"],
               "U": linear.weight, "b_2": linear.bias, "xs": xs, "h_0": h_0}
+
+    def gradient(leaf: torch.Tensor) -> NDArray[np.floating]:
+        if leaf.grad is None:  # backward() reaches every leaf: None would be a bug of this peer
+            raise RuntimeError("torch peer: a leaf received no gradient")
+        return leaf.grad.numpy()
 
     def run() -> dict[str, NDArray[np.floating]]:
         for leaf in leaves.values():
@@ -334,7 +341,7 @@ def make_torch(problem: Problem) -> Run:
         hs, _ = rnn(xs, h_0)
         loss = torch.nn.functional.cross_entropy(linear(hs).reshape(-1, V), targets, reduction="sum")
         loss.backward()
-        grads = {name: leaf.grad.numpy() for name, leaf in leaves.items()}
+        grads = {name: gradient(leaf) for name, leaf in leaves.items()}
         grads["h_0"] = grads["h_0"][0]
         return {"loss": loss.detach().numpy(), **grads}
 
