@@ -18,7 +18,6 @@ import numpy as np
 import pytest
 
 from rnn_math.apps.bench import bench
-
 from rnn_math.apps.bench import peers as bench_peers
 from rnn_math.core.activations import tanh_derivative
 from rnn_math.rnn.params import RNNParams

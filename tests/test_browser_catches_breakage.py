@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from browser_support import (
     StaticServer,
     backlink_problems,

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from browser_support import layout_problems, new_context, open_page, resize, site_pages, watch
 
 WIDTHS = (390, 1280)

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from browser_support import (
     backlink_problems,
     cite_problems,
@@ -39,6 +38,7 @@ from browser_support import (
     watch,
 )
 from conftest import DOCS, ROOT
+
 from rnn_math.core.registry import registry
 from rnn_math_docs.docs_index import scan_docs
 

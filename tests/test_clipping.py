@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from rnn_math.rnn.bptt import bptt
 from rnn_math.core.clipping import clip_by_global_norm, clip_elementwise, global_norm
+from rnn_math.rnn.bptt import bptt
 from rnn_math.rnn.params import RNNParams
 from rnn_math.symbolic import clipping as sym
 from rnn_math.verification.engine import verify

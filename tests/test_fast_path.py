@@ -14,9 +14,9 @@ import dataclasses
 import numpy as np
 import pytest
 
+from rnn_math.core.activations import get_activation, sigmoid
 from rnn_math.rnn import bptt as bptt_module
 from rnn_math.rnn import fast_path
-from rnn_math.core.activations import get_activation, sigmoid
 from rnn_math.rnn.bptt import (
     bptt,
     delta,

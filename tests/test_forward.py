@@ -9,7 +9,6 @@ import pytest
 import sympy as sp
 
 from rnn_math.core import activations
-
 from rnn_math.rnn import forward
 from rnn_math.rnn.params import RNNParams
 from rnn_math.symbolic import activations as sym_act

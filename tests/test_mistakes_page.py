@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import DOCS
-from rnn_math.verification.gradcheck import DEFAULT_TOLERANCES
+
 from rnn_math.rnn.mistakes import all_mistakes
 from rnn_math.seq2seq.mistakes import MISTAKES as SEQ2SEQ_MISTAKES
+from rnn_math.verification.gradcheck import DEFAULT_TOLERANCES
 from rnn_math_docs import mistakes as page
 from rnn_math_docs import mutation
 

@@ -9,8 +9,8 @@ import pytest
 
 from rnn_math import seq2seq
 from rnn_math.core.activations import sigmoid, sigmoid_derivative
-from rnn_math.rnn.bptt import bptt, delta
 from rnn_math.core.clipping import global_norm
+from rnn_math.rnn.bptt import bptt, delta
 from rnn_math.rnn.forward import forward, hidden_state
 from rnn_math.rnn.gradient_flow import (
     hidden_jacobian,
@@ -20,8 +20,8 @@ from rnn_math.rnn.gradient_flow import (
     step_jacobian,
 )
 from rnn_math.rnn.params import RNNParams
-from rnn_math.seq2seq import Seq2SeqParams
 from rnn_math.rnn.truncated import truncated_bptt, truncated_deltas, truncated_objective
+from rnn_math.seq2seq import Seq2SeqParams
 
 Z = np.array([-2.0, 0.0, 0.5, 3.0])
 

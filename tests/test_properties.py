@@ -27,15 +27,14 @@ from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
 from rnn_math.core import activations
-
 from rnn_math.rnn import forward
 from rnn_math.rnn.bptt import bptt
-from rnn_math.verification.gradcheck import complex_step
 from rnn_math.rnn.mistakes import rnn_gradients, wrong_bptt
 from rnn_math.rnn.params import RNNParams
+from rnn_math.rnn.unrolled import sequence_loss
 from rnn_math.symbolic.rnn import forward as sym
 from rnn_math.verification.evaluate import evaluate, relative_error, to_matrix
-from rnn_math.rnn.unrolled import sequence_loss
+from rnn_math.verification.gradcheck import complex_step
 
 #: BPTT against complex step. Both are exact up to rounding (about 1e-15 relative); a sum over
 #: steps can cancel, so allow a margin of a few hundred. Any wrong formula misses by far more.

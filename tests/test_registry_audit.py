@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import DOCS, ROOT
+
 from rnn_math.core.registry import Equation, equation, orphan_twins, registry, symbolic_twin
 from rnn_math_docs import audit
 from rnn_math_docs.docs_index import index_pages, read_pages

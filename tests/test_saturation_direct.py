@@ -13,13 +13,12 @@ import numpy as np
 import pytest
 
 from rnn_math.rnn import saturation
-
-from rnn_math.seq2seq import saturation as seq2seq_saturation
 from rnn_math.rnn.bptt import output_gradient
 from rnn_math.rnn.example import NOTES_TOKENS, NOTES_xs, notes_encoder
 from rnn_math.rnn.params import RNNParams
-from rnn_math.seq2seq import decoder_delta
 from rnn_math.rnn.saturation import SaturatedCase, package_bptt, textbook_bptt
+from rnn_math.seq2seq import decoder_delta
+from rnn_math.seq2seq import saturation as seq2seq_saturation
 
 
 def calm_case(activation: str, T: int = 3) -> SaturatedCase:

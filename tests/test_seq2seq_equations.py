@@ -10,7 +10,7 @@ import sympy as sp
 
 from rnn_math import seq2seq as s2s
 from rnn_math.symbolic import seq2seq as sym
-from rnn_math.verification.evaluate import evaluate, exact, relative_error, to_matrix
+from rnn_math.verification.evaluate import evaluate, relative_error, to_matrix
 
 #: NumPy against 50 digits: a handful of float64 roundings.
 AGREES = 1e-14

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from rnn_math.seq2seq import Seq2SeqParams, forward
-from rnn_math.seq2seq.example import NOTES_E_hi, NOTES_V, NOTES_W_dec, NOTES_W_out, notes_params, notes_translation_step
+from rnn_math.seq2seq.example import NOTES_V, NOTES_E_hi, NOTES_W_dec, NOTES_W_out, notes_params, notes_translation_step
 from rnn_math_docs.formatting import latex_matrix, number
 
 

@@ -8,9 +8,8 @@ import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
-
 from conftest import ROOT
+
 from rnn_math.core.registry import registry
 from rnn_math_docs.docs_index import scan_docs
 

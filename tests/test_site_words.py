@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 #: Phrases that must not reach a reader, each with why (case-insensitive, whitespace-normalised).
@@ -168,7 +168,7 @@ def test_every_chapter_ends_with_a_link_to_the_next(built_site: Path):
     order = reading_order((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     assert len(order) >= 14
     found = {page: next_link(built_page(built_site, page).read_text(encoding="utf-8")) for _, page in order[:-1]}
-    expected = {page: following for (_, page), (following, _) in zip(order, order[1:])}
+    expected = {page: following for (_, page), (following, _) in pairwise(order)}
     assert found == expected
 
 

@@ -150,7 +150,7 @@ def reference_bptt(
         result = {name: rounded(g, values[name].shape) for name, g in grads.items()}
         g_h0_rows = rounded(grad_h_0, (len(xs3), D_h))
         if h_0 is not None and np.ndim(h_0) == 1:
-            g_h0_rounded = rounded([mpmath.fsum(column) for column in zip(*grad_h_0)], (D_h,))
+            g_h0_rounded = rounded([mpmath.fsum(column) for column in zip(*grad_h_0, strict=True)], (D_h,))
         else:
             g_h0_rounded = g_h0_rows if batched or h_0 is not None else g_h0_rows[0]
         result["h_0"] = g_h0_rounded

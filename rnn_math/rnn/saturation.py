@@ -41,8 +41,8 @@ from rnn_math.rnn.bptt import (
 )
 from rnn_math.rnn.forward import forward
 from rnn_math.rnn.params import RNNParams
-from rnn_math.verification.highprecision import normwise_relative_error
 from rnn_math.rnn.reference import RNNReference, reference_bptt
+from rnn_math.verification.highprecision import normwise_relative_error
 
 #: Largest |z| of the cases.
 EXTREMES = (10.0, 30.0, 100.0, 300.0, 1000.0)

@@ -37,6 +37,7 @@ must not discard the imaginary part; the checker refuses a real result at comple
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 

@@ -22,7 +22,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from rnn_math_docs.cache import CACHE_DIR, ComputeCache
-from rnn_math_docs.computations import ComputeFailed, Computations
+from rnn_math_docs.computations import Computations, ComputeFailed
 from rnn_math_docs.docs_index import DocsIndex, scan_docs
 from rnn_math_docs.render import MarkerError, render_markers
 

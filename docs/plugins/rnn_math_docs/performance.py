@@ -62,9 +62,9 @@ def sizes() -> str:
 
 def agreement() -> str:
     """The relative agreement each peer must reach, per dtype, as inline math."""
-    from rnn_math.apps.bench.bench import AGREEMENT
-
     import math
+
+    from rnn_math.apps.bench.bench import AGREEMENT
 
     return " and ".join(f"$10^{{{round(math.log10(value))}}}$ in {dtype}" for dtype, value in sorted(AGREEMENT.items(), reverse=True))
 
@@ -312,7 +312,7 @@ def scaling_figure() -> str:
         for name in rows[0]["median_ms"]:
             points = [(row["T"], 1000 * row["median_ms"][name] / row["T"]) for row in rows if row["median_ms"][name] is not None]
             if points:
-                axes.plot(*zip(*points), marker="o", label=NAMES.get(name, name))
+                axes.plot(*zip(*points, strict=True), marker="o", label=NAMES.get(name, name))
         axes.set_xscale("log", base=2)
         axes.set_xticks([row["T"] for row in rows], [str(row["T"]) for row in rows])
         axes.set_ylim(bottom=0)

@@ -16,13 +16,13 @@ import numpy as np
 
 from rnn_math.apps.cli import build_parser
 from rnn_math.apps.training.corpus import CharVocabulary, default_corpus
+from rnn_math.apps.training.metrics import bits_per_char, perplexity, uniform_loss
 from rnn_math.apps.training.sampling import sample
+from rnn_math.apps.training.settings import TrainSettings
+from rnn_math.apps.training.train_loop import TrainState, initial_state, smoothed_curve, train
 from rnn_math_docs.docs_index import DEFAULT_DOCS_DIR
 from rnn_math_docs.formatting import markdown_table, number
 from rnn_math_docs.plots import new_figure, svg_figure
-from rnn_math.apps.training.metrics import bits_per_char, perplexity, uniform_loss
-from rnn_math.apps.training.settings import TrainSettings
-from rnn_math.apps.training.train_loop import TrainState, initial_state, smoothed_curve, train
 
 #: The short run: small enough to train while the site builds.
 SHORT_SETTINGS = TrainSettings(hidden_size=32, seed=0)
@@ -59,11 +59,12 @@ def short_run() -> ShortRun:
                                      length=SHORT_SAMPLE_LENGTH, rng=rng)
 
     take_sample(state)
-    for state in train(state, data, settings, len(vocab), SHORT_STEPS):
-        if state.step in (SHORT_STEPS // 10, SHORT_STEPS):
-            take_sample(state)
-    curve = smoothed_curve(state.losses, len(vocab), settings.smoothing)
-    return ShortRun(settings, len(vocab), curve, state.smoothed, samples)
+    final = state
+    for final in train(state, data, settings, len(vocab), SHORT_STEPS):
+        if final.step in (SHORT_STEPS // 10, SHORT_STEPS):
+            take_sample(final)
+    curve = smoothed_curve(final.losses, len(vocab), settings.smoothing)
+    return ShortRun(settings, len(vocab), curve, final.smoothed, samples)
 
 
 @cache

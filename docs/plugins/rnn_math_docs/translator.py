@@ -10,8 +10,6 @@ from functools import cache
 
 import numpy as np
 
-from rnn_math_docs.formatting import markdown_table, number
-from rnn_math_docs.plots import new_figure, svg_figure
 from rnn_math.apps.translator import (
     HELD_OUT_FILE,
     Pair,
@@ -21,6 +19,8 @@ from rnn_math.apps.translator import (
     load_pairs,
     train_translator,
 )
+from rnn_math_docs.formatting import markdown_table, number
+from rnn_math_docs.plots import new_figure, svg_figure
 
 
 @cache

@@ -232,7 +232,10 @@ def run_case(
     import numpy as np
 
     from rnn_math.apps.bench.peers import (
-        IMPLEMENTATIONS, gradient_disagreement, make_numpy_staged, make_textbook_staged,
+        IMPLEMENTATIONS,
+        gradient_disagreement,
+        make_numpy_staged,
+        make_textbook_staged,
     )
 
     problem = _problem(size, dtype)
@@ -355,7 +358,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sizes, scaling_t = (TINY_SIZES, TINY_SCALING_T) if args.tiny else (SIZES, SCALING_T)
     peak_n = 64 if args.tiny else 1536
     timing = {"rounds": args.rounds, "peak_n": peak_n, "budget": 0.0 if args.tiny else args.budget}  # tiny: --rounds only
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     report: dict[str, Any] = {
         "command": shlex.join(["python", "-m", "rnn_math", "bench", *argv]),
         "date": started.isoformat(timespec="seconds"),
@@ -392,7 +395,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "numpy_peak_bytes": _numpy_peak_memory(size, "float32"),
             })
         print(format_scaling(report["scaling"]))
-    report["seconds"] = round((dt.datetime.now(dt.timezone.utc) - started).total_seconds(), 1)
+    report["seconds"] = round((dt.datetime.now(dt.UTC) - started).total_seconds(), 1)
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(json.dumps(report, indent=1) + "\n")

@@ -22,10 +22,12 @@ import importlib.util
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from numpy.typing import NDArray
 
+from rnn_math.core.validation import as_float_array, check_shapes, check_targets, common_dtype
 from rnn_math.rnn.bptt import bptt
 from rnn_math.rnn.fast_path import (
     backward_time_major,
@@ -38,7 +40,6 @@ from rnn_math.rnn.fast_path import (
 from rnn_math.rnn.forward_equations import total_loss
 from rnn_math.rnn.params import RNNParams
 from rnn_math.rnn.results import BPTTResult, ForwardPass
-from rnn_math.core.validation import as_float_array, check_shapes, check_targets, common_dtype
 
 #: What every implementation returns: the loss and the gradients of everything it depends on.
 GRADIENT_NAMES = ("loss", "W_h", "W_e", "b_1", "U", "b_2", "xs", "h_0")
@@ -122,7 +123,7 @@ def make_numpy_staged(problem: Problem) -> Callable[[], tuple[list[float], dict[
         laps.append(clock())
         grads, grad_h_0, grad_xs = gradient_sums(p.params, fp, deltas, output_grads, xs)
         laps.append(clock())
-        seconds = [after - before for before, after in zip(laps, laps[1:])]
+        seconds = [after - before for before, after in pairwise(laps)]
         return seconds, {"loss": np.asarray(fp.loss), **grads.as_dict(), "xs": np.swapaxes(grad_xs, 0, 1), "h_0": grad_h_0}
 
     return run
@@ -297,7 +298,7 @@ def make_textbook_staged(problem: Problem) -> Callable[[], tuple[list[float], di
         laps.append(clock())
         grads, g_h0, g_xs = gradient_sums(p.params, fp, deltas, output_grads, xs)
         laps.append(clock())  # the same five laps as make_numpy_staged, in `STAGES` order
-        seconds = [after - before for before, after in zip(laps, laps[1:])]
+        seconds = [after - before for before, after in pairwise(laps)]
         return seconds, {"loss": np.asarray(fp.loss), **grads.as_dict(), "xs": np.swapaxes(g_xs, 0, 1), "h_0": g_h0}
 
     return run
