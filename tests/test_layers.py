@@ -29,13 +29,7 @@ MAX_LINES = 400
 SPLIT_IN_PROGRESS: frozenset[str] = frozenset()
 
 #: Packages whose ``__init__`` another helper is writing right now. Empty it once they are written.
-INIT_IN_PROGRESS: frozenset[str] = frozenset(
-    {
-        "rnn_math.symbolic",  # the SymPy twins
-        "rnn_math.symbolic.rnn",
-        "rnn_math.verification",  # the verification engine
-    }
-)
+INIT_IN_PROGRESS: frozenset[str] = frozenset()
 
 
 def _modules(root: Path) -> list[Path]:
