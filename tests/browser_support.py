@@ -354,7 +354,8 @@ _MATH = """async () => {
   const faces = [...document.fonts].filter(f => clean(f.family).startsWith("KaTeX_"));
   if (!faces.length) problems.push("no KaTeX font is declared: the KaTeX stylesheet is missing");
   for (const face of faces)
-    if (face.status === "error") problems.push(`KaTeX font failed to load: ${clean(face.family)} ${face.weight} ${face.style}`);
+    if (face.status === "error")
+      problems.push(`KaTeX font failed to load: ${clean(face.family)} ${face.weight} ${face.style}`);
   const used = new Set();
   for (const el of document.querySelectorAll(".katex-html *")) {
     if (!el.getClientRects().length) continue;
@@ -641,7 +642,8 @@ _LAYOUT = """() => {
     const { left, right } = extent(el);
     if (clips(el) && el.scrollWidth > el.clientWidth + 1) {
       reported.add(el);
-      problems.content.push(`${what(el)} is cut off: ${el.scrollWidth}px of content in ${el.clientWidth}px, overflow-x ${getComputedStyle(el).overflowX}`);
+      problems.content.push(`${what(el)} is cut off: ${el.scrollWidth}px of content in ${el.clientWidth}px, ` +
+                            `overflow-x ${getComputedStyle(el).overflowX}`);
       return;
     }
     for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
@@ -650,13 +652,16 @@ _LAYOUT = """() => {
       const box = a.getBoundingClientRect();
       if (right > box.right + 1 || left < box.left - 1) {
         reported.add(el);
-        problems.content.push(`${what(el)} is cut off by ${name(a)}: it spans ${Math.round(left)}-${Math.round(right)}px, the box ${Math.round(box.left)}-${Math.round(box.right)}px`);
+        problems.content.push(`${what(el)} is cut off by ${name(a)}: ` +
+                              `it spans ${Math.round(left)}-${Math.round(right)}px, ` +
+                              `the box ${Math.round(box.left)}-${Math.round(box.right)}px`);
       }
       return;
     }
     if (right > columnBox.right + 1 || left < columnBox.left - 1) {
       reported.add(el);
-      problems.content.push(`${what(el)} spans ${Math.round(left)}-${Math.round(right)}px, outside the text column (${Math.round(columnBox.left)}-${Math.round(columnBox.right)}px)`);
+      problems.content.push(`${what(el)} spans ${Math.round(left)}-${Math.round(right)}px, outside the text column ` +
+                            `(${Math.round(columnBox.left)}-${Math.round(columnBox.right)}px)`);
     }
   };
   const content = column || document.body;
@@ -681,15 +686,18 @@ _LAYOUT = """() => {
     const number = tag.getBoundingClientRect();
     const seen = visible(tag);
     if (seen.right - seen.left < number.width - 1)
-      problems.numbers.push(`equation ${tag.textContent} has its number cut off (${Math.round(seen.right - seen.left)} of ${Math.round(number.width)}px shown)`);
+      problems.numbers.push(`equation ${tag.textContent} has its number cut off ` +
+                            `(${Math.round(seen.right - seen.left)} of ${Math.round(number.width)}px shown)`);
     // The formula: KaTeX's runs of glyphs (.base), as far as they can be seen in their scroller.
     const hit = [...display.querySelectorAll(".katex-html > .base")].map(visible).find(box => overlap(box, number));
     if (hit)
-      problems.numbers.push(`equation ${tag.textContent}: its number (${Math.round(number.left)}-${Math.round(number.right)}px) ` +
-                    `is drawn over its formula (${Math.round(hit.left)}-${Math.round(hit.right)}px)`);
+      problems.numbers.push(`equation ${tag.textContent}: ` +
+                            `its number (${Math.round(number.left)}-${Math.round(number.right)}px) ` +
+                            `is drawn over its formula (${Math.round(hit.left)}-${Math.round(hit.right)}px)`);
   }
   if (document.documentElement.scrollWidth > viewport + 1)
-    problems.page.push(`the page scrolls sideways: ${document.documentElement.scrollWidth}px wide in a ${viewport}px viewport`);
+    problems.page.push(`the page scrolls sideways: ${document.documentElement.scrollWidth}px wide ` +
+                       `in a ${viewport}px viewport`);
   return problems;
 }"""
 
@@ -730,7 +738,8 @@ _PRINT = """() => {
   for (const block of blocks) {
     const id = block.dataset.eqId;
     const style = getComputedStyle(block);
-    if (!["avoid", "avoid-page"].includes(style.breakInside)) problems.push(`${id}: may be split across pages (break-inside: ${style.breakInside})`);
+    if (!["avoid", "avoid-page"].includes(style.breakInside))
+      problems.push(`${id}: may be split across pages (break-inside: ${style.breakInside})`);
     for (const formula of block.querySelectorAll(".arithmatex"))
       if (getComputedStyle(formula).overflowX !== "visible") problems.push(`${id}: clipped to a scroller on paper`);
     for (const cite of block.querySelectorAll(".rm-cite"))
@@ -753,10 +762,14 @@ _PALETTE = """async () => {
   const toggle = [...document.querySelectorAll("[data-md-component=palette] label")]
     .find(label => label.getClientRects().length && getComputedStyle(label).display !== "none");
   if (!toggle) return { missing: true };
-  const before = { scheme: document.body.dataset.mdColorScheme, background: getComputedStyle(document.body).backgroundColor };
+  const before = {
+    scheme: document.body.dataset.mdColorScheme, background: getComputedStyle(document.body).backgroundColor,
+  };
   toggle.click();
   for (let i = 0; i < 5; i++) await new Promise(r => requestAnimationFrame(r));
-  const after = { scheme: document.body.dataset.mdColorScheme, background: getComputedStyle(document.body).backgroundColor };
+  const after = {
+    scheme: document.body.dataset.mdColorScheme, background: getComputedStyle(document.body).backgroundColor,
+  };
   return { before, after };
 }"""
 

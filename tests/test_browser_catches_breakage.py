@@ -310,7 +310,10 @@ def test_a_wide_table_in_its_scroller_passes(page, broken):
     load(page, broken, "table-scrolls", lambda html: inject(html, WIDE_TABLE))
     resize(page, 390)
     found = layout_problems(page)
-    assert page.evaluate("(() => { const s = document.querySelector('.md-typeset__scrollwrap'); return s.scrollWidth > s.clientWidth; })()")
+    assert page.evaluate(
+        "(() => { const s = document.querySelector('.md-typeset__scrollwrap'); "
+        "return s.scrollWidth > s.clientWidth; })()"
+    )
     assert found["content"] == [] and found["page"] == [], found
 
 

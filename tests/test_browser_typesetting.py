@@ -82,7 +82,8 @@ def test_no_punctuation_after_an_inline_formula_starts_a_line_on_a_phone(browser
 
 #: A paragraph as a phone lays it out without the site's rule: the formula is an inline block, and
 #: the line is just wide enough for it, so the ")" after it breaks onto a line of its own.
-ORPHAN_FIXTURE = """<!doctype html><meta charset="utf-8"><div class="md-typeset" style="width: 10ch; font: 16px monospace">
+ORPHAN_FIXTURE = """<!doctype html><meta charset="utf-8">\
+<div class="md-typeset" style="width: 10ch; font: 16px monospace">
 <p><span class="arithmatex" style="display: inline-block">xxxxxxxxxx</span>) and more</p></div>"""
 
 
@@ -110,7 +111,8 @@ def test_diagram_labels_are_typeset_with_sub_and_superscripts(browser: Any, site
 
 LABEL_FIXTURE = """<!doctype html><meta charset="utf-8"><div class="mermaid"></div><script>
 const root = document.querySelector("div.mermaid").attachShadow({ mode: "open" });
-root.innerHTML = '<svg><g class="node"><foreignObject><span class="nodeLabel">z_t = W_h h_(t−1)</span></foreignObject></g></svg>';
+root.innerHTML = '<svg><g class="node"><foreignObject><span class="nodeLabel">z_t = W_h h_(t−1)</span>' +
+  '</foreignObject></g></svg>';
 </script>"""
 
 

@@ -104,8 +104,10 @@ def test_audit_reports_code_missing_from_the_api_pages(equations):
     eq = equations["eq-forward-z"]
     problems = audit.code_link_problems({eq.id: eq}, {"api/other.md": "::: rnn_math.core.activations\n"})
     assert problems == [
-        "eq-forward-z: NumPy implementation rnn_math.rnn.forward_equations.pre_activation is in no API page (add '::: rnn_math.rnn.forward_equations')",
-        "eq-forward-z: SymPy twin rnn_math.symbolic.rnn.forward.pre_activation is in no API page (add '::: rnn_math.symbolic.rnn.forward')",
+        "eq-forward-z: NumPy implementation rnn_math.rnn.forward_equations.pre_activation is in no API page "
+        "(add '::: rnn_math.rnn.forward_equations')",
+        "eq-forward-z: SymPy twin rnn_math.symbolic.rnn.forward.pre_activation is in no API page "
+        "(add '::: rnn_math.symbolic.rnn.forward')",
     ]
 
 

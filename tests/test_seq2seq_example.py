@@ -1,4 +1,5 @@
-"""The RNN-theory notes' example continued: the package's numbers against scalar arithmetic, and the page showing them."""
+"""The RNN-theory notes' example continued: the package's numbers against scalar arithmetic,
+and the page showing them."""
 
 from __future__ import annotations
 

@@ -170,7 +170,8 @@ def test_a_line_written_without_a_progress_bar_is_flushed_at_once():
     (["--steps", "two"], "argument --steps: expected a positive integer, got 'two'"),
     (["--sample-every", "-1"], "argument --sample-every: expected a non-negative integer, got '-1'"),
     (["--sample-length", str(MAX_SAMPLE_LENGTH + 1)],
-     f"argument --sample-length: expected an integer from 1 to {MAX_SAMPLE_LENGTH}, got '{MAX_SAMPLE_LENGTH + 1}'"),
+     f"argument --sample-length: expected an integer from 1 to {MAX_SAMPLE_LENGTH}, "
+     f"got '{MAX_SAMPLE_LENGTH + 1}'"),
 ])
 def test_an_integer_option_out_of_range_is_refused_with_what_was_expected_and_what_came(argv, message, capsys):
     with pytest.raises(SystemExit):

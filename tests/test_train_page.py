@@ -1,4 +1,5 @@
-"""The "Train your own" page: its short run is computed at build time, its long run read from the report its command wrote."""
+"""The "Train your own" page: its short run is computed at build time, its long run read from
+the report its command wrote."""
 
 from __future__ import annotations
 

@@ -100,12 +100,18 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--seed", type=non_negative_int, help=f"random seed: initial weights and samples (default {defaults.seed})")
     tr.add_argument("--steps", type=positive_int, default=2000, help="train until this many updates in total (default 2000)")
     tr.add_argument("--checkpoint", default=None, help=f"checkpoint file to write (default {DEFAULT_CHECKPOINT}, or the --resume file)")
-    tr.add_argument("--overwrite", action="store_true", help="replace an existing checkpoint or report (refused otherwise; a resumed run always saves over its own checkpoint)")
+    tr.add_argument("--overwrite", action="store_true", help=(
+        "replace an existing checkpoint or report "
+        "(refused otherwise; a resumed run always saves over its own checkpoint)"
+    ))
     tr.add_argument("--checkpoint-every", type=positive_int, default=1000, help="save every N steps, and at the end (default 1000)")
     tr.add_argument("--resume", metavar="CHECKPOINT", help="continue the run saved in this checkpoint, with its settings")
     tr.add_argument("--sample-every", type=non_negative_int, default=500, help="print a sample every N steps, 0 for never (default 500)")
     tr.add_argument("--sample-length", type=sample_length, default=200, help="characters per sample (default 200)")
-    tr.add_argument("--report", help="also write a JSON report (settings, loss curve, final loss, samples) to this file; not the corpus or the checkpoint")
+    tr.add_argument("--report", help=(
+        "also write a JSON report (settings, loss curve, final loss, samples) to this file; "
+        "not the corpus or the checkpoint"
+    ))
     tr.add_argument("--quiet", action="store_true", help="no progress and no periodic samples; only the summary")
     tr.set_defaults(handler=run_train)
 

@@ -40,9 +40,10 @@ def sigmoid(z: Array) -> Array:
     ``exp(-z)`` overflows for z below about -710 in float64 (-88 in float32). Both branches
     below only ever exponentiate ``-|z|``, which can underflow to 0 (harmless) but not overflow.
 
-    Complex input (complex-step differentiation, see [`rnn_math.verification.gradcheck`][rnn_math.verification.gradcheck])
-    is accepted: the branch is chosen by the real part and the exponent is ``-z`` or ``z`` itself,
-    never ``|z|``, so the function stays analytic. For real input this is exactly ``-|z|``.
+    Complex input (complex-step differentiation, see
+    [`rnn_math.verification.gradcheck`][rnn_math.verification.gradcheck]) is accepted: the branch
+    is chosen by the real part and the exponent is ``-z`` or ``z`` itself, never ``|z|``, so the
+    function stays analytic. For real input this is exactly ``-|z|``.
     """
     negative = np.real(z) < 0
     e = np.exp(np.where(negative, z, -z))

@@ -69,7 +69,8 @@ def step_jacobian(W_h: Array, z_j: Array, activation: str = "sigmoid") -> Array:
     title="Jacobian across many steps",
     latex=(
         r"\frac{\partial h^{t}}{\partial h^{k}} = \prod_{j=k+1}^{t} \frac{\partial h^{j}}{\partial h^{j-1}}"
-        r" = \operatorname{diag}\bigl(\sigma'(z^{t})\bigr) W_h \,\cdots\, \operatorname{diag}\bigl(\sigma'(z^{k+1})\bigr) W_h"
+        r" = \operatorname{diag}\bigl(\sigma'(z^{t})\bigr) W_h \,\cdots\,"
+        r" \operatorname{diag}\bigl(\sigma'(z^{k+1})\bigr) W_h"
     ),
 )
 def hidden_jacobian(W_h: ArrayLike, z: ArrayLike, k: int, t: int, activation: str = "sigmoid") -> Array:
@@ -162,7 +163,8 @@ def jacobian_norm_bound(W_h: ArrayLike, lag: int, activation: str = "sigmoid", *
     title="Gradient of the last loss at an earlier state",
     latex=(
         r"\frac{\partial L^{T}}{\partial h^{k}} = \Bigl(\frac{\partial h^{T}}{\partial h^{k}}\Bigr)^{\!\top}"
-        r" \frac{\partial L^{T}}{\partial h^{T}},\qquad \frac{\partial L^{T}}{\partial h^{T}} = U^\top (\hat{y}^T - y^T)"
+        r" \frac{\partial L^{T}}{\partial h^{T}},\qquad"
+        r" \frac{\partial L^{T}}{\partial h^{T}} = U^\top (\hat{y}^T - y^T)"
     ),
 )
 def last_loss_hidden_gradients(U: Array, W_h: Array, output_grad_T: Array, z: Array, activation: str = "sigmoid") -> Array:

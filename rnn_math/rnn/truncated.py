@@ -64,7 +64,8 @@ def check_truncation(k: object) -> int:
     "eq-truncated-objective",
     title="The objective of truncated BPTT",
     latex=(
-        r"\tilde{L}_k(\theta) = \sum_{t=1}^{T} L^t\Bigl(\Phi^{\theta}_{s_t \to t}\bigl(\operatorname{sg}[h^{s_t}]\bigr)\Bigr),"
+        r"\tilde{L}_k(\theta) = \sum_{t=1}^{T}"
+        r" L^t\Bigl(\Phi^{\theta}_{s_t \to t}\bigl(\operatorname{sg}[h^{s_t}]\bigr)\Bigr),"
         r"\qquad s_t = \max(t - k,\, 0)"
     ),
 )

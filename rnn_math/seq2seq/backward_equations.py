@@ -2,9 +2,10 @@
 
 The output layer, the decoder's states (from step T' down to 1), the hand-off to the encoder,
 the encoder and the embedding tables. The encoder's gradients are those of the BPTT page
-([`delta`][rnn_math.rnn.backward_equations.delta], [`grad_W_h`][rnn_math.rnn.backward_equations.grad_W_h], ...), started from
-the hand-off [`handoff_gradient`][rnn_math.seq2seq.backward_equations.handoff_gradient] instead of
-from an output layer. Each decoder equation is registered here under its decoder name; where
+([`delta`][rnn_math.rnn.backward_equations.delta],
+[`grad_W_h`][rnn_math.rnn.backward_equations.grad_W_h], ...), started from the hand-off
+[`handoff_gradient`][rnn_math.seq2seq.backward_equations.handoff_gradient] instead of from an
+output layer. Each decoder equation is registered here under its decoder name; where
 one is the same algebra as a vanilla-RNN equation it calls that function.
 """
 
@@ -21,7 +22,10 @@ from rnn_math.seq2seq.params import Array, Tokens
 @equation(
     "eq-decoder-grad-wout",
     title="Gradient of the output weights",
-    latex=r"\frac{\partial L}{\partial W_{\text{out}}} = \sum_{t=1}^{T'} g_t\, s_t^\top, \qquad g_t = p_t - \mathbb{1}_{k_t}",
+    latex=(
+        r"\frac{\partial L}{\partial W_{\text{out}}} = \sum_{t=1}^{T'} g_t\, s_t^\top,"
+        r" \qquad g_t = p_t - \mathbb{1}_{k_t}"
+    ),
 )
 def grad_W_out(output_grads: Array, s: Array) -> Array:
     """∂L/∂W_out: output gradient g_t times decoder state s_t, transposed, summed over steps.
@@ -95,7 +99,10 @@ def decoder_state_gradient(W_out: Array, output_grad_t: Array, W_dec: Array, del
 @equation(
     "eq-decoder-delta",
     title="Error at a decoder pre-activation",
-    latex=r"\delta^{\text{dec}}_t = \frac{\partial L}{\partial a_t} = \frac{\partial L}{\partial s_t} \odot \tanh'(a_t)",
+    latex=(
+        r"\delta^{\text{dec}}_t = \frac{\partial L}{\partial a_t}"
+        r" = \frac{\partial L}{\partial s_t} \odot \tanh'(a_t)"
+    ),
 )
 def decoder_delta(grad_s_t: Array, a_t: Array) -> Array:
     """δ^dec_t: the state gradient times tanh' at the pre-activation a_t.
@@ -190,7 +197,10 @@ def grad_c(deltas_dec: Array) -> Array:
 @equation(
     "eq-handoff",
     title="The hand-off to the encoder",
-    latex=r"\frac{\partial L}{\partial h_T} = \frac{\partial L}{\partial s_0} = W_{\text{dec}}^\top \delta^{\text{dec}}_1",
+    latex=(
+        r"\frac{\partial L}{\partial h_T} = \frac{\partial L}{\partial s_0}"
+        r" = W_{\text{dec}}^\top \delta^{\text{dec}}_1"
+    ),
 )
 def handoff_gradient(W_dec: Array, delta_dec_1: Array) -> Array:
     """∂L/∂h_T: everything the encoder learns arrives through this one vector.

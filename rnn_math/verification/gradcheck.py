@@ -247,7 +247,8 @@ def _checked_inputs(
         for method, value in tolerances.items():
             if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
                 raise TypeError(
-                    f"tolerances[{method!r}]: expected a finite non-negative number, got {type(value).__name__} {value!r}"
+                    f"tolerances[{method!r}]: expected a finite non-negative number, "
+                    f"got {type(value).__name__} {value!r}"
                 )
             if not (np.isfinite(value) and value >= 0):
                 raise ValueError(f"tolerances[{method!r}]: expected a finite non-negative number, got {value!r}")

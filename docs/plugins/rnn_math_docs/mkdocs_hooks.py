@@ -34,10 +34,14 @@ VENDORED = {
     "assets/vendor/katex/fonts/": "katex/dist/fonts/",
     "assets/vendor/mermaid/mermaid.min.js": "mermaid/dist/mermaid.min.js",
     # Hindi text must render on machines without a Devanagari system font, without a font host.
-    "assets/vendor/fonts/noto-sans-devanagari-400.woff2":
-        "@fontsource/noto-sans-devanagari/files/noto-sans-devanagari-devanagari-400-normal.woff2",
-    "assets/vendor/fonts/noto-sans-devanagari-700.woff2":
-        "@fontsource/noto-sans-devanagari/files/noto-sans-devanagari-devanagari-700-normal.woff2",
+    "assets/vendor/fonts/noto-sans-devanagari-400.woff2": (
+        "@fontsource/noto-sans-devanagari/files/"
+        "noto-sans-devanagari-devanagari-400-normal.woff2"
+    ),
+    "assets/vendor/fonts/noto-sans-devanagari-700.woff2": (
+        "@fontsource/noto-sans-devanagari/files/"
+        "noto-sans-devanagari-devanagari-700-normal.woff2"
+    ),
 }
 
 _index: DocsIndex | None = None

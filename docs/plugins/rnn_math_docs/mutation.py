@@ -299,7 +299,8 @@ def main() -> int:
     """Entry point of ``python -m rnn_math_docs.mutation``: run, record, print the summary."""
     record = run()
     print(f"mutation score {record['score']:.1%}: {record['caught']} caught, {record['equivalent']} equivalent, "
-          f"{record['unexplained']} unexplained of {record['total']} ({record['seconds']} s); wrote {RESULTS.relative_to(ROOT)}")
+          f"{record['unexplained']} unexplained of {record['total']} ({record['seconds']} s); "
+          f"wrote {RESULTS.relative_to(ROOT)}")
     for survivor in record["survivors"]:
         if not survivor["reason"]:
             print(f"  unexplained: {survivor['id']} ({survivor['status']}): {survivor['change']}")

@@ -34,7 +34,8 @@ def equation_block(eq: Equation, number: str) -> str:
     title = html.escape(eq.title, quote=True)
     return (
         f"\n{anchors}\n\n"
-        f'<div class="rm-equation" data-eq-id="{eq.id}" data-eq-number="{number}" data-eq-title="{title}" markdown="block">\n\n'
+        f'<div class="rm-equation" data-eq-id="{eq.id}" data-eq-number="{number}" '
+        f'data-eq-title="{title}" markdown="block">\n\n'
         f"$$\n{eq.latex} \\tag{{{number}}}\n$$\n\n"
         f'<p class="rm-equation-caption" markdown="span">'
         f'[({number})](#{eq.id} "Permalink to equation ({number})"){{ .rm-permalink }} '

@@ -107,7 +107,8 @@ def corpus_facts() -> str:
     names = corpus.text.split()
     return (
         f"It has {len(names)} names and {len(corpus.text)} characters; its vocabulary has "
-        f"$\\lvert V \\rvert = {len(vocab)}$ characters, `{''.join(c for c in vocab.chars if c != chr(10))}` and the line break, "
+        f"$\\lvert V \\rvert = {len(vocab)}$ characters, "
+        f"`{''.join(c for c in vocab.chars if c != chr(10))}` and the line break, "
         f"so a model that guesses uniformly loses $\\log {len(vocab)} = {number(uniform_loss(len(vocab)))}$ "
         f"nats per character. The first five: {', '.join(f'*{n}*' for n in names[:5])}."
     )

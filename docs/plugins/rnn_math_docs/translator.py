@@ -54,7 +54,11 @@ def setup() -> str:
             ["embedding sizes $d_{\\text{en}}$, $d_{\\text{hi}}$", f"{cfg.d_en}, {cfg.d_hi}"],
             ["parameters (embeddings included)", str(n_params)],
             ["initialisation", f"$\\mathcal{{N}}(0, {cfg.init_scale}^2)$, random seed {cfg.seed}"],
-            ["optimiser", f"Adam, $\\eta = {cfg.learning_rate}$, $\\beta_1 = {cfg.beta_1}$, $\\beta_2 = {cfg.beta_2}$, $\\epsilon = 10^{{{int(np.log10(cfg.epsilon))}}}$"],
+            [
+                "optimiser",
+                f"Adam, $\\eta = {cfg.learning_rate}$, $\\beta_1 = {cfg.beta_1}$, $\\beta_2 = {cfg.beta_2}$, "
+                f"$\\epsilon = 10^{{{int(np.log10(cfg.epsilon))}}}$",
+            ],
             ["epochs (one full-batch step each)", str(cfg.epochs)],
         ],
         "lr",

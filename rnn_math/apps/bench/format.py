@@ -11,7 +11,8 @@ def format_case(case: dict[str, Any]) -> str:
         f"{case['size']} {case['dtype']}: B={case['B']} T={case['T']} d={case['d']} D_h={case['D_h']} |V|={case['V']}"
         f"{' one-hot' if case['one_hot'] else ''}, {case['flops'] / 1e6:.1f} MFLOP, {case['rounds']} rounds, "
         f"matmul peak {case['peak']['gflops_median']:.1f} GFLOP/s (n={case['peak']['n']})",
-        f"  {'impl':<9}{'median ms':>11}{'q1 ms':>10}{'q3 ms':>10}{'GFLOP/s':>9}{'% peak':>8}{'cpu/wall':>9}{'ours/peer':>11}",
+        f"  {'impl':<9}{'median ms':>11}{'q1 ms':>10}{'q3 ms':>10}"
+        f"{'GFLOP/s':>9}{'% peak':>8}{'cpu/wall':>9}{'ours/peer':>11}",
     ]
     for name, r in case["implementations"].items():
         if "median_ms" not in r:

@@ -24,7 +24,10 @@ from rnn_math.rnn.params import RNNParams
 @equation(
     "eq-sample-temperature",
     title="Sampling distribution at temperature τ",
-    latex=r"p_i = \operatorname{softmax}\!\Bigl(\frac{\theta^t}{\tau}\Bigr)_i = \frac{e^{\theta^t_i / \tau}}{\sum_{j=1}^{|V|} e^{\theta^t_j / \tau}}",
+    latex=(
+        r"p_i = \operatorname{softmax}\!\Bigl(\frac{\theta^t}{\tau}\Bigr)_i"
+        r" = \frac{e^{\theta^t_i / \tau}}{\sum_{j=1}^{|V|} e^{\theta^t_j / \tau}}"
+    ),
 )
 def sampling_distribution(theta_t: Array, temperature: float) -> Array:
     """The distribution the next character is drawn from: softmax of the logits divided by τ.
