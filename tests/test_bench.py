@@ -19,6 +19,7 @@ import pytest
 
 from rnn_math.apps.bench import bench
 from rnn_math.apps.bench import peers as bench_peers
+from rnn_math.apps.bench.machine import THREAD_ENV
 from rnn_math.core.activations import tanh_derivative
 from rnn_math.rnn.params import RNNParams
 from rnn_math_docs import performance
@@ -32,7 +33,7 @@ DTYPES = ("float32", "float64")
 def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
     """One run of the command at toy sizes, with whichever peers are installed."""
     output = tmp_path_factory.mktemp("bench") / "benchmark.json"
-    env = {key: value for key, value in os.environ.items() if key not in bench.THREAD_ENV}  # it must pin them itself
+    env = {key: value for key, value in os.environ.items() if key not in THREAD_ENV}  # it must pin them itself
     result = subprocess.run(
         [sys.executable, "-m", "rnn_math", "bench", "--tiny", "--rounds", "3", "--output", str(output)],
         cwd=ROOT, capture_output=True, text=True, env=env, timeout=600,
@@ -79,7 +80,7 @@ def test_results_hold_quartiles_flops_peak_and_the_machine(tiny_run):
                 assert r["gflops"] == pytest.approx(case["flops"] / r["median_ms"] / 1e6)
     assert [row["T"] for row in report["scaling"]] == list(bench.TINY_SCALING_T)
     machine = report["machine"]
-    assert machine["cpu"] and machine["blas"] and machine["threads"] == bench.THREAD_ENV
+    assert machine["cpu"] and machine["blas"] and machine["threads"] == THREAD_ENV
 
 
 def test_the_obvious_loop_always_runs_and_agrees_before_it_is_timed(tiny_run):

@@ -1,9 +1,10 @@
 """The benchmark: this package's BPTT against its peers, in one run.
 
 Run it as ``python -m rnn_math bench``. Its modules: [`bench`][rnn_math.apps.bench.bench] (the
-command: thread pinning, interleaved timing, the JSON record), [`peers`][rnn_math.apps.bench.peers]
-(the implementations it races, each checked against `bptt` before it is timed) and
-[`format`][rnn_math.apps.bench.format] (the printed tables).
+command: interleaved timing, the JSON record), [`machine`][rnn_math.apps.bench.machine] (one
+thread in every library, one CPU, and the machine's description),
+[`peers`][rnn_math.apps.bench.peers] (the implementations it races, each checked against `bptt`
+before it is timed) and [`format`][rnn_math.apps.bench.format] (the printed tables).
 
 The names below are what a reader may import to race an implementation of their own. The
 command's ``main`` stays in its module, so that ``python -m rnn_math.apps.bench.bench`` runs a

@@ -2,7 +2,8 @@
 
 Run ``python -m rnn_math.apps.bench.bench`` (or ``python -m rnn_math bench``). In one run it
 
-1. pins every library to one thread (the environment variables below are set before NumPy is
+1. pins every library to one thread (the environment variables of
+   [`rnn_math.apps.bench.machine`][rnn_math.apps.bench.machine] are set before NumPy is
    imported, by running the command in a fresh interpreter if they are not set yet; PyTorch
    gets ``torch.set_num_threads(1)``);
 2. checks, before timing, that each peer's loss and gradients agree with ours (relative
@@ -30,27 +31,18 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import shlex
-import subprocess
 import sys
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from rnn_math.apps.bench.format import format_case, format_scaling
-
-#: Set before NumPy (and any BLAS, OpenMP or XLA runtime) is loaded: one thread everywhere.
-THREAD_ENV = {
-    "OPENBLAS_NUM_THREADS": "1",
-    "OMP_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-    "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1",
-}
+from rnn_math.apps.bench.machine import describe_machine, peer_versions, pin_to_one_cpu, run_pinned, threads_pinned
 
 
 @dataclass(frozen=True)
@@ -95,30 +87,6 @@ TINY_SCALING_T = (3, 6)
 AGREEMENT = {"float64": 1e-10, "float32": 1e-4}
 
 
-def _threads_pinned() -> bool:
-    return all(os.environ.get(key) == value for key, value in THREAD_ENV.items())
-
-
-def _pin_to_one_cpu() -> None:
-    """Bind the process to one CPU, where the system allows it.
-
-    Thread-count settings are requests a library may not fully honour (a runtime can keep helper
-    threads); with the whole process on one CPU, no implementation can use more than one core.
-    """
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-
-
-def _run_pinned(argv: Sequence[str]) -> int:
-    """Run this command in a fresh interpreter with THREAD_ENV set; return its exit code.
-
-    The variables only take effect if set before the libraries load, and this package imports
-    NumPy as soon as it is imported, so setting them in this process would be too late.
-    """
-    env = {**os.environ, **THREAD_ENV}
-    return subprocess.run([sys.executable, "-m", "rnn_math.apps.bench.bench", *argv], env=env, check=False).returncode
-
-
 def _quartiles(samples: Sequence[float]) -> tuple[float, float, float]:
     import numpy as np
 
@@ -134,49 +102,6 @@ def _timed(run: Callable[[], Any]) -> tuple[float, float]:
     return wall, cpu / wall if wall > 0 else 0.0
 
 
-def machine() -> dict[str, Any]:
-    """CPU model, BLAS library and the kernel it chose, versions and thread settings."""
-    import numpy as np
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    blas: list[dict[str, Any]] = []
-    try:
-        import threadpoolctl
-
-        blas = [
-            {key: info.get(key) for key in ("internal_api", "version", "architecture", "threading_layer", "num_threads")}
-            for info in threadpoolctl.threadpool_info()
-        ]
-    except ImportError:
-        config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        blas = [{"internal_api": config.get("name"), "version": config.get("version"), "architecture": "unknown"}]
-    return {
-        "cpu": cpu,
-        "logical_cpus": os.cpu_count(),
-        "system": f"{platform.system()} {platform.machine()}",
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "blas": blas,
-        "threads": {key: os.environ.get(key) for key in THREAD_ENV},
-        "cpus_bound": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-    }
-
-
-def _peer_versions(names: Sequence[str]) -> dict[str, str]:
-    versions = {}
-    for name in names:
-        module = __import__(name)
-        versions[name] = getattr(module, "__version__", "?")
-    return versions
-
-
 def _problem(size: Size, dtype: str):
     import numpy as np
 
@@ -185,13 +110,9 @@ def _problem(size: Size, dtype: str):
     return Problem.random(size.B, size.T, size.d, size.D_h, size.V, one_hot=size.one_hot, dtype=np.dtype(dtype).type)
 
 
-def _recording(staged: Callable[[], tuple[list[float], Any]], laps: list[list[float]]) -> Callable[[], None]:
-    """A run of `staged` that keeps each call's seconds per stage in `laps`."""
-
-    def run() -> None:
-        laps.append(staged()[0])
-
-    return run
+def _record_laps(staged: Callable[[], tuple[list[float], Any]], laps: list[list[float]]) -> None:
+    """Run `staged` once and keep its seconds per stage in `laps` (the stage timers' runs)."""
+    laps.append(staged()[0])
 
 
 def _peak_run(n: int, dtype: str) -> Callable[[], Any]:
@@ -259,7 +180,7 @@ def run_case(
     runs["peak"] = _peak_run(peak_n, dtype)
     stage_samples: dict[str, list[list[float]]] = {"stages": [], "textbook stages": []}
     for key, make in (("stages", make_numpy_staged), ("textbook stages", make_textbook_staged)):
-        runs[key] = _recording(make(problem), stage_samples[key])
+        runs[key] = partial(_record_laps, make(problem), stage_samples[key])
     for run in runs.values():  # warm-up: compilation, caches, allocator
         run()
     # As many rounds as fit in the budget (at least `rounds`), each round running every
@@ -343,9 +264,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; print the tables; write the JSON results if asked. Returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
-    if not _threads_pinned():
-        return _run_pinned(argv)
-    _pin_to_one_cpu()
+    if not threads_pinned():
+        return run_pinned(argv)
+    pin_to_one_cpu()
 
     from rnn_math.apps.bench.peers import peer_status
 
@@ -362,9 +283,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     report: dict[str, Any] = {
         "command": shlex.join(["python", "-m", "rnn_math", "bench", *argv]),
         "date": started.isoformat(timespec="seconds"),
-        "machine": machine(),
+        "machine": describe_machine(),
         "peers": {name: (status or "ok") for name, status in statuses.items()},
-        "peer_versions": _peer_versions([n for n, s in statuses.items() if s is None]),
+        "peer_versions": peer_versions([n for n, s in statuses.items() if s is None]),
         "activation": "tanh",
         "tiny": args.tiny,
         "cases": [],

@@ -48,13 +48,7 @@ GRADIENT_NAMES = ("loss", "W_h", "W_e", "b_1", "U", "b_2", "xs", "h_0")
 PEER_MODULES = {"torch": "torch", "jax": "jax"}
 
 #: Names of the steps of `bptt`, in its order, as `make_numpy_staged` times them.
-STAGES = (
-    "input checks, time-major copy",
-    "forward recurrence",
-    "output layer",
-    "backward recurrence",
-    "gradient sums",
-)
+STAGES = ("input checks, time-major copy", "forward recurrence", "output layer", "backward recurrence", "gradient sums")
 
 Run = Callable[[], dict[str, NDArray[np.floating]]]
 
