@@ -1,21 +1,27 @@
-"""BPTT: every gradient equals its SymPy twin at 50 digits, finite differences and complex step; tied = Σ copies."""
+"""BPTT: every gradient equals its SymPy twin at 50 digits, finite differences and complex step; tied = Σ copies.
+
+The checks are the verification engine's, declared once in ``rnn_math.rnn.declaration``: these tests
+run them (and the catalogue of mistakes through them) and read what they measured. What the engine
+does not check stays here: a model the size of min-char-rnn, batches, shapes, the slope at z.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from functools import partial
 
 import numpy as np
 import pytest
 
-from rnn_math.rnn import bptt as np_bptt
 from rnn_math.core.activations import get_activation
-from rnn_math.verification.gradcheck import check_gradients
+from rnn_math.rnn import bptt as np_bptt
+from rnn_math.rnn import declaration as rnn_declaration
+from rnn_math.rnn.declaration import gradient_outputs, small_problem
 from rnn_math.rnn.mistakes import all_mistakes, rnn_gradients
 from rnn_math.rnn.params import RNNParams
-from rnn_math.symbolic.rnn import bptt as sym_bptt
-from rnn_math.symbolic.rnn import forward as sym_forward
-from rnn_math.verification.evaluate import evaluate, relative_error, to_matrix
 from rnn_math.rnn.unrolled import sequence_loss, step_contributions, untie, untied_loss
+from rnn_math.verification.engine import equation_report, models, run_check
+from rnn_math.verification.gradcheck import DEFAULT_TOLERANCES, check_gradients
 
 #: NumPy against SymPy at 50 digits: float64 rounding through a few steps of products and sums.
 AGREES = 1e-12
@@ -27,165 +33,132 @@ BPTT_IDS = (
     "eq-bptt-grad-wh", "eq-bptt-grad-we", "eq-bptt-grad-b1", "eq-bptt-grad-h0", "eq-bptt-grad-x",
 )
 ACTIVATIONS = ("sigmoid", "tanh")
+RNN = next(m for m in models() if m.name == "rnn")
+MISTAKES = [pytest.param(m, id=m.name) for m in RNN.mistakes]
+
+#: Every gradient of the small problem (T = 3), and the errors the 50-digit checks also compare.
+GRADIENTS = set(gradient_outputs(3))
+WITH_ERRORS = set(gradient_outputs(3, intermediates=True))
+
+# The engine's numerical checks of the RNN, by what they check (the exact proofs: test_symbolic_proofs.py).
+FAST = "fast BPTT against the twins at 50 digits, {}"
+COMPOSED = "composed BPTT against the twins at 50 digits, {}"
+GRADCHECK = "central differences and complex step, {}"
+BATCH_GRADCHECK = "central differences and complex step, {}, a batch of 2"
+PER_STEP = "per-step copies of the tied weights, {}"
+NUMERICAL = (FAST, COMPOSED, GRADCHECK, BATCH_GRADCHECK, PER_STEP)
 
 
-def small_problem(T: int = 3, D_h: int = 3, d: int = 2, V: int = 4, B: int | None = None, seed: int = 0):
-    """Parameters large enough that every term matters, an input sequence (or batch), targets, h_0."""
-    rng = np.random.default_rng(seed)
-    params = RNNParams.random(d=d, D_h=D_h, V=V, seed=seed, scale=0.8)
-    lead = (T,) if B is None else (B, T)
-    xs = rng.standard_normal((*lead, d))
-    targets = rng.integers(0, V, lead)
-    h_0 = rng.uniform(-0.5, 0.5, D_h if B is None else (B, D_h))
-    return params, xs, targets, h_0
+def declared_check(template: str, activation: str):
+    """The RNN declaration's check of this name (built afresh: a test may patch what it calls)."""
+    name = template.format(activation)
+    return next(c for c in RNN.checks() if c.name == name)
 
 
-def symbolic_reference(params, xs, targets, h_0, activation):
-    """The twins composed over the unrolled network with exact 50-digit inputs."""
-    W_h, W_e, b_1, U, b_2 = (to_matrix(v) for v in params.as_dict().values())
-    x_cols = [to_matrix(x) for x in xs]
-    fwd = sym_forward.forward(W_h, W_e, b_1, U, b_2, x_cols, list(targets), activation=activation, h_0=to_matrix(h_0))
-    return sym_bptt.gradients(fwd, W_h, W_e, U, x_cols, list(targets), activation=activation)
+@pytest.fixture(scope="module")
+def outcomes():
+    """Each numerical check, sigmoid and tanh, run once on the registered equations and on every mistake."""
+    checks = {(t, a): declared_check(t, a) for t in NUMERICAL for a in ACTIVATIONS}
+    return {key: run_check(check, RNN.mistakes) for key, check in checks.items()}
 
 
-def numbers(result) -> dict[str, np.ndarray]:
-    """A BPTT result's gradients in the symbolic side's names and layouts."""
-    named = result.grads.as_dict() | {"h_0": result.grad_h_0}
-    return named | {f"x_{t + 1}": g for t, g in enumerate(result.grad_xs)}
+def worst(outcome, kind: str, mistake=None) -> float:
+    measured = outcome.outputs if mistake is None else outcome.mistake_outputs[mistake.name]
+    return max(measured[kind].values())
 
 
-@pytest.fixture(scope="module", params=ACTIVATIONS)
-def fifty_digit_case(request):
-    activation = request.param
-    params, xs, targets, h_0 = small_problem()
-    reference = symbolic_reference(params, xs, targets, h_0, activation)
-    expected = {name: evaluate(value) for name, value in reference.as_dict().items()}
-    expected["deltas"] = np.hstack([evaluate(d) for d in reference.deltas]).T
-    expected["output_grads"] = np.hstack([evaluate(g) for g in reference.output_grads]).T
-    return activation, (params, xs, targets, h_0), expected
+# 50 digits: the fast path and the composer of the registered equations against the twins.
 
 
 @pytest.mark.equation(*BPTT_IDS)
-def test_every_numpy_gradient_equals_the_symbolic_gradient_at_50_digits(fifty_digit_case):
-    activation, (params, xs, targets, h_0), expected = fifty_digit_case
-    result = np_bptt.bptt(params, xs, targets, activation=activation, h_0=h_0)
-    got = numbers(result) | {"deltas": result.deltas, "output_grads": result.output_grads}
-    errors = {name: relative_error(got[name], expected[name]) for name in expected}
-    assert max(errors.values()) <= AGREES, errors
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_every_numpy_gradient_equals_the_symbolic_gradient_at_50_digits(outcomes, activation):
+    for template in (FAST, COMPOSED):
+        outcome = outcomes[(template, activation)]
+        assert outcome.check.tolerances == {"fifty_digit": AGREES}
+        assert set(outcome.outputs["fifty_digit"]) == WITH_ERRORS  # each gradient, δ and ŷ − y on its own
+        assert outcome.passed and worst(outcome, "fifty_digit") <= AGREES, outcome.outputs
 
 
-@pytest.mark.parametrize("mistake", all_mistakes("rnn"), ids=lambda m: m.name)
-def test_the_50_digit_comparison_rejects_every_mistake(fifty_digit_case, mistake):
-    activation, (params, xs, targets, h_0), expected = fifty_digit_case
-    wrong = numbers(rnn_gradients(params, xs, targets, activation=activation, h_0=h_0, replace=mistake.numpy_replacement))
-    assert max(relative_error(wrong[name], expected[name]) for name in wrong) > DISAGREES
+@pytest.mark.parametrize("mistake", MISTAKES)
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_the_50_digit_comparison_rejects_every_mistake(outcomes, activation, mistake):
+    outcome = outcomes[(COMPOSED, activation)]
+    assert outcome.rejected[mistake.name]
+    assert worst(outcome, "fifty_digit", mistake) > DISAGREES
+    # ... and on the outputs of the equation it corrupts, not only somewhere downstream.
+    assert outcome.rejects_on(mistake, mistake.eq_id)
 
 
-# One equation at a time: each NumPy function against its twin on the same random arguments.
-
-rng = np.random.default_rng(11)
-D_H, D, V, T = 3, 2, 4, 3
-U_, W_H, W_E = rng.standard_normal((V, D_H)), rng.standard_normal((D_H, D_H)), rng.standard_normal((D_H, D))
-THETA, Z = rng.standard_normal(V), rng.uniform(-2, 2, D_H)
-OUT, H, HPREV = rng.standard_normal((T, V)), rng.uniform(-1, 1, (T, D_H)), rng.uniform(-1, 1, (T, D_H))
-DELTAS, XS, GRAD_H, DELTA_NEXT = rng.standard_normal((T, D_H)), rng.standard_normal((T, D)), rng.standard_normal(D_H), rng.standard_normal(D_H)
-K = 2
+@pytest.mark.equation(*BPTT_IDS)
+@pytest.mark.parametrize("eq_id", [e for e in BPTT_IDS if e != "eq-bptt-grad-x"])
+def test_each_backward_equation_passes_on_its_own_outputs_and_rejects_each_mistake_of_it(outcomes, eq_id):
+    report = equation_report(RNN, eq_id, eq_id, list(outcomes.values()))
+    assert report.passed, report.failures
+    assert report.fifty_digit <= AGREES and report.measured_on
+    assert report.controls >= 1 and report.controls_rejected == report.controls
 
 
-def cols(rows) -> list:
-    return [to_matrix(r) for r in rows]
+@pytest.fixture
+def input_gradient_one_step_late(monkeypatch):
+    """The composer with ∂L/∂x^t computed from δ^{t+1} (0 at the last step): no catalogued mistake can write it."""
+    composer = rnn_declaration.rnn_gradients
+
+    def late(params, *args, **kwargs):
+        result = composer(params, *args, **kwargs)
+        later = np.concatenate([result.deltas[..., 1:, :], np.zeros_like(result.deltas[..., :1, :])], axis=-2)
+        return dataclasses.replace(result, grad_xs=np_bptt.grad_x(params.W_e, later))
+
+    monkeypatch.setattr(rnn_declaration, "rnn_gradients", late)
 
 
-def single_equation_cases():
-    from rnn_math.rnn.forward import softmax
-
-    y_hat = softmax(THETA)
-    return {
-        "eq-bptt-output-grad": (np_bptt.output_gradient(y_hat, np.array(K)), sym_bptt.output_gradient(to_matrix(THETA), K)),
-        "eq-bptt-grad-u": (np_bptt.grad_U(OUT, H), sym_bptt.grad_U(cols(OUT), cols(H))),
-        "eq-bptt-grad-b2": (np_bptt.grad_b_2(OUT), sym_bptt.grad_b_2(cols(OUT))),
-        "eq-bptt-hidden-grad": (
-            np_bptt.hidden_gradient(U_, OUT[0], W_H, DELTA_NEXT),
-            sym_bptt.hidden_gradient(to_matrix(U_), to_matrix(OUT[0]), to_matrix(W_H), to_matrix(DELTA_NEXT)),
-        ),
-        "eq-bptt-delta": (np_bptt.delta(GRAD_H, Z, "tanh"), sym_bptt.delta(to_matrix(GRAD_H), to_matrix(Z), "tanh")),
-        "eq-bptt-grad-wh": (np_bptt.grad_W_h(DELTAS, HPREV), sym_bptt.grad_W_h(cols(DELTAS), cols(HPREV))),
-        "eq-bptt-grad-we": (np_bptt.grad_W_e(DELTAS, XS), sym_bptt.grad_W_e(cols(DELTAS), cols(XS))),
-        "eq-bptt-grad-b1": (np_bptt.grad_b_1(DELTAS), sym_bptt.grad_b_1(cols(DELTAS))),
-        "eq-bptt-grad-h0": (np_bptt.grad_h_0(W_H, DELTAS[0]), sym_bptt.grad_h_0(to_matrix(W_H), to_matrix(DELTAS[0]))),
-        "eq-bptt-grad-x": (np_bptt.grad_x(W_E, DELTAS[1]), sym_bptt.grad_x(to_matrix(W_E), to_matrix(DELTAS[1]))),
-    }
+@pytest.mark.equation("eq-bptt-grad-x")
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_a_slip_of_one_step_in_the_input_gradients_fails_exactly_their_equation_at_50_digits(
+    input_gradient_one_step_late, activation
+):
+    outcome = run_check(declared_check(COMPOSED, activation), ())
+    without_mistakes = dataclasses.replace(RNN, mistakes=())
+    failed = {e for e in BPTT_IDS if not equation_report(without_mistakes, e, e, [outcome]).passed}
+    assert failed == {"eq-bptt-grad-x"}
+    assert min(outcome.outputs["fifty_digit"][f"x_{t}"] for t in (1, 2, 3)) > DISAGREES
 
 
-def wrong_single_equation(eq_id: str) -> np.ndarray:
-    """The catalogued wrong version of an equation, or a plausible one where none is catalogued."""
-    from rnn_math.rnn.forward import softmax
-
-    catalogued = {m.eq_id: m for m in all_mistakes("rnn")}
-    arguments = {
-        "eq-bptt-output-grad": (softmax(THETA), np.array(K)),
-        "eq-bptt-hidden-grad": (U_, OUT[0], W_H, DELTA_NEXT),
-        "eq-bptt-delta": (GRAD_H, Z, "tanh"),
-        "eq-bptt-grad-wh": (DELTAS, HPREV),
-    }
-    if eq_id in catalogued:
-        return catalogued[eq_id].numpy[eq_id](*arguments[eq_id])
-    others = {
-        "eq-bptt-grad-u": lambda: np_bptt.grad_U(OUT, HPREV),  # h^{t-1} where h^t belongs
-        "eq-bptt-grad-b2": lambda: OUT[-1],  # the last step only
-        "eq-bptt-grad-we": lambda: np_bptt.grad_W_e(DELTAS[::-1], XS),  # δ paired with the wrong steps
-        "eq-bptt-grad-b1": lambda: DELTAS.mean(axis=0),  # averaged, not summed
-        "eq-bptt-grad-h0": lambda: W_H @ DELTAS[0],  # transpose missing
-        "eq-bptt-grad-x": lambda: np_bptt.grad_x(W_E, DELTAS[2]),  # δ^{t+1} where δ^t belongs
-    }
-    return others[eq_id]()
-
-
-SINGLE = [pytest.param(eq_id, marks=pytest.mark.equation(eq_id), id=eq_id) for eq_id in BPTT_IDS]
-
-
-@pytest.mark.parametrize("eq_id", SINGLE)
-def test_each_equation_function_equals_its_twin_at_50_digits(eq_id):
-    numpy_value, twin = single_equation_cases()[eq_id]
-    assert relative_error(numpy_value, evaluate(twin)) <= AGREES
-
-
-@pytest.mark.parametrize("eq_id", SINGLE)
-def test_each_equation_comparison_rejects_a_wrong_version(eq_id):
-    _, twin = single_equation_cases()[eq_id]
-    wrong = wrong_single_equation(eq_id)
-    assert relative_error(np.ravel(wrong), evaluate(twin)) > DISAGREES
+@pytest.mark.equation("eq-bptt-grad-x")
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_a_slip_of_one_step_in_the_input_gradients_fails_both_numerical_methods_on_each_step(
+    input_gradient_one_step_late, activation
+):
+    check = declared_check(GRADCHECK, activation)
+    outcome = run_check(check, ())
+    for kind in ("central", "complex_step"):
+        wrong = {name for name, error in outcome.outputs[kind].items() if check.rejects(kind, error)}
+        assert wrong == {"x_1", "x_2", "x_3"}, (kind, outcome.outputs[kind])
 
 
 # Finite differences and complex step.
 
-def checked_problem(activation, B=None, T=3):
-    params, xs, targets, h_0 = small_problem(T=T, B=B)
-    result = np_bptt.bptt(params, xs, targets, activation=activation, h_0=h_0)
-    point = params.as_dict() | {"h_0": h_0, "xs": xs}
-    grads = result.grads.as_dict() | {"h_0": result.grad_h_0, "xs": result.grad_xs}
-    loss = partial(sequence_loss, xs=None, targets=targets, activation=activation)
-    return loss, point, grads, (params, xs, targets, h_0)
-
 
 @pytest.mark.equation(*BPTT_IDS)
 @pytest.mark.parametrize("activation", ACTIVATIONS)
-@pytest.mark.parametrize("B", [None, 2], ids=["one-sequence", "batch"])
-def test_every_entry_of_every_gradient_passes_central_differences_and_complex_step(activation, B):
-    loss, point, grads, _ = checked_problem(activation, B)
-    report = check_gradients(loss, point, grads)
-    assert all(row.checked == row.total for row in report.rows)
-    assert report.passed, str(report)
+@pytest.mark.parametrize("template", [GRADCHECK, BATCH_GRADCHECK], ids=["one-sequence", "batch"])
+def test_every_entry_of_every_gradient_passes_central_differences_and_complex_step(outcomes, activation, template):
+    outcome = outcomes[(template, activation)]
+    assert outcome.check.tolerances == {
+        "central": DEFAULT_TOLERANCES["central"], "complex_step": DEFAULT_TOLERANCES["complex"],
+    }
+    for kind in ("central", "complex_step"):
+        assert set(outcome.outputs[kind]) == GRADIENTS  # every parameter, h^0 and each step's input
+    assert outcome.passed, outcome.outputs
 
 
-@pytest.mark.parametrize("mistake", all_mistakes("rnn"), ids=lambda m: m.name)
+@pytest.mark.parametrize("mistake", MISTAKES)
 @pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_finite_differences_and_complex_step_each_reject_every_mistake(activation, mistake):
-    loss, point, _, (params, xs, targets, h_0) = checked_problem(activation, T=2)
-    wrong = rnn_gradients(params, xs, targets, activation=activation, h_0=h_0, replace=mistake.numpy_replacement)
-    grads = wrong.grads.as_dict() | {"h_0": wrong.grad_h_0, "xs": wrong.grad_xs}
-    report = check_gradients(loss, point, grads)
-    assert {row.method for row in report.failures()} == {"central", "complex"}, str(report)
+def test_finite_differences_and_complex_step_each_reject_every_mistake(outcomes, activation, mistake):
+    for template in (GRADCHECK, BATCH_GRADCHECK):
+        outcome = outcomes[(template, activation)]
+        for kind in ("central", "complex_step"):
+            assert outcome.check.rejects(kind, worst(outcome, kind, mistake)), (template, kind)
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +186,9 @@ def test_a_min_char_rnn_sized_model_rejects_a_dropped_recurrent_term(min_char_rn
     params, xs, targets = min_char_rnn
     wrong = rnn_gradients(params, xs, targets, replace=all_mistakes("rnn")[0].numpy_replacement)
     loss = partial(sequence_loss, xs=xs, targets=targets)
-    report = check_gradients(loss, params.as_dict(), wrong.grads.as_dict(), methods=("central",), max_entries=24, seed=3)
+    report = check_gradients(
+        loss, params.as_dict(), wrong.grads.as_dict(), methods=("central",), max_entries=24, seed=3
+    )
     assert {row.parameter for row in report.failures()} == {"W_h", "W_e", "b_1"}
 
 
@@ -221,13 +196,11 @@ def test_a_min_char_rnn_sized_model_rejects_a_dropped_recurrent_term(min_char_rn
 
 @pytest.mark.equation("eq-bptt-grad-wh", "eq-bptt-grad-we", "eq-bptt-grad-b1", "eq-bptt-grad-u", "eq-bptt-grad-b2")
 @pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_perturbing_only_the_copy_at_step_t_reproduces_the_t_th_term_of_each_sum(activation):
-    params, xs, targets, h_0 = small_problem(T=4)
-    result = np_bptt.bptt(params, xs, targets, activation=activation, h_0=h_0)
-    terms = step_contributions(result, xs)
-    loss = partial(untied_loss, xs=xs, targets=targets, activation=activation, h_0=h_0)
-    report = check_gradients(loss, untie(params.as_dict(), 4), terms)
-    assert report.passed, str(report)
+def test_perturbing_only_the_copy_at_step_t_reproduces_the_t_th_term_of_each_sum(outcomes, activation):
+    outcome = outcomes[(PER_STEP, activation)]
+    for kind in ("central", "complex_step"):
+        assert set(outcome.outputs[kind]) == {"W_h", "W_e", "b_1", "U", "b_2"}
+    assert outcome.passed, outcome.outputs
 
 
 def test_the_per_step_terms_sum_to_the_tied_gradient():
@@ -238,13 +211,24 @@ def test_the_per_step_terms_sum_to_the_tied_gradient():
         np.testing.assert_allclose(terms[name].sum(axis=0), gradient, rtol=1e-13, atol=1e-15)
 
 
-def test_the_copies_check_rejects_a_wrong_term():
-    params, xs, targets, h_0 = small_problem(T=4)
-    terms = step_contributions(np_bptt.bptt(params, xs, targets, h_0=h_0), xs)
-    terms["W_h"] = np.repeat(terms["W_h"].sum(axis=0, keepdims=True) / 4, 4, axis=0)  # the sum spread evenly
-    loss = partial(untied_loss, xs=xs, targets=targets, h_0=h_0)
-    report = check_gradients(loss, untie(params.as_dict(), 4), terms, methods=("complex",))
-    assert [row.parameter for row in report.failures()] == ["W_h"]
+@pytest.fixture
+def W_h_terms_spread_evenly(monkeypatch):
+    """The per-step terms with W_h's sum spread evenly over the steps: right in total, wrong at each step."""
+    def spread(result, xs):
+        terms = step_contributions(result, xs)
+        T = len(terms["W_h"])
+        return terms | {"W_h": np.repeat(terms["W_h"].sum(axis=0, keepdims=True) / T, T, axis=0)}
+
+    monkeypatch.setattr(rnn_declaration, "step_contributions", spread)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_the_copies_check_rejects_a_wrong_term(W_h_terms_spread_evenly, activation):
+    check = declared_check(PER_STEP, activation)
+    outcome = run_check(check, ())
+    assert not outcome.passed
+    for kind in ("central", "complex_step"):
+        assert [name for name, error in outcome.outputs[kind].items() if not check.passes(kind, error)] == ["W_h"]
 
 
 def test_equal_copies_give_the_tied_loss():
@@ -328,4 +312,5 @@ def test_one_sequence_with_a_one_row_h_0_keeps_the_row_axis():
     params, xs, targets, h_0 = small_problem()
     result = np_bptt.bptt(params, xs, targets, activation="tanh", h_0=h_0[None])
     assert result.grad_h_0.shape == (1, params.dims.D_h)
-    np.testing.assert_array_equal(result.grad_h_0[0], np_bptt.bptt(params, xs, targets, activation="tanh", h_0=h_0).grad_h_0)
+    unbatched = np_bptt.bptt(params, xs, targets, activation="tanh", h_0=h_0)
+    np.testing.assert_array_equal(result.grad_h_0[0], unbatched.grad_h_0)

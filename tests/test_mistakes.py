@@ -45,6 +45,7 @@ def test_every_mistake_changes_the_gradients_of_a_small_network(mistake):
     xs, targets = np.random.default_rng(2).standard_normal((3, 2)), np.array([0, 2, 1])
     right, wrong = rnn_gradients(params, xs, targets), wrong_bptt(mistake, params, xs, targets)
     differences = [np.max(np.abs(wrong.grads.as_dict()[k] - v)) for k, v in right.grads.as_dict().items()]
+    differences.append(np.max(np.abs(wrong.grad_h_0 - right.grad_h_0)))  # a mistake may corrupt ∂L/∂h^0 alone
     assert max(differences) > 1e-3
 
 

@@ -1,13 +1,15 @@
 """The vanilla RNN, declared once: its equations, parameters, composers, checks and mistakes.
 
 The verification engine ([`verify`][rnn_math.verification.engine.verify]) runs the checks built
-here and every mistake of [`rnn_math.rnn.mistakes`][rnn_math.rnn.mistakes] through them:
+here and every mistake of [`rnn_math.rnn.mistakes`][rnn_math.rnn.mistakes] and
+[`rnn_math.rnn.sum_mistakes`][rnn_math.rnn.sum_mistakes] through them:
 
 - the exact proof (SymPy's derivative of the unrolled loss minus every closed form is 0, for a
   generic activation g and for the sigmoid);
 - NumPy (the composer and the fast path) against the twins evaluated at 50 digits, sigmoid and tanh;
 - the forward pass against its twins at 50 digits;
-- central differences and complex step on every entry of every gradient, sigmoid and tanh;
+- central differences and complex step on every entry of every gradient, sigmoid and tanh, for one
+  sequence and for a batch of two;
 - per-step copies: perturbing only step t's copy of a tied parameter gives the t-th term of its sum.
 """
 
@@ -24,6 +26,7 @@ from rnn_math.rnn.composer import BACKWARD_EQUATIONS, FORWARD_EQUATIONS, rnn_gra
 from rnn_math.rnn.forward import forward
 from rnn_math.rnn.mistakes import MISTAKES
 from rnn_math.rnn.params import PARAMETER_NAMES, RNNParams
+from rnn_math.rnn.sum_mistakes import SUM_MISTAKES
 from rnn_math.rnn.unrolled import sequence_loss, step_contributions, untie, untied_loss
 from rnn_math.symbolic.rnn import bptt as sym_bptt
 from rnn_math.symbolic.rnn import forward as sym_forward
@@ -82,7 +85,7 @@ def small_problem(T: int = 3, D_h: int = 3, d: int = 2, V: int = 4, B: int | Non
 def named_gradients(result: BPTTResult) -> dict[str, Any]:
     """A BPTT result's gradients in the symbolic side's names: parameters, ``h_0``, ``x_1`` … ``x_T``."""
     named = result.grads.as_dict() | {"h_0": result.grad_h_0}
-    return named | {f"x_{t + 1}": g for t, g in enumerate(result.grad_xs)}
+    return named | {f"x_{t + 1}": result.grad_xs[..., t, :] for t in range(np.shape(result.grad_xs)[-2])}
 
 
 def _with_intermediates(result: BPTTResult) -> dict[str, Any]:
@@ -135,22 +138,23 @@ def _forward_numpy(activation: str, replace: Replacements) -> dict[str, Any]:
     return {"z": fp.z, "h": fp.h[1:], "theta": fp.theta, "y_hat": fp.y_hat, "step_losses": fp.step_losses, "loss": fp.loss}
 
 
-def _gradient_check(activation: str) -> Check:
-    params, xs, targets, h_0 = small_problem()
-    T = len(xs)
-    # Every input x^t its own point, so that each step's input gradient is checked on its own.
-    point = params.as_dict() | {"h_0": h_0} | {f"x_{t + 1}": x for t, x in enumerate(xs)}
+def _gradient_check(activation: str, B: int | None = None) -> Check:
+    params, xs, targets, h_0 = small_problem(B=B)
+    T = np.shape(xs)[-2]
+    # Every input x^t its own point (all sequences' at once): each step's input gradient is checked on its own.
+    point = params.as_dict() | {"h_0": h_0} | {f"x_{t + 1}": xs[..., t, :] for t in range(T)}
 
     def loss(arrays: Mapping[str, Any]) -> Any:
-        inputs = np.stack([arrays[f"x_{t + 1}"] for t in range(T)])
+        inputs = np.stack([arrays[f"x_{t + 1}"] for t in range(T)], axis=-2)
         tied = {name: v for name, v in arrays.items() if not name.startswith("x_")}
         return sequence_loss(tied | {"xs": inputs}, None, targets, activation=activation)
 
     def gradients(replace: Replacements) -> dict[str, Any]:
         return named_gradients(rnn_gradients(params, xs, targets, activation=activation, h_0=h_0, replace=replace))
 
+    batch = "" if B is None else f", a batch of {B}"
     return numerical_gradients(
-        f"central differences and complex step, {activation}", BACKWARD_EQUATIONS, loss, point, gradients,
+        f"central differences and complex step, {activation}{batch}", BACKWARD_EQUATIONS, loss, point, gradients,
         attribution=_backward_attribution(T),
     )
 
@@ -207,6 +211,7 @@ def checks() -> list[Check]:
             _gradient_check(activation),
             _per_step_check(activation),
         ]
+    result += [_gradient_check(activation, B=2) for activation in ACTIVATIONS]
     return result
 
 
@@ -221,7 +226,7 @@ RNN = declare(Model(
     equations=FORWARD_EQUATIONS + BACKWARD_EQUATIONS,
     parameters=tuple(PARAMETER_NAMES),
     checks=checks,
-    mistakes=MISTAKES,
+    mistakes=MISTAKES + SUM_MISTAKES,
     composer=rnn_gradients,
     symbolic_composer=symbolic_composer,
     loss=sequence_loss,
