@@ -1,11 +1,15 @@
-"""Exact proofs: every BPTT closed form minus SymPy's own derivative of the unrolled loss is exactly 0."""
+"""Exact proofs: every BPTT closed form minus SymPy's own derivative of the unrolled loss is exactly 0.
+
+The engine's exact proofs (declared in ``rnn_math.rnn.declaration``) and its mistakes run here
+through the engine; the proofs at other sizes and for tanh, and the proof machinery, are tested directly.
+"""
 
 from __future__ import annotations
 
 import pytest
 import sympy as sp
 
-from rnn_math.rnn.mistakes import all_mistakes
+from rnn_math.verification.engine import models, run_check
 from rnn_math.verification.proof import Freezer, generic_activation, polynomial, prove_rnn_bptt, symbolic_rnn
 
 BPTT_IDS = (
@@ -43,12 +47,34 @@ def test_every_closed_form_is_exactly_the_derivative_of_the_loss_at_larger_sizes
     assert run_proof(*case) == {}
 
 
-@pytest.mark.parametrize("mistake", all_mistakes("rnn"), ids=lambda m: m.name)
-@pytest.mark.parametrize("name", ["sigmoid", "g"])
-def test_the_exact_proof_rejects_every_mistake(name, mistake):
-    model = symbolic_rnn(2, 2, 1, 2, activation=activation(name))
-    proofs = prove_rnn_bptt(model, replace=mistake.sympy_replacement, stop_at_first=True)
-    assert not all(p.proven for p in proofs)
+RNN = next(m for m in models() if m.name == "rnn")
+#: The engine's exact proofs of the RNN: a generic activation g (T = 3) and the sigmoid (T = 2).
+EXACT = ("exact proof, g, T = 3, D_h = 2", "exact proof, sigmoid, T = 2, D_h = 2")
+
+
+@pytest.fixture(scope="module")
+def exact_outcomes():
+    """The engine's exact proofs, run on the registered twins and on every mistake of the catalogue."""
+    checks = {c.name: c for c in RNN.checks() if c.name in EXACT}
+    assert set(checks) == set(EXACT)
+    return {name: run_check(check, RNN.mistakes) for name, check in checks.items()}
+
+
+@pytest.mark.equation(*BPTT_IDS)
+@pytest.mark.parametrize("check", EXACT)
+def test_the_engines_exact_proofs_hold_for_every_variable(exact_outcomes, check):
+    outcome = exact_outcomes[check]
+    T = 3 if "T = 3" in check else 2
+    assert list(outcome.outputs["exact"]) == ["W_h", "W_e", "b_1", "U", "b_2", "h_0", *(f"x_{t + 1}" for t in range(T))]
+    assert outcome.passed and all(outcome.outputs["exact"].values())
+
+
+@pytest.mark.parametrize("mistake", RNN.mistakes, ids=lambda m: m.name)
+@pytest.mark.parametrize("check", EXACT)
+def test_the_exact_proof_rejects_every_mistake(exact_outcomes, check, mistake):
+    outcome = exact_outcomes[check]
+    assert outcome.rejected[mistake.name]
+    assert not all(outcome.mistake_outputs[mistake.name]["exact"].values())  # some gradient is disproved
 
 
 def test_the_generic_activation_has_an_undefined_derivative():
