@@ -3,15 +3,12 @@ and each takes the first step its page describes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import mpmath
 import numpy as np
 import pytest
 
 from rnn_math.core import optimizers as opt
-from rnn_math.symbolic import optimizers as sym
-from rnn_math.verification.evaluate import evaluate, exact, relative_error, to_matrix
+from rnn_math.verification.engine import models, run_check, verify
 
 #: NumPy against 50 digits: each rule is a few float64 operations per entry.
 AGREES = 1e-14
@@ -21,64 +18,38 @@ DISAGREES = 1e-3
 rng = np.random.default_rng(11)
 P = rng.standard_normal((3, 4))
 G = rng.standard_normal((3, 4)) * 3
-M = rng.uniform(0.5, 4.0, (3, 4))
 ETA = 0.1
 
-
-def case_sgd():
-    twin = sym.sgd_update(to_matrix(P), to_matrix(G), exact(ETA))
-    wrong = P + ETA * G  # a step up the gradient instead of down
-    return opt.sgd_update(P, G, ETA), evaluate(twin), wrong
-
-
-def case_adagrad_memory():
-    twin = sym.adagrad_memory(to_matrix(M), to_matrix(G))
-    wrong = M + np.abs(G)  # |g| summed instead of g²
-    return opt.adagrad_memory(M, G), evaluate(twin), wrong
-
-
-def case_adagrad_update():
-    twin = sym.adagrad_update(to_matrix(P), to_matrix(G), to_matrix(M), exact(ETA), exact(opt.ADAGRAD_EPSILON))
-    wrong = P - ETA * G / (M + opt.ADAGRAD_EPSILON)  # divided by the memory, not its root
-    return opt.adagrad_update(P, G, M, ETA), evaluate(twin), wrong
-
-
-def case_adam_moments():
-    m, v, g = rng.standard_normal((3, 3, 2))
-    v = v * v
-    sm, sv = sym.adam_moments(to_matrix(m), to_matrix(v), to_matrix(g), exact(0.9), exact(0.999))
-    nm, nv = opt.adam_moments(m, v, g, 0.9, 0.999)
-    wrong_m = 0.1 * m + 0.9 * g  # β₁ and 1 − β₁ swapped: the average forgets at once
-    return np.concatenate([nm, nv]), np.concatenate([evaluate(sm), evaluate(sv)]), np.concatenate([wrong_m, nv])
-
-
-def case_adam_update():
-    param, m, v = rng.standard_normal((3, 3, 2))
-    v = v * v
-    twin = sym.adam_update(to_matrix(param), to_matrix(m), to_matrix(v), 3, exact(0.01), exact(0.9), exact(0.999), exact(1e-8))
-    wrong = param - 0.01 * m / (np.sqrt(v) + 1e-8)  # start-up bias not removed
-    return opt.adam_update(param, m, v, 3, 0.01, 0.9, 0.999, 1e-8), evaluate(twin), wrong
-
-
-CASES = [
-    pytest.param(case_sgd, marks=pytest.mark.equation("eq-sgd-update"), id="sgd"),
-    pytest.param(case_adagrad_memory, marks=pytest.mark.equation("eq-adagrad-memory"), id="adagrad-memory"),
-    pytest.param(case_adagrad_update, marks=pytest.mark.equation("eq-adagrad-update"), id="adagrad-update"),
-    pytest.param(case_adam_moments, marks=pytest.mark.equation("eq-adam-moments"), id="adam-moments"),
-    pytest.param(case_adam_update, marks=pytest.mark.equation("eq-adam-update"), id="adam-update"),
+# The comparisons with the twins and the wrong formulas live in the engine's "training" declaration.
+RULES = [
+    pytest.param("eq-sgd-update", marks=pytest.mark.equation("eq-sgd-update"), id="sgd"),
+    pytest.param("eq-adagrad-memory", marks=pytest.mark.equation("eq-adagrad-memory"), id="adagrad-memory"),
+    pytest.param("eq-adagrad-update", marks=pytest.mark.equation("eq-adagrad-update"), id="adagrad-update"),
+    pytest.param("eq-adam-moments", marks=pytest.mark.equation("eq-adam-moments"), id="adam-moments"),
+    pytest.param("eq-adam-update", marks=pytest.mark.equation("eq-adam-update"), id="adam-update"),
 ]
 
 
-@pytest.mark.parametrize("case", CASES)
-def test_numpy_equals_its_sympy_twin_at_50_digits(case: Callable):
-    numpy_value, twin_value, _ = case()
-    assert relative_error(numpy_value, twin_value) <= AGREES
+def outcome_of(eq_id: str):
+    """The training declaration's 50-digit check of `eq_id`, run on the rule and on its catalogued wrong versions."""
+    training = next(m for m in models() if m.name == "training")
+    (check,) = [c for c in training.checks() if c.equations == (eq_id,)]
+    return run_check(check, [m for m in training.mistakes if eq_id in m.eq_ids])
 
 
-@pytest.mark.parametrize("case", CASES)
-def test_the_same_comparison_rejects_a_plausible_wrong_formula(case: Callable):
-    _, twin_value, wrong_value = case()
-    assert relative_error(wrong_value, twin_value) > DISAGREES
+@pytest.mark.parametrize("eq_id", RULES)
+def test_numpy_equals_its_sympy_twin_at_50_digits(eq_id):
+    (report,) = verify(equation=eq_id)
+    assert report.model == "training" and report.passed, report.failures
+    assert report.tolerances == {"fifty_digit": AGREES} and report.fifty_digit <= AGREES
+
+
+@pytest.mark.parametrize("eq_id", RULES)
+def test_the_same_comparison_rejects_a_plausible_wrong_formula(eq_id):
+    outcome = outcome_of(eq_id)
+    assert outcome.rejected and all(outcome.rejected.values()), outcome.rejected
+    for name, measured in outcome.mistake_outputs.items():
+        assert max(measured["fifty_digit"].values()) > DISAGREES, name
 
 
 # --- Adagrad ------------------------------------------------------------------------------------
