@@ -50,7 +50,37 @@ def test_each_row_shows_the_number_checks_controls_and_verdict_that_verify_repor
             controls if r["controls_rejected"] == r["controls"] else f"**{controls}**",
             "yes" if r["passed"] else "**no**",
         ]
-        assert row[1:] == expected, r["eq_id"]
+        assert row[1:-1] == expected, r["eq_id"]
+
+
+def _legend(markdown: str) -> dict[str, list[str]]:
+    """The numbered lists under the table: number → the outputs it names."""
+    entries = [line.split(". ", 1) for line in markdown.splitlines() if line[:1].isdigit()]
+    return {number: [name.strip("`") for name in names.split(", ")] for number, names in entries}
+
+
+def test_each_row_names_the_outputs_verify_reports_its_errors_were_measured_on(reported):
+    markdown = verification.equations()
+    legend = _legend(markdown)
+    for row, r in zip(_rows(markdown), reported["equations"], strict=True):
+        assert r["measured_on"], r["eq_id"]
+        assert legend[row[-1]] == r["measured_on"], r["eq_id"]
+
+
+def test_each_list_of_outputs_is_listed_once_and_numbered_in_order_of_first_use(reported):
+    markdown = verification.equations()
+    numbers = [row[-1] for row in _rows(markdown)]
+    first_uses = list(dict.fromkeys(numbers))
+    assert first_uses == [str(n) for n in range(1, len(first_uses) + 1)]
+    assert list(_legend(markdown)) == first_uses
+    assert len({tuple(v) for v in _legend(markdown).values()}) == len(first_uses)
+
+
+def test_equations_measured_on_different_outputs_get_different_numbers():
+    reports = [{"measured_on": ["U"]}, {"measured_on": ["b_2"]}, {"measured_on": ["U"]}, {"measured_on": []}]
+    assert verification.output_lists(reports) == {("U",): 1, ("b_2",): 2, (): 3}
+    assert verification.outputs_line(2, ("b_2",)) == "2. `b_2`"
+    assert verification.outputs_line(3, ()) == "3. none"
 
 
 def test_the_rows_are_grouped_by_model(reported):

@@ -171,6 +171,26 @@ def test_each_row_shows_the_number_id_checks_controls_and_verdict(monkeypatch):
                            "1.0e-16", "2/2", "yes"]
 
 
+def test_the_json_file_says_which_outputs_each_equation_was_measured_on(tmp_path: Path, monkeypatch):
+    measured = {"eq-bptt-grad-b2": ("b_2",), "eq-bptt-grad-x": ("x_1", "x_2", "x_3"), "eq-forward-z": ()}
+    reports = [replace(passing(eq_id), measured_on=names) for eq_id, names in measured.items()]
+    monkeypatch.setattr(engine, "verify", lambda **_: reports)
+    target = tmp_path / "results.json"
+    assert run("--json", str(target))[0] == 0
+    written = {r["eq_id"]: r["measured_on"] for r in json.loads(target.read_text())["equations"]}
+    assert written == {eq_id: list(names) for eq_id, names in measured.items()}
+
+
+def test_the_table_leaves_the_measured_outputs_to_the_json_file_and_keeps_its_width(monkeypatch):
+    # Up to sixteen outputs per equation would not fit a terminal's line: the table shows none of them.
+    long = tuple(f"output_{k}" for k in range(16))
+    monkeypatch.setattr(engine, "verify", lambda **_: [replace(passing("eq-forward-z"), measured_on=long)])
+    _, with_outputs, _ = run()
+    monkeypatch.setattr(engine, "verify", lambda **_: [passing("eq-forward-z")])
+    _, without, _ = run()
+    assert with_outputs == without and "output_0" not in with_outputs
+
+
 def test_python_dash_m_lists_the_same_equations_as_the_entry_point():
     import subprocess
     import sys

@@ -75,20 +75,43 @@ def passed_cell(report: Mapping[str, Any]) -> str:
     return "yes" if report["passed"] else "**no**"
 
 
+def output_lists(reports: list[Mapping[str, Any]]) -> dict[tuple[str, ...], int]:
+    """Each distinct list of outputs the reports were measured on, numbered from 1 in order of first use."""
+    numbered: dict[tuple[str, ...], int] = {}
+    for report in reports:
+        numbered.setdefault(tuple(report["measured_on"]), len(numbered) + 1)
+    return numbered
+
+
+def outputs_line(number: int, names: tuple[str, ...]) -> str:
+    """One entry of the list under the table: its number and the outputs, as code."""
+    return f"{number}. " + (", ".join(f"`{name}`" for name in names) if names else "none")
+
+
 def equations() -> str:
-    """One table of every equation the engine checks, grouped by model, in derivation order."""
+    """One table of every equation the engine checks, grouped by model, in derivation order.
+
+    Its last column numbers the outputs each equation's errors were measured on (the engine's
+    ``measured_on``); the numbered lists follow the table, each list once however many rows share it.
+    """
     titles = _model_titles()
+    reports = engine_results()["equations"]
+    lists = output_lists(reports)
     rows = []
-    for report in engine_results()["equations"]:
+    for report in reports:
         rows.append([
             titles.get(report["model"], report["model"]), _ref(report["eq_id"]), f"`{report['eq_id']}`",
             exact_cell(report["exact"]), error_cell(report["fifty_digit"]), error_cell(report["central"]),
             error_cell(report["complex_step"]), controls_cell(report), passed_cell(report),
+            str(lists[tuple(report["measured_on"])]),
         ])
     header = [
         "model", "No.", "id", "exact proof", "50 digits", "central", "complex step", "controls rejected", "passed",
+        "measured on",
     ]
-    return markdown_table(header, rows, "lllcrrrcc")
+    table = markdown_table(header, rows, "lllcrrrccc")
+    legend = "\n".join(outputs_line(number, names) for names, number in lists.items())
+    return f"{table}\n\n**Measured on**, by the number in the last column:\n\n{legend}"
 
 
 def summary() -> str:
