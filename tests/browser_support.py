@@ -289,11 +289,15 @@ _SCROLL_STILL = """
   }
 """
 
-_GO_TO_FRAGMENT = """async (fragment) => {
+_GO_TO_FRAGMENT = (
+    """async (fragment) => {
   history.replaceState(history.state, "", location.pathname + location.search);
   scrollTo(0, 0);
   location.hash = fragment;
-""" + _SCROLL_STILL + "}"
+"""
+    + _SCROLL_STILL
+    + "}"
+)
 
 
 def go(page: Any, url: str) -> None:
@@ -417,7 +421,8 @@ _WHERE = """(selector) => {
 }"""
 
 
-_WHERE_ONCE_IN_VIEW = """async (selector) => {
+_WHERE_ONCE_IN_VIEW = (
+    """async (selector) => {
   // Late typesetting on a long page can move a target after the browser scrolled to it; the
   // page keeps its fragment target in view meanwhile, so give that a few frames to finish.
   const shown = () => {
@@ -428,8 +433,11 @@ _WHERE_ONCE_IN_VIEW = """async (selector) => {
     return top >= (header ? header.getBoundingClientRect().bottom : 0) - 1 && top < innerHeight - 20;
   };
   for (let i = 0; i < 120 && !shown(); i++) await new Promise(r => requestAnimationFrame(r));
-  return (""" + _WHERE + """)(selector);
+  return ("""
+    + _WHERE
+    + """)(selector);
 }"""
+)
 
 
 def _lands_in_view(page: Any, url: str, selector: str) -> bool:
@@ -453,7 +461,8 @@ def equation_selector(eq_id: str) -> str:
     return f'.rm-equation[data-eq-id="{eq_id}"]'
 
 
-_FOLLOW_PERMALINK = """async (id) => {
+_FOLLOW_PERMALINK = (
+    """async (id) => {
   const block = document.querySelector(`.rm-equation[data-eq-id="${id}"]`);
   const link = block && block.querySelector("a.rm-permalink");
   if (!link) return false;
@@ -471,9 +480,12 @@ _FOLLOW_PERMALINK = """async (id) => {
     return location.hash && top >= (header ? header.getBoundingClientRect().bottom : 0) - 1 && top < innerHeight - 20;
   };
   for (let i = 0; i < 180 && !shown(); i++) await new Promise(r => requestAnimationFrame(r));
-""" + _SCROLL_STILL + """
+"""
+    + _SCROLL_STILL
+    + """
   return true;
 }"""
+)
 
 
 def permalink_problems(page: Any, only: int | None = None) -> list[str]:
@@ -532,7 +544,9 @@ def code_link_problems(
             continue
         go(page, url)
         if target not in entries.get(eq_id, set()):
-            problems.append(f"{eq_id}: code link lands on {target}, not on {' or '.join(sorted(entries.get(eq_id, ())))}")
+            problems.append(
+                f"{eq_id}: code link lands on {target}, not on {' or '.join(sorted(entries.get(eq_id, ())))}"
+            )
             continue
         found = page.evaluate(_ENTRY, [target, sorted(anchors.get(eq_id, {eq_id}))])
         if found is None:

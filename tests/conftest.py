@@ -19,10 +19,12 @@ pytest_plugins = ("browser_support",)
 # Property-based tests (hypothesis): a fast profile by default, so CI stays quick, and a thorough
 # one for local runs: HYPOTHESIS_PROFILE=thorough make test. No deadline: timing is not what
 # these tests check, and on a busy machine one example can be slow without anything being wrong.
-settings.register_profile("ci", max_examples=12, deadline=None, print_blob=True,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("thorough", max_examples=400, deadline=None, print_blob=True,
-                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "ci", max_examples=12, deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "thorough", max_examples=400, deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow]
+)
 # The mutation run (make mutation) wants the same examples for every mutant: derandomised.
 settings.register_profile("mutation", parent=settings.get_profile("ci"), derandomize=True, database=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
@@ -39,7 +41,10 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
-        cwd=ROOT, capture_output=True, text=True, env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
     )
     if result.returncode != 0:
         pytest.fail(f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}", pytrace=False)

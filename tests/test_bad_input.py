@@ -79,7 +79,9 @@ def test_float_targets_are_refused():
 
 
 def test_targets_of_another_length_than_the_inputs_are_refused():
-    with pytest.raises(ValueError, match=r"targets: expected shape \(2, 6\) \(one index per input step\), got \(2, 5\)"):
+    with pytest.raises(
+        ValueError, match=r"targets: expected shape \(2, 6\) \(one index per input step\), got \(2, 5\)"
+    ):
         forward(P, XS, TARGETS[:, :5])
 
 
@@ -132,8 +134,10 @@ def test_overflowing_float32_logits_raise_in_the_backward_passes_too(backward):
     from rnn_math.rnn.truncated import truncated_bptt
 
     params = float32_params(U=np.full((5, 4), 3e38), b_1=np.full(4, 10.0))
-    run = {"bptt": lambda: bptt(params, np.ones((2, 6, 3), np.float32), TARGETS, activation="tanh"),
-           "truncated_bptt": lambda: truncated_bptt(params, np.ones((2, 6, 3), np.float32), TARGETS, 3, activation="tanh")}
+    run = {
+        "bptt": lambda: bptt(params, np.ones((2, 6, 3), np.float32), TARGETS, activation="tanh"),
+        "truncated_bptt": lambda: truncated_bptt(params, np.ones((2, 6, 3), np.float32), TARGETS, 3, activation="tanh"),
+    }
     with pytest.raises(ValueError, match=r"theta: the logits overflowed"):
         run[backward]()
 
@@ -141,7 +145,9 @@ def test_overflowing_float32_logits_raise_in_the_backward_passes_too(backward):
 def test_nan_pre_activations_from_overflow_name_z_and_the_input_weights():
     W_e = np.array([[3e38, 3e38, 0.0]] * 4)  # W_e x = 3e38 + 3e38 overflows; inf - inf would follow
     params = float32_params(W_e=W_e, W_h=np.full((4, 4), -3e38))
-    with pytest.raises(ValueError, match=r"z: the pre-activations overflowed .* check the scale of W_h, W_e, b_1 and xs"):
+    with pytest.raises(
+        ValueError, match=r"z: the pre-activations overflowed .* check the scale of W_h, W_e, b_1 and xs"
+    ):
         forward(params, np.ones((2, 6, 3), np.float32), TARGETS, activation="tanh")
 
 
@@ -185,5 +191,7 @@ def test_truncated_objective_rejects_float_targets():
 
 
 def test_truncated_objective_rejects_targets_of_the_wrong_shape():
-    with pytest.raises(ValueError, match=r"targets: expected shape \(2, 6\) \(one index per input step\), got \(2, 5\)"):
+    with pytest.raises(
+        ValueError, match=r"targets: expected shape \(2, 6\) \(one index per input step\), got \(2, 5\)"
+    ):
         truncated_objective_call(TARGETS[:, :5])

@@ -19,6 +19,7 @@ import pytest
 
 from rnn_math.apps.bench import bench
 from rnn_math.apps.bench import peers as bench_peers
+from rnn_math.apps.bench import textbook as bench_textbook
 from rnn_math.apps.bench.machine import THREAD_ENV
 from rnn_math.core.activations import tanh_derivative
 from rnn_math.rnn.params import RNNParams
@@ -36,7 +37,11 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
     env = {key: value for key, value in os.environ.items() if key not in THREAD_ENV}  # it must pin them itself
     result = subprocess.run(
         [sys.executable, "-m", "rnn_math", "bench", "--tiny", "--rounds", "3", "--output", str(output)],
-        cwd=ROOT, capture_output=True, text=True, env=env, timeout=600,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout, json.loads(output.read_text())
@@ -218,7 +223,9 @@ def test_the_stage_tables_put_the_textbook_twins_stage_times_beside_ours(tiny_ru
         assert "| textbook slope ms | accurate / textbook |" in table.splitlines()[0]
         for ours, twin, line in zip(case["stages"], case["textbook_stages"], table.splitlines()[2:], strict=False):
             assert line.startswith(f"| {ours['stage']} |")
-            assert line.endswith(f"| {performance._ms(twin['median_ms'])} | {ours['median_ms'] / twin['median_ms']:.2f}× |")
+            assert line.endswith(
+                f"| {performance._ms(twin['median_ms'])} | {ours['median_ms'] / twin['median_ms']:.2f}× |"
+            )
 
 
 def _without_the_twin(report: dict) -> dict:
@@ -256,8 +263,12 @@ def test_the_page_speaks_of_what_was_measured_not_of_targets():
     from rnn_math.apps.bench import format as bench_format
 
     trees = [ast.parse(Path(module.__file__).read_text()) for module in (bench, bench_peers, bench_format)]
-    docstrings = [ast.get_docstring(node) or "" for tree in trees for node in ast.walk(tree)
-                  if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef))]
+    docstrings = [
+        ast.get_docstring(node) or ""
+        for tree in trees
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef))
+    ]
     api_banned = re.compile(r"issue|the targets (were|the)|its targets|wanted|not met|baseline", re.IGNORECASE)
     assert [m.group() for text in docstrings for m in api_banned.finditer(text)] == []
 
@@ -282,7 +293,9 @@ def test_the_textbook_twin_always_runs_and_agrees_before_it_is_timed(tiny_run):
         assert list(case["implementations"])[:3] == ["numpy", "textbook", "loop"]
         twin = case["implementations"]["textbook"]
         assert twin["status"] == "ok" and twin["max_relative_difference"] <= bench.AGREEMENT[case["dtype"]]
-        assert twin["numpy_time_ratio"] == pytest.approx(case["implementations"]["numpy"]["median_ms"] / twin["median_ms"])
+        assert twin["numpy_time_ratio"] == pytest.approx(
+            case["implementations"]["numpy"]["median_ms"] / twin["median_ms"]
+        )
 
 
 def test_the_scaling_rows_time_the_textbook_twin_too(tiny_run):
@@ -303,7 +316,7 @@ def test_the_printed_stage_table_shows_the_textbook_twins_times(tiny_run):
     case = report["cases"][0]
     lines = stdout.splitlines()
     start = lines.index(next(line for line in lines if "where our time goes" in line and "textbook" in line))
-    for st, twin, line in zip(case["stages"], case["textbook_stages"], lines[start + 1:start + 6], strict=True):
+    for st, twin, line in zip(case["stages"], case["textbook_stages"], lines[start + 1 : start + 6], strict=True):
         assert line.split()[0] == st["stage"].split()[0] and line.endswith(f"{twin['median_ms']:>10.3f} ms")
 
 
@@ -312,15 +325,17 @@ def test_the_printed_stage_table_shows_the_textbook_twins_times(tiny_run):
 def test_the_textbook_twin_agrees_with_bptt_at_the_benchmarks_inputs(name, dtype):
     size = bench.TINY_SIZES[name]
     problem = bench_peers.Problem.random(size.B, size.T, size.d, size.D_h, size.V, one_hot=size.one_hot, dtype=dtype)
-    disagreement = bench_peers.gradient_disagreement(bench_peers.make_numpy(problem)(), bench_peers.make_textbook(problem)())
+    disagreement = bench_peers.gradient_disagreement(
+        bench_peers.make_numpy(problem)(), bench_textbook.make_textbook(problem)()
+    )
     assert disagreement <= bench.AGREEMENT[np.dtype(dtype).name]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_the_textbook_stages_compute_exactly_what_the_textbook_twin_computes(dtype):
     problem = bench_peers.Problem.random(3, 5, 4, 6, 5, one_hot=False, dtype=dtype)
-    seconds, staged = bench_peers.make_textbook_staged(problem)()
-    whole = bench_peers.make_textbook(problem)()
+    seconds, staged = bench_textbook.make_textbook_staged(problem)()
+    whole = bench_textbook.make_textbook(problem)()
     assert len(seconds) == len(bench_peers.STAGES) and all(s >= 0 for s in seconds)
     for name in bench_peers.GRADIENT_NAMES:
         np.testing.assert_array_equal(staged[name], whole[name])
@@ -337,15 +352,17 @@ def test_the_textbook_twin_takes_the_slope_from_h_so_it_vanishes_in_saturation()
     """|z| near 30: tanh rounds to ±1, so 1 − h² is exactly 0 though σ'(z) is about 1e-26."""
     b_1 = 30.0 * np.array([1.0, -1.0, 1.0, -1.0, 1.0])
     problem = _saturated_problem(b_1, np.zeros(3), np.zeros((2, 3), dtype=np.intp))
-    grads = bench_peers.make_textbook(problem)()
+    grads = bench_textbook.make_textbook(problem)()
     assert all(np.all(grads[name] == 0.0) for name in ("W_h", "W_e", "b_1", "xs", "h_0"))
-    assert np.all(tanh_derivative(b_1 + 3.0) > 0) and np.all(tanh_derivative(b_1 - 3.0) > 0)  # the true slopes are not 0
+    assert np.all(tanh_derivative(b_1 + 3.0) > 0) and np.all(
+        tanh_derivative(b_1 - 3.0) > 0
+    )  # the true slopes are not 0
 
 
 def test_the_textbook_twin_forms_y_hat_minus_one_by_subtraction_so_it_cancels_when_sure():
     """A logit 40 above the others: ŷ_k rounds to 1, so ŷ_k − 1 is exactly 0 though it is about −8.5e-18."""
     problem = _saturated_problem(np.zeros(5), np.array([40.0, 0.0, 0.0]), np.zeros((1, 1), dtype=np.intp))
-    grad_b_2 = bench_peers.make_textbook(problem)()["b_2"]
+    grad_b_2 = bench_textbook.make_textbook(problem)()["b_2"]
     assert grad_b_2[0] == 0.0 and np.all(grad_b_2[1:] > 0)
 
 
@@ -366,4 +383,6 @@ def test_the_benchmark_imports_no_private_name_even_to_time_bptts_own_steps():
     from rnn_math.apps.bench import format as bench_format
 
     # bptt's steps are the public stages of rnn_math.rnn.fast_path: timing them needs no private name.
-    assert _private_imports(bench) == [] and _private_imports(bench_format) == [] and _private_imports(bench_peers) == []
+    assert (
+        _private_imports(bench) == [] and _private_imports(bench_format) == [] and _private_imports(bench_peers) == []
+    )

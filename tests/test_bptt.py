@@ -29,8 +29,16 @@ AGREES = 1e-12
 DISAGREES = 1e-3
 
 BPTT_IDS = (
-    "eq-bptt-output-grad", "eq-bptt-grad-u", "eq-bptt-grad-b2", "eq-bptt-hidden-grad", "eq-bptt-delta",
-    "eq-bptt-grad-wh", "eq-bptt-grad-we", "eq-bptt-grad-b1", "eq-bptt-grad-h0", "eq-bptt-grad-x",
+    "eq-bptt-output-grad",
+    "eq-bptt-grad-u",
+    "eq-bptt-grad-b2",
+    "eq-bptt-hidden-grad",
+    "eq-bptt-delta",
+    "eq-bptt-grad-wh",
+    "eq-bptt-grad-we",
+    "eq-bptt-grad-b1",
+    "eq-bptt-grad-h0",
+    "eq-bptt-grad-x",
 )
 ACTIVATIONS = ("sigmoid", "tanh")
 RNN = next(m for m in models() if m.name == "rnn")
@@ -145,7 +153,8 @@ def test_a_slip_of_one_step_in_the_input_gradients_fails_both_numerical_methods_
 def test_every_entry_of_every_gradient_passes_central_differences_and_complex_step(outcomes, activation, template):
     outcome = outcomes[(template, activation)]
     assert outcome.check.tolerances == {
-        "central": DEFAULT_TOLERANCES["central"], "complex_step": DEFAULT_TOLERANCES["complex"],
+        "central": DEFAULT_TOLERANCES["central"],
+        "complex_step": DEFAULT_TOLERANCES["complex"],
     }
     for kind in ("central", "complex_step"):
         assert set(outcome.outputs[kind]) == GRADIENTS  # every parameter, h^0 and each step's input
@@ -194,6 +203,7 @@ def test_a_min_char_rnn_sized_model_rejects_a_dropped_recurrent_term(min_char_rn
 
 # Tied weights: one copy per step.
 
+
 @pytest.mark.equation("eq-bptt-grad-wh", "eq-bptt-grad-we", "eq-bptt-grad-b1", "eq-bptt-grad-u", "eq-bptt-grad-b2")
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_perturbing_only_the_copy_at_step_t_reproduces_the_t_th_term_of_each_sum(outcomes, activation):
@@ -214,6 +224,7 @@ def test_the_per_step_terms_sum_to_the_tied_gradient():
 @pytest.fixture
 def W_h_terms_spread_evenly(monkeypatch):
     """The per-step terms with W_h's sum spread evenly over the steps: right in total, wrong at each step."""
+
     def spread(result, xs):
         terms = step_contributions(result, xs)
         T = len(terms["W_h"])
@@ -239,6 +250,7 @@ def test_equal_copies_give_the_tied_loss():
 
 
 # The composer the negative controls use is BPTT itself when nothing is replaced.
+
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_the_plain_composition_of_the_equations_equals_bptt(activation):
@@ -288,8 +300,10 @@ def test_a_shared_initial_state_gets_the_batch_sum_of_its_gradients(backward):
     from rnn_math.rnn.truncated import truncated_bptt
 
     params, xs, targets, h_0 = small_problem(B=3)
-    run = {"bptt": lambda h: np_bptt.bptt(params, xs, targets, activation="tanh", h_0=h),
-           "truncated_bptt": lambda h: truncated_bptt(params, xs, targets, 2, activation="tanh", h_0=h)}[backward]
+    run = {
+        "bptt": lambda h: np_bptt.bptt(params, xs, targets, activation="tanh", h_0=h),
+        "truncated_bptt": lambda h: truncated_bptt(params, xs, targets, 2, activation="tanh", h_0=h),
+    }[backward]
     shared = run(h_0[0])
     per_sequence = run(np.broadcast_to(h_0[0], h_0.shape).copy())
     assert shared.grad_h_0.shape == (params.dims.D_h,)
@@ -302,8 +316,10 @@ def test_without_h_0_the_gradient_has_one_row_per_sequence_or_none_for_one_seque
     from rnn_math.rnn.truncated import truncated_bptt
 
     params, xs, targets, _ = small_problem(B=3)
-    run = {"bptt": lambda x, k: np_bptt.bptt(params, x, k, activation="tanh"),
-           "truncated_bptt": lambda x, k: truncated_bptt(params, x, k, 2, activation="tanh")}[backward]
+    run = {
+        "bptt": lambda x, k: np_bptt.bptt(params, x, k, activation="tanh"),
+        "truncated_bptt": lambda x, k: truncated_bptt(params, x, k, 2, activation="tanh"),
+    }[backward]
     assert run(xs, targets).grad_h_0.shape == (3, params.dims.D_h)
     assert run(xs[0], targets[0]).grad_h_0.shape == (params.dims.D_h,)
 

@@ -65,7 +65,8 @@ def smallest_page_with(site: Path, needle: str) -> str:
     pages = [
         (html.stat().st_size, page)
         for page in site_pages(site)
-        if page.count("/") == 1 and page.endswith("/")
+        if page.count("/") == 1
+        and page.endswith("/")
         and needle in (html := site / page / "index.html").read_text(encoding="utf-8")
     ]
     assert pages, f"no page of the built site contains {needle}"
@@ -123,7 +124,13 @@ def page(browser: Any, broken: tuple[BrokenSite, StaticServer]) -> Iterator[Any]
     context.close()
 
 
-def load(page: Any, broken: tuple[BrokenSite, StaticServer], name: str, mutate: Callable[[str], str], source: str | None = None) -> None:
+def load(
+    page: Any,
+    broken: tuple[BrokenSite, StaticServer],
+    name: str,
+    mutate: Callable[[str], str],
+    source: str | None = None,
+) -> None:
     """Add a broken copy of a real page (the equation page unless ``source`` says) and open it."""
     site, server = broken
     path = site.add(name, mutate(site.source(source or site.equations)))
@@ -134,8 +141,12 @@ def load(page: Any, broken: tuple[BrokenSite, StaticServer], name: str, mutate: 
 
 
 def test_a_formula_katex_cannot_parse_is_flagged(page, broken):
-    load(page, broken, "bad-formula", lambda html: replace_once(
-        html, r'(<div class="arithmatex">\\\[\s*)', lambda m: m[1] + r"\notacommand "))
+    load(
+        page,
+        broken,
+        "bad-formula",
+        lambda html: replace_once(html, r'(<div class="arithmatex">\\\[\s*)', lambda m: m[1] + r"\notacommand "),
+    )
     # KaTeX's auto-render logs the parse error and leaves the source in place.
     assert any(p.startswith("formula not typeset: \\[\n\\notacommand") for p in math_problems(page))
     traffic = page.traffic.problems()
@@ -143,7 +154,12 @@ def test_a_formula_katex_cannot_parse_is_flagged(page, broken):
 
 
 def test_formulas_left_untypeset_are_flagged(page, broken):
-    load(page, broken, "untypeset", lambda html: replace_once(html, r'<script src="[./]*javascripts/katex-init\.js"></script>', ""))
+    load(
+        page,
+        broken,
+        "untypeset",
+        lambda html: replace_once(html, r'<script src="[./]*javascripts/katex-init\.js"></script>', ""),
+    )
     problems = math_problems(page)
     assert any(p.startswith("formula not typeset") for p in problems)
     assert any(p.startswith("raw \\") for p in problems)
@@ -154,7 +170,12 @@ def test_katex_fonts_that_do_not_load_are_flagged(page, broken):
     nofonts = site.root / "assets" / "vendor" / "katex-nofonts"
     nofonts.mkdir(exist_ok=True)
     shutil.copy(site.root / "assets" / "vendor" / "katex" / "katex.min.css", nofonts / "katex.min.css")
-    load(page, broken, "no-fonts", lambda html: html.replace("vendor/katex/katex.min.css", "vendor/katex-nofonts/katex.min.css"))
+    load(
+        page,
+        broken,
+        "no-fonts",
+        lambda html: html.replace("vendor/katex/katex.min.css", "vendor/katex-nofonts/katex.min.css"),
+    )
     assert any("font" in p and "KaTeX" in p for p in math_problems(page))
     assert any("HTTP 404" in p for p in page.traffic.problems())
 
@@ -164,22 +185,42 @@ def test_katex_fonts_that_do_not_load_are_flagged(page, broken):
 
 def test_a_diagram_whose_library_is_missing_is_flagged_and_its_download_blocked(page, broken):
     site, _ = broken
-    load(page, broken, "no-mermaid", lambda html: replace_once(
-        html, r'<script src="[./]*assets/vendor/mermaid/mermaid\.min\.js"></script>', ""), site.diagrams)
+    load(
+        page,
+        broken,
+        "no-mermaid",
+        lambda html: replace_once(html, r'<script src="[./]*assets/vendor/mermaid/mermaid\.min\.js"></script>', ""),
+        site.diagrams,
+    )
     assert any("drawn" in p for p in diagram_problems(page, 1))
     assert any(p.startswith("request to another host (blocked)") for p in page.traffic.problems())
 
 
 def test_a_diagram_with_a_syntax_error_is_flagged(page, broken):
     site, _ = broken
-    load(page, broken, "bad-diagram", lambda html: replace_once(
-        html, r'(<pre class="mermaid"><code>).*?(</code></pre>)', lambda m: m[1] + "graph LR\n  A --&gt; ((( B" + m[2]), site.diagrams)
+    load(
+        page,
+        broken,
+        "bad-diagram",
+        lambda html: replace_once(
+            html,
+            r'(<pre class="mermaid"><code>).*?(</code></pre>)',
+            lambda m: m[1] + "graph LR\n  A --&gt; ((( B" + m[2],
+        ),
+        site.diagrams,
+    )
     assert diagram_problems(page, 1) != []
 
 
 def test_a_diagram_missing_from_the_page_is_flagged(page, broken):
     site, _ = broken
-    load(page, broken, "no-diagram", lambda html: re.sub(r'<pre class="mermaid">.*?</pre>', "", html, flags=re.DOTALL), site.diagrams)
+    load(
+        page,
+        broken,
+        "no-diagram",
+        lambda html: re.sub(r'<pre class="mermaid">.*?</pre>', "", html, flags=re.DOTALL),
+        site.diagrams,
+    )
     assert any("diagram(s) in the source" in p for p in diagram_problems(page, 1))
 
 
@@ -187,13 +228,26 @@ def test_a_diagram_missing_from_the_page_is_flagged(page, broken):
 
 
 def test_a_permalink_to_the_wrong_anchor_is_flagged(page, broken):
-    load(page, broken, "bad-permalink", lambda html: replace_once(html, r'class="rm-permalink" href="#[^"]+"', 'class="rm-permalink" href="#eq-gone"'))
+    load(
+        page,
+        broken,
+        "bad-permalink",
+        lambda html: replace_once(html, r'class="rm-permalink" href="#[^"]+"', 'class="rm-permalink" href="#eq-gone"'),
+    )
     assert any("permalink" in p for p in permalink_problems(page, only=1))
 
 
 def test_a_code_link_to_a_missing_entry_is_flagged(page, broken):
-    load(page, broken, "dead-code-link", lambda html: replace_once(
-        html, r'(rm-equation-caption.*?<a class="autorefs autorefs-internal"[^>]*href="[^"#]*#)[^"]+', lambda m: m[1] + "rnn_math.no_such_function"))
+    load(
+        page,
+        broken,
+        "dead-code-link",
+        lambda html: replace_once(
+            html,
+            r'(rm-equation-caption.*?<a class="autorefs autorefs-internal"[^>]*href="[^"#]*#)[^"]+',
+            lambda m: m[1] + "rnn_math.no_such_function",
+        ),
+    )
     problems, _ = code_link_problems(page, first_equation_links(page), code_entries(), equation_anchors())
     assert any("rnn_math.no_such_function" in p for p in problems)
 
@@ -213,12 +267,21 @@ def test_an_api_entry_whose_back_link_misses_the_equation_is_flagged(page, broke
     site, server = broken
     html = site.source(site.equations)
     eq_id = re.search(r'data-eq-id="([^"]+)"', html)[1]
-    href = re.search(r'rm-equation-caption.*?<a class="autorefs autorefs-internal"[^>]*href="([^"]+)"', html, re.DOTALL)[1]
+    href = re.search(
+        r'rm-equation-caption.*?<a class="autorefs autorefs-internal"[^>]*href="([^"]+)"', html, re.DOTALL
+    )[1]
     api_page, entry = href.split("#")
     api_html = (site.root / site.equations / api_page / "index.html").resolve().read_text(encoding="utf-8")
     # The back-link keeps the equation's fragment but points at the home page, which does not show it.
-    site.add("api/broken-back-link", re.sub(r'href="[^"#]*#' + re.escape(eq_id) + '"', f'href="../../#{eq_id}"', api_html))
-    load(page, broken, "broken-back-link", lambda html: html.replace(f'href="{href}"', f'href="../api/broken-back-link/#{entry}"'))
+    site.add(
+        "api/broken-back-link", re.sub(r'href="[^"#]*#' + re.escape(eq_id) + '"', f'href="../../#{eq_id}"', api_html)
+    )
+    load(
+        page,
+        broken,
+        "broken-back-link",
+        lambda html: html.replace(f'href="{href}"', f'href="../api/broken-back-link/#{entry}"'),
+    )
     link = [(eq_id, url) for eq_id, url in code_links(page) if "broken-back-link" in url]
     problems, backlinks = code_link_problems(page, link, code_entries(), equation_anchors())
     assert problems == [] and backlinks
@@ -239,7 +302,9 @@ def test_a_missing_file_is_flagged(page, broken):
 
 
 def test_a_console_error_is_flagged(page, broken):
-    load(page, broken, "console-error", lambda html: inject(html, '<script>console.error("deliberate failure")</script>'))
+    load(
+        page, broken, "console-error", lambda html: inject(html, '<script>console.error("deliberate failure")</script>')
+    )
     assert "console error: deliberate failure" in page.traffic.problems()
 
 
@@ -247,19 +312,26 @@ def test_a_console_error_is_flagged(page, broken):
 
 
 def test_content_wider_than_a_narrow_screen_is_flagged(page, broken):
-    load(page, broken, "too-wide", lambda html: inject(html, '<div style="width: 900px">a line that does not wrap</div>'))
+    load(
+        page, broken, "too-wide", lambda html: inject(html, '<div style="width: 900px">a line that does not wrap</div>')
+    )
     page.set_viewport_size({"width": 375, "height": 740})
     assert any("375px viewport" in p for p in overflow_problems(page))
 
 
 #: A numbered display formula far wider than a phone: forty terms and the number (9.9).
 LONG_EQUATION = (
-    '<div class="rm-equation"><div class="arithmatex">\\[' + " + ".join(f"a_{{{i}}}" for i in range(1, 41))
+    '<div class="rm-equation"><div class="arithmatex">\\['
+    + " + ".join(f"a_{{{i}}}" for i in range(1, 41))
     + r" \tag{9.9}\]</div></div>"
 )
 
 #: A table far wider than a phone, as Material shows tables: in its scrolling wrapper.
-WIDE_TABLE = "<table><tr>" + "".join(f"<td>column&nbsp;{i}&nbsp;of&nbsp;a&nbsp;wide&nbsp;table</td>" for i in range(12)) + "</tr></table>"
+WIDE_TABLE = (
+    "<table><tr>"
+    + "".join(f"<td>column&nbsp;{i}&nbsp;of&nbsp;a&nbsp;wide&nbsp;table</td>" for i in range(12))
+    + "</tr></table>"
+)
 
 
 def without_number_placement(site: Any) -> str:
@@ -282,11 +354,20 @@ def test_a_long_formula_keeps_its_number_beside_it_on_a_phone(page, broken):
 def test_an_equation_number_drawn_over_its_formula_is_flagged(page, broken):
     site, _ = broken
     script = without_number_placement(site)
-    load(page, broken, "number-over-formula", lambda html: inject(
-        replace_once(html, r'(<script src="[./]*javascripts/)katex-init\.js', lambda m: m[1] + script), LONG_EQUATION))
+    load(
+        page,
+        broken,
+        "number-over-formula",
+        lambda html: inject(
+            replace_once(html, r'(<script src="[./]*javascripts/)katex-init\.js', lambda m: m[1] + script),
+            LONG_EQUATION,
+        ),
+    )
     resize(page, 390)
-    assert any(p.startswith("equation (9.9): its number") and "drawn over its formula" in p
-               for p in layout_problems(page)["numbers"])
+    assert any(
+        p.startswith("equation (9.9): its number") and "drawn over its formula" in p
+        for p in layout_problems(page)["numbers"]
+    )
 
 
 def test_a_formula_spilling_out_of_its_box_is_flagged(page, broken):
@@ -302,8 +383,10 @@ def test_a_wide_table_clipped_without_a_scrollbar_is_flagged(page, broken):
     load(page, broken, "table-clipped", lambda html: inject(html, clipped + WIDE_TABLE))
     resize(page, 390)
     found = layout_problems(page)
-    assert any(p.startswith('table "column 0 of a wide table') and "is cut off by div.md-typeset__scrollwrap" in p
-               for p in found["content"]), found
+    assert any(
+        p.startswith('table "column 0 of a wide table') and "is cut off by div.md-typeset__scrollwrap" in p
+        for p in found["content"]
+    ), found
 
 
 def test_a_wide_table_in_its_scroller_passes(page, broken):
@@ -318,29 +401,51 @@ def test_a_wide_table_in_its_scroller_passes(page, broken):
 
 
 def test_a_page_wider_than_the_screen_is_flagged_by_the_layout_check(page, broken):
-    load(page, broken, "too-wide-layout", lambda html: inject(html, '<div style="width: 900px">a line that does not wrap</div>'))
+    load(
+        page,
+        broken,
+        "too-wide-layout",
+        lambda html: inject(html, '<div style="width: 900px">a line that does not wrap</div>'),
+    )
     resize(page, 390)
     assert any("scrolls sideways" in p and "390px viewport" in p for p in layout_problems(page)["page"])
 
 
 def test_a_page_without_the_print_rules_is_flagged(page, broken):
-    load(page, broken, "no-print-rules", lambda html: replace_once(html, r'<link rel="stylesheet" href="[./]*stylesheets/rnn-math\.css">', ""))
+    load(
+        page,
+        broken,
+        "no-print-rules",
+        lambda html: replace_once(html, r'<link rel="stylesheet" href="[./]*stylesheets/rnn-math\.css">', ""),
+    )
     assert any("split across pages" in p for p in print_problems(page))
 
 
 def test_equations_without_citation_snippets_are_flagged(page, broken):
-    load(page, broken, "no-cite", lambda html: replace_once(html, r'<script src="[./]*javascripts/cite\.js"></script>', ""))
+    load(
+        page,
+        broken,
+        "no-cite",
+        lambda html: replace_once(html, r'<script src="[./]*javascripts/cite\.js"></script>', ""),
+    )
     assert any("Markdown snippet None" in p for p in cite_problems(page, "rnn-math"))
 
 
 def test_a_citation_naming_the_wrong_equation_is_flagged(page, broken):
     load(page, broken, "wrong-cite", lambda html: html)
-    page.evaluate("document.querySelector('.rm-equation').dataset.eqNumber = '99.1'")  # the snippets now cite another number
+    page.evaluate(
+        "document.querySelector('.rm-equation').dataset.eqNumber = '99.1'"
+    )  # the snippets now cite another number
     assert any("snippet" in p for p in cite_problems(page, "rnn-math"))
 
 
 def test_a_page_without_a_palette_toggle_is_flagged(page, broken):
-    load(page, broken, "no-palette", lambda html: replace_once(html, r'<form class="md-header__option" data-md-component="palette">.*?</form>', ""))
+    load(
+        page,
+        broken,
+        "no-palette",
+        lambda html: replace_once(html, r'<form class="md-header__option" data-md-component="palette">.*?</form>', ""),
+    )
     assert palette_problems(page) == ["no visible light/dark toggle"]
 
 
@@ -352,7 +457,10 @@ def broken_scripts(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -
     """A copy of the site that typesets math only on the first load, and has no search index."""
     root = linked_copy(built_site, tmp_path_factory.mktemp("broken-scripts") / "site")
     init = (root / "javascripts" / "katex-init.js").read_text(encoding="utf-8")
-    once = init.replace("document$.subscribe(({ body }) => {", 'document.addEventListener("DOMContentLoaded", () => { const body = document.body;')
+    once = init.replace(
+        "document$.subscribe(({ body }) => {",
+        'document.addEventListener("DOMContentLoaded", () => { const body = document.body;',
+    )
     assert once != init, "katex-init.js no longer subscribes to document$: update this fixture"
     rewrite(root / "javascripts" / "katex-init.js", once)
     (root / "search" / "search_index.json").unlink()

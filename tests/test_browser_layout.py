@@ -75,7 +75,9 @@ def layout_report(browser: Any, site_server: Any, built_site: Path) -> LayoutRep
     return report
 
 
-def test_the_layout_visit_covers_every_page_at_both_widths_in_both_schemes(layout_report: LayoutReport, built_site: Path):
+def test_the_layout_visit_covers_every_page_at_both_widths_in_both_schemes(
+    layout_report: LayoutReport, built_site: Path
+):
     assert "" in layout_report.pages and len(layout_report.pages) == len(site_pages(built_site))
     expected = {(scheme, width, page) for scheme in SCHEMES for width in WIDTHS for page in layout_report.pages}
     assert layout_report.visited == expected

@@ -85,7 +85,9 @@ def site_report(browser: Any, site_server: Any, built_site: Path) -> SiteReport:
         report.record("diagrams", path, diagram_problems(page, expected_diagrams))
         report.record("cite", path, cite_problems(page, project))
         report.record("permalinks", path, permalink_problems(page))
-        report.equations.update(page.eval_on_selector_all(".rm-equation[data-eq-id]", "els => els.map(e => e.dataset.eqId)"))
+        report.equations.update(
+            page.eval_on_selector_all(".rm-equation[data-eq-id]", "els => els.map(e => e.dataset.eqId)")
+        )
         report.code_links += code_links(page)
         page.set_viewport_size(NARROW)
         report.record("narrow", path, overflow_problems(page))
@@ -144,7 +146,9 @@ def test_no_page_overflows_a_narrow_screen(site_report: SiteReport):
     assert site_report.of("narrow") == {}
 
 
-def test_math_is_typeset_after_instant_navigation_through_every_page(browser: Any, site_server: Any, site_report: SiteReport):
+def test_math_is_typeset_after_instant_navigation_through_every_page(
+    browser: Any, site_server: Any, site_report: SiteReport
+):
     """Walk the footer's "next" links from the home page: Material swaps each page in place."""
     context = new_context(browser, viewport=DESKTOP)
     page = context.new_page()

@@ -67,7 +67,9 @@ def chapter_pages(site: Path) -> list[str]:
     return [page for page in site_pages(site) if not page.startswith("api/")]
 
 
-def test_no_punctuation_after_an_inline_formula_starts_a_line_on_a_phone(browser: Any, site_server: Any, built_site: Path):
+def test_no_punctuation_after_an_inline_formula_starts_a_line_on_a_phone(
+    browser: Any, site_server: Any, built_site: Path
+):
     context = new_context(browser, viewport=PHONE)
     page = context.new_page()
     problems = {}

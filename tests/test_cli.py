@@ -93,8 +93,11 @@ def test_a_long_sample_is_streamed_in_pieces(tmp_path: Path):
             self.flushes += 1
 
     out = Recording()
-    code = main(["sample", "--checkpoint", str(model), "--prime", "a", "--length", "20000", "--temperature", "0.1"],
-                out=out, err=io.StringIO())
+    code = main(
+        ["sample", "--checkpoint", str(model), "--prime", "a", "--length", "20000", "--temperature", "0.1"],
+        out=out,
+        err=io.StringIO(),
+    )
     assert code == 0 and out.getvalue() == "a" + ("bcdefgha" * 2500) + "\n"
     assert out.flushes >= 20000 // 4096
 
@@ -124,8 +127,21 @@ def test_a_report_records_the_command_the_settings_the_curve_and_a_sample(tmp_pa
 
 
 def test_progress_without_a_terminal_is_plain_lines_not_a_bar(tmp_path: Path):
-    code, out, err = cli("train", "--steps", "20", "--hidden-size", "8", "--seq-length", "10", "--sample-every", "10",
-                         "--sample-length", "30", "--checkpoint", str(tmp_path / "m.npz"))
+    code, out, err = cli(
+        "train",
+        "--steps",
+        "20",
+        "--hidden-size",
+        "8",
+        "--seq-length",
+        "10",
+        "--sample-every",
+        "10",
+        "--sample-length",
+        "30",
+        "--checkpoint",
+        str(tmp_path / "m.npz"),
+    )
     assert code == 0
     assert "step 10/20  loss" in err and "step 20/20  loss" in err and "\r" not in err
     assert "--- sample at step 10 ---" in out
@@ -210,10 +226,20 @@ def test_a_checkpoint_in_a_missing_folder(tmp_path: Path):
 @pytest.mark.parametrize(
     ("option", "value"),
     [
-        ("--hidden-size", "0"), ("--hidden-size", "-3"), ("--seq-length", "0"), ("--learning-rate", "0"),
-        ("--learning-rate", "-0.1"), ("--learning-rate", "nan"), ("--clip-threshold", "-5"),
-        ("--init-scale", "0"), ("--steps", "0"), ("--seed", "-1"), ("--sample-length", "0"),
-        ("--checkpoint-every", "-2"), ("--hidden-size", "many"), ("--sample-length", "1000001"),
+        ("--hidden-size", "0"),
+        ("--hidden-size", "-3"),
+        ("--seq-length", "0"),
+        ("--learning-rate", "0"),
+        ("--learning-rate", "-0.1"),
+        ("--learning-rate", "nan"),
+        ("--clip-threshold", "-5"),
+        ("--init-scale", "0"),
+        ("--steps", "0"),
+        ("--seed", "-1"),
+        ("--sample-length", "0"),
+        ("--checkpoint-every", "-2"),
+        ("--hidden-size", "many"),
+        ("--sample-length", "1000001"),
     ],
 )
 def test_a_zero_negative_or_malformed_hyper_parameter(option: str, value: str, capsys):
@@ -239,7 +265,10 @@ def test_an_unknown_choice_is_one_line(capsys):
 def test_python_dash_m_reports_a_missing_file_in_one_line_without_a_traceback(tmp_path: Path):
     result = subprocess.run(
         [sys.executable, "-m", "rnn_math", "train", str(tmp_path / "absent.txt")],
-        capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0 and "no such file" in result.stderr
@@ -278,8 +307,23 @@ class _Terminal(io.StringIO):
 
 def test_on_a_terminal_progress_is_a_live_bar_with_the_running_loss(tmp_path: Path):
     out, err = io.StringIO(), _Terminal()
-    code = main(["train", "--steps", "20", "--hidden-size", "8", "--seq-length", "10", "--sample-every", "0",
-                 "--checkpoint", str(tmp_path / "m.npz")], out=out, err=err)
+    code = main(
+        [
+            "train",
+            "--steps",
+            "20",
+            "--hidden-size",
+            "8",
+            "--seq-length",
+            "10",
+            "--sample-every",
+            "0",
+            "--checkpoint",
+            str(tmp_path / "m.npz"),
+        ],
+        out=out,
+        err=err,
+    )
     assert code == 0
     assert "\r" in err.getvalue() and "20/20" in err.getvalue() and "nats/char" in err.getvalue()
     assert "step 20/20  loss" not in err.getvalue()  # the plain-line fallback is not used
@@ -306,7 +350,9 @@ def test_checkpoint_every_n_steps_saves_at_each_multiple_and_at_the_end(tmp_path
         return real_save(path, checkpoint)
 
     monkeypatch.setattr(command, "save_checkpoint", recording_save)
-    code, _, err = cli("train", "--steps", "12", "--checkpoint-every", "5", "--checkpoint", str(tmp_path / "m.npz"), *FAST)
+    code, _, err = cli(
+        "train", "--steps", "12", "--checkpoint-every", "5", "--checkpoint", str(tmp_path / "m.npz"), *FAST
+    )
     assert code == 0, err
     assert saved_steps == [5, 10, 12]
 

@@ -64,6 +64,7 @@ def clip_upper_only(grads, limit):
 
 # ---- the checks -------------------------------------------------------------------------------
 
+
 def direction_preserved(clip: Callable, grads, c: float) -> bool:
     """The clipped gradient is a positive multiple of the original (same direction, all parameters)."""
     before, after = flat(grads), flat(clip(grads, c)[0])
@@ -84,6 +85,7 @@ def entries_bounded(clipped: dict[str, np.ndarray], c: float) -> bool:
 
 
 # ---- symbolic twins at 50 digits --------------------------------------------------------------
+
 
 @pytest.mark.equation("eq-grad-global-norm", "eq-clip-global-norm", "eq-clip-elementwise")
 @pytest.mark.parametrize("eq_id", ["eq-grad-global-norm", "eq-clip-global-norm", "eq-clip-elementwise"])
@@ -108,6 +110,7 @@ def test_twin_of_norm_clipping_is_exactly_c_over_norm_times_g_above_the_threshol
 
 
 # ---- clipping by the global norm: properties, each with its negative control ------------------
+
 
 @pytest.mark.equation("eq-clip-global-norm")
 @pytest.mark.parametrize("seed", range(5))
@@ -169,6 +172,7 @@ def test_norm_clipping_a_real_bptt_gradient_scales_every_parameter_by_one_factor
 
 # ---- element-wise clipping ---------------------------------------------------------------------
 
+
 @pytest.mark.equation("eq-clip-elementwise")
 def test_elementwise_clipping_respects_the_bound_in_both_directions():
     grads = {"W_h": rng.uniform(-20, 20, (4, 4)), "U": rng.uniform(-20, 20, (5, 4))}
@@ -198,6 +202,7 @@ def test_elementwise_clipping_changes_the_direction_when_it_clips():
 
 
 # ---- purity, dtypes, extremes ------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "clip", [lambda g: clip_by_global_norm(g, 1.0)[0], lambda g: clip_elementwise(g, 0.1)], ids=["norm", "elementwise"]
@@ -243,6 +248,7 @@ def test_an_all_zero_gradient_has_norm_zero_and_is_returned_unchanged():
 
 # ---- bad input ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("bad", [0.0, -1.0, float("nan"), float("inf"), -float("inf")])
 @pytest.mark.parametrize("clip, arg", [(clip_by_global_norm, "max_norm"), (clip_elementwise, "limit")])
 def test_a_non_positive_or_non_finite_threshold_is_refused_by_name(clip: Callable, arg: str, bad: float):
@@ -262,7 +268,9 @@ def test_a_numpy_scalar_threshold_is_accepted():
     assert global_norm(clipped) == pytest.approx(2.0, rel=1e-6)
 
 
-@pytest.mark.parametrize("clip", [lambda g: clip_by_global_norm(g, 1.0), lambda g: clip_elementwise(g, 1.0), global_norm])
+@pytest.mark.parametrize(
+    "clip", [lambda g: clip_by_global_norm(g, 1.0), lambda g: clip_elementwise(g, 1.0), global_norm]
+)
 def test_a_nan_gradient_is_refused_naming_the_parameter(clip: Callable):
     grads = grads_with_norm(1.0)
     grads["U"] = grads["U"].copy()

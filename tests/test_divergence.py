@@ -33,7 +33,9 @@ def cli(*argv: str) -> tuple[int, str, str]:
 
 
 def test_a_huge_learning_rate_stops_with_one_line_naming_the_step_and_what_to_try(tmp_path: Path):
-    code, _, err = cli("train", "--steps", "50", "--learning-rate", "1e308", "--checkpoint", str(tmp_path / "m.npz"), *FAST)
+    code, _, err = cli(
+        "train", "--steps", "50", "--learning-rate", "1e308", "--checkpoint", str(tmp_path / "m.npz"), *FAST
+    )
     assert code == EXIT_DIVERGED == 3
     lines = err.strip().splitlines()
     assert len(lines) == 2 and lines[0].startswith("corpus default"), err  # the corpus line, then the stop
@@ -60,8 +62,9 @@ def test_a_diverged_run_saves_its_last_good_state_bit_for_bit(tmp_path: Path):
 
 def test_a_diverged_run_does_not_lose_the_steps_since_the_last_periodic_save(tmp_path: Path):
     model = tmp_path / "m.npz"
-    code, _, _ = cli("train", "--steps", "50", "--checkpoint-every", "1000", *BLOWS_UP_AT_STEP_3,
-                     "--checkpoint", str(model), *FAST)
+    code, _, _ = cli(
+        "train", "--steps", "50", "--checkpoint-every", "1000", *BLOWS_UP_AT_STEP_3, "--checkpoint", str(model), *FAST
+    )
     assert code == EXIT_DIVERGED and load_checkpoint(model).state.step == 2
 
 
@@ -71,7 +74,9 @@ def test_a_diverging_step_raises_and_leaves_its_state_as_it_was():
     settings = TrainSettings(hidden_size=8, seq_length=25, learning_rate=1e308)  # b_2 overflows at step 1
     state = initial_state(settings, len(vocab))
     W_h = state.params.W_h.copy()
-    with pytest.raises(TrainingDivergedError, match=r"^training diverged at step 1: the updated parameter \w+ is not finite"):
+    with pytest.raises(
+        TrainingDivergedError, match=r"^training diverged at step 1: the updated parameter \w+ is not finite"
+    ):
         train_step(state, vocab.encode(text), settings, len(vocab))
     assert state.step == 0 and np.array_equal(state.params.W_h, W_h)
 
@@ -120,8 +125,22 @@ def test_the_perplexity_of_a_loss_beyond_the_float_range_is_inf_not_an_exception
 
 def test_a_run_whose_loss_is_huge_but_finite_prints_its_summary(tmp_path: Path):
     report = tmp_path / "r.json"
-    code, out, err = cli("train", "--steps", "100", "--optimizer", "sgd", "--clip", "none", "--learning-rate", "1e4",
-                         "--checkpoint", str(tmp_path / "m.npz"), "--report", str(report), *FAST)
+    code, out, err = cli(
+        "train",
+        "--steps",
+        "100",
+        "--optimizer",
+        "sgd",
+        "--clip",
+        "none",
+        "--learning-rate",
+        "1e4",
+        "--checkpoint",
+        str(tmp_path / "m.npz"),
+        "--report",
+        str(report),
+        *FAST,
+    )
     assert code == 0, err
     assert "perplexity inf (beyond the floating-point range)" in out
     data = json.loads(report.read_text(encoding="utf-8"), parse_constant=lambda name: pytest.fail(f"non-JSON {name}"))
@@ -142,7 +161,18 @@ def test_a_sample_whose_logits_overflow_during_training_is_divergence_too(tmp_pa
 
     monkeypatch.setattr(command, "sample", overflowing)
     model = tmp_path / "m.npz"
-    code, _, err = cli("train", "--steps", "10", "--hidden-size", "8", "--seq-length", "10", "--sample-every", "4",
-                       "--checkpoint", str(model))
+    code, _, err = cli(
+        "train",
+        "--steps",
+        "10",
+        "--hidden-size",
+        "8",
+        "--seq-length",
+        "10",
+        "--sample-every",
+        "4",
+        "--checkpoint",
+        str(model),
+    )
     assert code == EXIT_DIVERGED and "training diverged at step 4: params: the logits overflow" in err
     assert load_checkpoint(model).state.step == 3  # the state before the step whose sample failed

@@ -18,9 +18,7 @@ from rnn_math.verification.mistakes import Mistake
 from rnn_math.verification.report import EquationReport
 
 MODELS = models()
-CHECKS = [
-    pytest.param(model, check, id=f"{model.name}: {check.name}") for model in MODELS for check in model.checks()
-]
+CHECKS = [pytest.param(model, check, id=f"{model.name}: {check.name}") for model in MODELS for check in model.checks()]
 
 
 def test_every_registered_equation_is_declared_by_exactly_one_model():
@@ -140,9 +138,17 @@ def test_an_equation_checked_by_no_test_of_its_kind_reports_none():
 
 @pytest.mark.parametrize(
     ("arguments", "message"),
-    [({"model": "lstm"}, r"model: expected one of \[.*'rnn'.*\], got 'lstm'"),
-     ({"equation": "eq-nope"}, r"equation: expected a declared equation id, one of \[.*'eq-bptt-delta'.*\], got 'eq-nope'"),
-     ({"model": "training", "equation": "eq-bptt-delta"}, r"equation: expected a declared equation id of model 'training'")],
+    [
+        ({"model": "transformer"}, r"model: expected one of \[.*'rnn'.*\], got 'transformer'"),
+        (
+            {"equation": "eq-nope"},
+            r"equation: expected a declared equation id, one of \[.*'eq-bptt-delta'.*\], got 'eq-nope'",
+        ),
+        (
+            {"model": "training", "equation": "eq-bptt-delta"},
+            r"equation: expected a declared equation id of model 'training'",
+        ),
+    ],
 )
 def test_an_unknown_model_or_equation_is_refused_naming_the_argument_and_the_known_ones(arguments, message):
     with pytest.raises(ValueError, match=message):
@@ -230,7 +236,11 @@ def test_a_mistake_is_rejected_for_an_equation_only_where_that_equations_outputs
         return {"fifty_digit": {"U": 1.0 if replace else 0.0, "b_2": 0.0}}
 
     check = Check(
-        "planted", ("eq-bptt-grad-u", "eq-bptt-grad-b2"), "numpy", measure, {"fifty_digit": 1e-12},
+        "planted",
+        ("eq-bptt-grad-u", "eq-bptt-grad-b2"),
+        "numpy",
+        measure,
+        {"fifty_digit": 1e-12},
         attribution={"eq-bptt-grad-u": ("U",), "eq-bptt-grad-b2": ("b_2",)},
     )
     model = Model("planted", "t", ("eq-bptt-grad-u", "eq-bptt-grad-b2"), (), lambda: [check], (wrong,))
@@ -243,8 +253,11 @@ def test_a_mistake_is_rejected_for_an_equation_only_where_that_equations_outputs
 
 def test_attribute_gives_each_equation_its_own_outputs_or_the_nearest_downstream():
     equations = ("eq-a", "eq-b", "eq-c", "eq-d")
-    found = attribute(equations, {"c": "eq-c", "d": "eq-d", "b": "eq-b"},
-                      {"eq-a": ("eq-b", "eq-c"), "eq-b": ("eq-d",), "eq-c": ("eq-d",)})
+    found = attribute(
+        equations,
+        {"c": "eq-c", "d": "eq-d", "b": "eq-b"},
+        {"eq-a": ("eq-b", "eq-c"), "eq-b": ("eq-d",), "eq-c": ("eq-d",)},
+    )
     # eq-a produces nothing: the outputs of the equations it feeds, not those further down.
     assert found == {"eq-a": ("b", "c"), "eq-b": ("b",), "eq-c": ("c",), "eq-d": ("d",)}
     assert attribute(equations[:2], {"b": "eq-b"}, {"eq-a": ("eq-b",)}) == {"eq-a": ("b",), "eq-b": ("b",)}
@@ -252,9 +265,11 @@ def test_attribute_gives_each_equation_its_own_outputs_or_the_nearest_downstream
 
 @pytest.mark.parametrize(
     ("produced_by", "feeds", "message"),
-    [({"b": "eq-b"}, {"eq-a": ("eq-b",), "eq-b": ("eq-a",)}, r"feeds: expected no cycle, got eq-a -> eq-b -> eq-a"),
-     ({"b": "eq-z"}, {}, r"expected equations among \['eq-a', 'eq-b'\], got \['eq-z'\]"),
-     ({"b": "eq-b"}, {}, r"every equation to reach an output, but \['eq-a'\] reach none")],
+    [
+        ({"b": "eq-b"}, {"eq-a": ("eq-b",), "eq-b": ("eq-a",)}, r"feeds: expected no cycle, got eq-a -> eq-b -> eq-a"),
+        ({"b": "eq-z"}, {}, r"expected equations among \['eq-a', 'eq-b'\], got \['eq-z'\]"),
+        ({"b": "eq-b"}, {}, r"every equation to reach an output, but \['eq-a'\] reach none"),
+    ],
 )
 def test_attribute_refuses_a_cycle_a_stranger_or_an_equation_that_reaches_no_output(produced_by, feeds, message):
     with pytest.raises(ValueError, match=message):

@@ -112,8 +112,13 @@ def fast_results(params, xs, targets, activation, h_0):
     fp = result.forward
     out = {name: getattr(fp, name) for name in ("z", "h", "theta", "y_hat", "step_losses")}
     out |= result.grads.as_dict()
-    out |= {"grad_h_0": result.grad_h_0, "grad_xs": result.grad_xs, "deltas": result.deltas,
-            "output_grads": result.output_grads, "loss": result.loss}
+    out |= {
+        "grad_h_0": result.grad_h_0,
+        "grad_xs": result.grad_xs,
+        "deltas": result.deltas,
+        "output_grads": result.output_grads,
+        "loss": result.loss,
+    }
     return out
 
 
@@ -122,14 +127,32 @@ def reference_results(params, xs, targets, activation, h_0):
     return fp | reference_bptt(params, xs, targets, activation, h_0)
 
 
-QUANTITIES = ("z", "h", "theta", "y_hat", "step_losses", "loss", "W_h", "W_e", "b_1", "U", "b_2",
-              "grad_h_0", "grad_xs", "deltas", "output_grads")
+QUANTITIES = (
+    "z",
+    "h",
+    "theta",
+    "y_hat",
+    "step_losses",
+    "loss",
+    "W_h",
+    "W_e",
+    "b_1",
+    "U",
+    "b_2",
+    "grad_h_0",
+    "grad_xs",
+    "deltas",
+    "output_grads",
+)
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_fast_bptt_equals_the_step_by_step_composition_in_float64(activation):
     params, xs, targets, h_0 = problem()
-    fast, ref = fast_results(params, xs, targets, activation, h_0), reference_results(params, xs, targets, activation, h_0)
+    fast, ref = (
+        fast_results(params, xs, targets, activation, h_0),
+        reference_results(params, xs, targets, activation, h_0),
+    )
     errors = {name: relative_error(fast[name], ref[name]) for name in QUANTITIES}
     assert max(errors.values()) < AGREES_64, errors
 
@@ -152,7 +175,10 @@ def test_one_sequence_gives_the_first_row_of_a_batch():
     assert single.deltas.shape == xs[0].shape[:1] + (params.dims.D_h,)
     assert relative_error(single.grads.grad_W_h, ref["W_h"]) < AGREES_64
     assert relative_error(single.grad_xs, ref["grad_xs"][0]) < AGREES_64
-    assert relative_error(single.forward.h, reference_forward(params, xs[:1], targets[:1], "tanh", h_0[:1])["h"][0]) < AGREES_64
+    assert (
+        relative_error(single.forward.h, reference_forward(params, xs[:1], targets[:1], "tanh", h_0[:1])["h"][0])
+        < AGREES_64
+    )
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)

@@ -44,6 +44,7 @@ def case_hidden_state(activation: str):
         twin = sym.hidden_state(to_matrix(Z_T), activation)
         wrong = activations.get_activation(activation).derivative(Z_T)  # σ' where σ belongs
         return forward.hidden_state(Z_T, activation), evaluate(twin), wrong
+
     return run
 
 

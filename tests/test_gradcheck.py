@@ -39,7 +39,10 @@ def test_true_gradients_pass_both_methods_for_every_entry():
     report = check_gradients(loss, POINT, true_gradient(POINT))
     assert report.passed and report.failures() == []
     assert [(r.parameter, r.method, r.checked, r.total) for r in report.rows] == [
-        ("A", "central", 12, 12), ("A", "complex", 12, 12), ("b", "central", 3, 3), ("b", "complex", 3, 3)
+        ("A", "central", 12, 12),
+        ("A", "complex", 12, 12),
+        ("b", "central", 3, 3),
+        ("b", "complex", 3, 3),
     ]
     assert report.worst("complex") <= 1e-14
 
@@ -160,7 +163,9 @@ def test_a_tolerance_that_is_not_a_number_is_refused_with_its_type():
 
 def test_a_tolerance_of_zero_is_accepted_and_asks_for_exact_agreement():
     grads = {"w": np.cos(np.array([0.3, -1.2]))}
-    report = check_gradients(sines, {"w": np.array([0.3, -1.2])}, grads, methods=("complex",), tolerances={"complex": 0})
+    report = check_gradients(
+        sines, {"w": np.array([0.3, -1.2])}, grads, methods=("complex",), tolerances={"complex": 0}
+    )
     row = report.row("w", "complex")
     assert row.tolerance == 0.0 and row.passed == (row.normwise_error == 0.0)
 
@@ -191,7 +196,9 @@ def test_the_report_says_per_parameter_how_many_entries_it_checked_of_how_many()
     report = check_gradients(loss, big, true_gradient(big), max_entries=10, methods=("complex",))
     assert report.entries() == {"A": (10, 1200), "b": (3, 3)}
     assert report.coverage() == "checked 13 of 1203 entries in 2 parameters (sampled: A 10 of 1200)"
-    assert str(report).endswith("gradient check passed; checked 13 of 1203 entries in 2 parameters (sampled: A 10 of 1200)")
+    assert str(report).endswith(
+        "gradient check passed; checked 13 of 1203 entries in 2 parameters (sampled: A 10 of 1200)"
+    )
 
 
 def test_a_full_check_says_it_checked_every_entry():

@@ -105,12 +105,15 @@ def test_a_tuple_index_may_be_zero_in_any_axis():
     assert complex_step(square, params, "w", (1, 0)) == pytest.approx(8.0, rel=1e-15)
 
 
-@pytest.mark.parametrize(("index", "message"), [
-    (6, "index: expected a flat index in 0..5, got 6"),
-    ((2, 0), "index: expected an index into shape (2, 3), got (2, 0)"),
-    ((0, 3), "index: expected an index into shape (2, 3), got (0, 3)"),
-    ((1,), "index: expected an index into shape (2, 3), got (1,)"),
-])
+@pytest.mark.parametrize(
+    ("index", "message"),
+    [
+        (6, "index: expected a flat index in 0..5, got 6"),
+        ((2, 0), "index: expected an index into shape (2, 3), got (2, 0)"),
+        ((0, 3), "index: expected an index into shape (2, 3), got (0, 3)"),
+        ((1,), "index: expected an index into shape (2, 3), got (1,)"),
+    ],
+)
 def test_an_index_outside_the_array_is_refused_naming_the_range_and_what_came(index, message):
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         complex_step(square, {"w": np.ones((2, 3))}, "w", index)
@@ -128,8 +131,10 @@ def test_a_loss_that_is_not_scalar_is_refused_with_its_shape():
 
 
 def test_a_loss_that_drops_the_imaginary_part_is_refused_naming_what_came_and_what_to_do():
-    message = ("loss_fn: expected a complex result for complex128 parameters (complex step), got float;"
-               " the function must keep the imaginary part (no float(), abs() or max() on the loss path)")
+    message = (
+        "loss_fn: expected a complex result for complex128 parameters (complex step), got float;"
+        " the function must keep the imaginary part (no float(), abs() or max() on the loss path)"
+    )
     with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
         complex_step(lambda p: float(np.sum(p["w"].real)), {"w": np.ones(2)}, "w", 0)
 
@@ -137,24 +142,44 @@ def test_a_loss_that_drops_the_imaginary_part_is_refused_naming_what_came_and_wh
 # Arguments of check_gradients.
 
 
-@pytest.mark.parametrize(("params", "grads", "error", "message"), [
-    ({}, {}, TypeError, "params: expected a non-empty mapping of arrays by name, got dict"),
-    ([1.0], {}, TypeError, "params: expected a non-empty mapping of arrays by name, got list"),
-    ({"w": np.ones(1)}, [1.0], TypeError, "grads: expected a mapping of arrays by name, got list"),
-    ({"w": np.array([])}, {"w": np.array([])}, TypeError,
-     "params['w']: expected a non-empty real array, got dtype float64, shape (0,)"),
-    ({"w": np.array(["a"])}, {"w": np.array([1.0])}, TypeError,
-     "params['w']: expected a non-empty real array, got dtype <U1, shape (1,)"),
-    ({"w": np.ones(1)}, {"w": np.ones(1, complex)}, TypeError, "grads['w']: expected a real array, got dtype complex128"),
-])
-def test_bad_params_or_grads_are_refused_naming_the_argument_what_was_expected_and_what_came(params, grads, error, message):
+@pytest.mark.parametrize(
+    ("params", "grads", "error", "message"),
+    [
+        ({}, {}, TypeError, "params: expected a non-empty mapping of arrays by name, got dict"),
+        ([1.0], {}, TypeError, "params: expected a non-empty mapping of arrays by name, got list"),
+        ({"w": np.ones(1)}, [1.0], TypeError, "grads: expected a mapping of arrays by name, got list"),
+        (
+            {"w": np.array([])},
+            {"w": np.array([])},
+            TypeError,
+            "params['w']: expected a non-empty real array, got dtype float64, shape (0,)",
+        ),
+        (
+            {"w": np.array(["a"])},
+            {"w": np.array([1.0])},
+            TypeError,
+            "params['w']: expected a non-empty real array, got dtype <U1, shape (1,)",
+        ),
+        (
+            {"w": np.ones(1)},
+            {"w": np.ones(1, complex)},
+            TypeError,
+            "grads['w']: expected a real array, got dtype complex128",
+        ),
+    ],
+)
+def test_bad_params_or_grads_are_refused_naming_the_argument_what_was_expected_and_what_came(
+    params, grads, error, message
+):
     with pytest.raises(error, match=f"^{re.escape(message)}$"):
         check_gradients(square, params, grads)
 
 
 @pytest.mark.parametrize("max_entries", [1.5, True, 0])
 def test_max_entries_must_be_a_positive_integer(max_entries):
-    with pytest.raises(ValueError, match=f"^max_entries: expected a positive integer, got {re.escape(repr(max_entries))}$"):
+    with pytest.raises(
+        ValueError, match=f"^max_entries: expected a positive integer, got {re.escape(repr(max_entries))}$"
+    ):
         check_gradients(square, {"w": np.ones(2)}, {"w": 2 * np.ones(2)}, max_entries=max_entries)
 
 
@@ -217,10 +242,12 @@ def test_asking_for_a_row_that_is_not_there_names_the_parameter_and_the_method()
 
 
 def test_the_report_prints_an_aligned_table_with_a_verdict_and_what_was_checked():
-    report = GradcheckReport((
-        GradcheckRow("W_h", "central", 4, 6, 1.234e-10, 5e-9, 3e-12, 1e-7),
-        GradcheckRow("embedding_matrix", "complex", 3, 10, 2.5e-3, 1e-2, 4e-4, 1e-13),
-    ))
+    report = GradcheckReport(
+        (
+            GradcheckRow("W_h", "central", 4, 6, 1.234e-10, 5e-9, 3e-12, 1e-7),
+            GradcheckRow("embedding_matrix", "complex", 3, 10, 2.5e-3, 1e-2, 4e-4, 1e-13),
+        )
+    )
     assert str(report).splitlines() == [
         "parameter        | method  | entries | norm-wise rel. | max rel. | max abs. | tolerance |",
         "-----------------+---------+---------+----------------+----------+----------+-----------+-----",

@@ -13,6 +13,7 @@ import pytest
 import sympy as sp
 
 from rnn_math.core.activations import get_activation
+from rnn_math.rnn.analysis_declaration import GRADIENT_FLOW
 from rnn_math.rnn.forward import hidden_states
 from rnn_math.rnn.gradient_flow import (
     hidden_jacobian,
@@ -22,7 +23,6 @@ from rnn_math.rnn.gradient_flow import (
 )
 from rnn_math.symbolic.rnn import forward as sym_forward
 from rnn_math.symbolic.rnn import gradient_flow as sym
-from rnn_math.rnn.analysis_declaration import GRADIENT_FLOW
 from rnn_math.verification.engine import run_check, verify
 from rnn_math.verification.mistakes import get_mistake
 
@@ -53,13 +53,16 @@ def model(seed: int, D_h: int = 3, d: int = 2, T: int = 6, activation: str = "ta
 
 # ---- the engine: twins at 50 digits, finite differences, and the wrong versions rejected ----------
 
+
 @pytest.fixture(scope="module")
 def flow_reports():
     return {r.eq_id: r for r in verify(model="gradient-flow")}
 
 
 @pytest.mark.equation("eq-step-jacobian", "eq-jacobian-product", "eq-jacobian-bound", "eq-last-loss-hidden-grad")
-@pytest.mark.parametrize("eq_id", ["eq-step-jacobian", "eq-jacobian-product", "eq-jacobian-bound", "eq-last-loss-hidden-grad"])
+@pytest.mark.parametrize(
+    "eq_id", ["eq-step-jacobian", "eq-jacobian-product", "eq-jacobian-bound", "eq-last-loss-hidden-grad"]
+)
 def test_each_flow_equation_equals_its_twin_and_rejects_its_wrong_versions(flow_reports, eq_id: str):
     report = flow_reports[eq_id]
     assert report.passed, report.failures
@@ -73,13 +76,16 @@ def test_the_products_match_central_differences_of_the_rerun_recurrence(flow_rep
 
 
 def test_the_finite_difference_checks_reject_the_reversed_order_and_the_slope_at_h():
-    checks = [c for c in GRADIENT_FLOW.checks() if "finite differences" in c.name and "eq-jacobian-product" in c.equations]
+    checks = [
+        c for c in GRADIENT_FLOW.checks() if "finite differences" in c.name and "eq-jacobian-product" in c.equations
+    ]
     wrong = [get_mistake("jacobian-product-reversed"), get_mistake("jacobian-slope-at-h")]
     (outcome,) = [run_check(c, wrong) for c in checks]
     assert outcome.passed and outcome.rejected == {m.name: True for m in wrong}
 
 
 # ---- exact proof: the product is the Jacobian of the unrolled recurrence, for any σ -------------
+
 
 def unrolled_symbolic(activation, lag: int = 2):
     W_h = sym_forward.matrix_symbols("w", 2, 2)
@@ -111,6 +117,7 @@ def test_the_exact_proof_rejects_the_product_in_reversed_order():
 
 
 # ---- the bound on many random models -----------------------------------------------------------
+
 
 def random_models(count: int = 120):
     """Models of various widths and weight scales (λ_1 from about 0.2/γ to 8/γ), both activations."""
@@ -159,7 +166,7 @@ def test_a_too_small_gamma_gives_a_bound_that_models_violate(activation: str, wr
 @pytest.mark.equation("eq-jacobian-bound")
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_the_bound_is_attained_when_every_slope_is_gamma_and_W_h_is_a_scaled_rotation(activation: str):
-    (_, W_h, z), = [m for m in tight_models() if m[0] == activation]
+    ((_, W_h, z),) = [m for m in tight_models() if m[0] == activation]
     for t in (1, 5, 12):
         norm = np.linalg.norm(hidden_jacobian(W_h, z, 0, t, activation), 2)
         assert norm == pytest.approx(jacobian_norm_bound(W_h, t, activation), rel=1e-12)
@@ -173,6 +180,7 @@ def test_every_one_step_jacobian_is_bounded_by_gamma_lambda_1():
 
 
 # ---- the two conditions, and why neither can be turned around ---------------------------------
+
 
 def lag_norms(activation: str, W_h: np.ndarray, h_0: np.ndarray, b_1: np.ndarray, T: int = 40) -> np.ndarray:
     """‖∂h^t/∂h^0‖_2 for t = 1..T, with no input (x = 0)."""
@@ -207,7 +215,7 @@ def test_without_lambda_1_above_one_over_gamma_nothing_explodes(activation: str)
 @pytest.mark.parametrize("activation, a", [("tanh", 1.5), ("sigmoid", 6.0)])
 def test_above_one_over_gamma_gradients_can_explode(activation: str, a: float):
     # Every unit sits at z = 0 (σ' = γ) and W_h = a·rotation: the norm grows as (γ a)^t > 1.
-    (_, W_h, _), = [m for m in tight_models() if m[0] == activation]
+    ((_, W_h, _),) = [m for m in tight_models() if m[0] == activation]
     h_0 = np.zeros(2) if activation == "tanh" else np.full(2, 0.5)
     b_1 = np.zeros(2) if activation == "tanh" else -W_h @ h_0  # keeps z = 0 at h = 1/2
     norms = lag_norms(activation, W_h, h_0, b_1)
@@ -229,6 +237,7 @@ def test_above_one_over_gamma_is_not_sufficient_for_exploding_saturated_units_st
 
 
 # ---- bad input ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("k, t", [(-1, 2), (3, 2), (0, 7)])
 def test_steps_outside_0_to_T_are_refused(k: int, t: int):

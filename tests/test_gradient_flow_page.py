@@ -86,7 +86,11 @@ def test_the_page_shows_how_the_saturated_cases_are_built(built_site):
     text = page(built_site)
     for case in saturated():
         z, h = run(case)
-        for shown in (latex_matrix(case[1], 0), latex_matrix(h[-1]), latex_matrix(get_activation(case[0]).derivative(z[-1]))):
+        for shown in (
+            latex_matrix(case[1], 0),
+            latex_matrix(h[-1]),
+            latex_matrix(get_activation(case[0]).derivative(z[-1])),
+        ):
             assert html.escape(shown, quote=False) in text
 
 
@@ -97,6 +101,6 @@ def test_the_page_derives_the_entry_limit(built_site):
 
 def test_the_tightness_table_names_its_columns(built_site):
     text = page(built_site)
-    assert "steps <span class=\"arithmatex\">\\(t\\)</span> back to <span class=\"arithmatex\">\\(h^0\\)</span>" in text
-    assert "sigmoid: largest <span class=\"arithmatex\">\\(r_t\\)</span>" in text
-    assert "lag <span class=\"arithmatex\">\\(t-k\\)</span>" not in text
+    assert 'steps <span class="arithmatex">\\(t\\)</span> back to <span class="arithmatex">\\(h^0\\)</span>' in text
+    assert 'sigmoid: largest <span class="arithmatex">\\(r_t\\)</span>' in text
+    assert 'lag <span class="arithmatex">\\(t-k\\)</span>' not in text

@@ -44,7 +44,10 @@ def _dotted(path: Path, top: Path) -> str:
 
 def long_modules(root: Path, limit: int = MAX_LINES) -> dict[str, int]:
     """Every module under `root` with more than `limit` lines, by path relative to `root`'s parent."""
-    counts = {str(path.relative_to(root.parent)): len(path.read_text(encoding="utf-8").splitlines()) for path in _modules(root)}
+    counts = {
+        str(path.relative_to(root.parent)): len(path.read_text(encoding="utf-8").splitlines())
+        for path in _modules(root)
+    }
     return {path: n for path, n in counts.items() if n > limit}
 
 

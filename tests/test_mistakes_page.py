@@ -62,9 +62,18 @@ def test_inline_math_cannot_break_a_table_cell():
 # The mutation report: read from the file the mutation run writes, never typed.
 
 RECORD = {
-    "command": "make mutation", "date": "2000-01-02", "mutmut": "0.0", "seconds": 125,
-    "mutated": ["m.py"], "tests": ["tests/test_x.py"], "total": 10, "caught": 7, "equivalent": 2,
-    "unexplained": 1, "score": 7 / 8, "by_status": {"killed": 7, "survived": 3},
+    "command": "make mutation",
+    "date": "2000-01-02",
+    "mutmut": "0.0",
+    "seconds": 125,
+    "mutated": ["m.py"],
+    "tests": ["tests/test_x.py"],
+    "total": 10,
+    "caught": 7,
+    "equivalent": 2,
+    "unexplained": 1,
+    "score": 7 / 8,
+    "by_status": {"killed": 7, "survived": 3},
     "modules": {"m.py": {"mutants": 10, "caught": 7, "equivalent": 2}},
     "survivors": [
         {"id": "m.x_f__mutmut_1", "module": "m.py", "status": "survived", "change": "a | b", "reason": "same value"},
@@ -92,12 +101,14 @@ def test_the_mutation_report_names_the_mutated_modules_from_the_record(tmp_path,
 
 def test_the_page_prose_types_no_module_list_of_its_own():
     source = (DOCS / "mistakes.md").read_text(encoding="utf-8")
-    section = source[source.index("## Would the tests notice a wrong edit?"):]
+    section = source[source.index("## Would the tests notice a wrong edit?") :]
     assert ".py" not in section and "rnn_math" not in section
 
 
 def test_every_module_of_the_run_is_mutated_whole_and_a_mutant_belongs_to_its_own_module_only():
-    modules = mutation.mutated_modules({"only_mutate": ["rnn_math/apps/training/train.py", "rnn_math/apps/training/train_loop.py"]})
+    modules = mutation.mutated_modules(
+        {"only_mutate": ["rnn_math/apps/training/train.py", "rnn_math/apps/training/train_loop.py"]}
+    )
     assert modules == ["rnn_math.apps.training.train", "rnn_math.apps.training.train_loop"]
     assert mutation.in_mutated_module("rnn_math.apps.training.train.x_sgd_update__mutmut_3", modules)
     assert mutation.in_mutated_module("rnn_math.apps.training.train_loop.xǁLossHistoryǁappend__mutmut_1", modules)

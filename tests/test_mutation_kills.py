@@ -193,7 +193,9 @@ FLOW_OUTPUT_GRAD = np.array([0.1, -0.6, 0.2, 0.2, 0.1])
 
 
 def test_the_step_jacobian_defaults_to_the_sigmoid():
-    np.testing.assert_array_equal(step_jacobian(FLOW_W_h, FLOW_Z[0, 0]), step_jacobian(FLOW_W_h, FLOW_Z[0, 0], "sigmoid"))
+    np.testing.assert_array_equal(
+        step_jacobian(FLOW_W_h, FLOW_Z[0, 0]), step_jacobian(FLOW_W_h, FLOW_Z[0, 0], "sigmoid")
+    )
 
 
 def test_the_jacobian_across_no_steps_is_one_identity_per_sequence():
@@ -254,12 +256,16 @@ def test_the_last_loss_gradients_default_to_the_sigmoid():
 def test_the_last_loss_gradients_of_a_batch_have_one_row_per_state_of_each_sequence():
     grads = last_loss_hidden_gradients(FLOW_U, FLOW_W_h, np.stack([FLOW_OUTPUT_GRAD] * 2), FLOW_Z)
     assert grads.shape == (2, 5, 3)
-    np.testing.assert_allclose(grads[1], last_loss_hidden_gradients(FLOW_U, FLOW_W_h, FLOW_OUTPUT_GRAD, FLOW_Z[1]), rtol=1e-14)
+    np.testing.assert_allclose(
+        grads[1], last_loss_hidden_gradients(FLOW_U, FLOW_W_h, FLOW_OUTPUT_GRAD, FLOW_Z[1]), rtol=1e-14
+    )
 
 
 def test_float32_last_loss_gradients_stay_float32():
     f32 = np.float32
-    grads = last_loss_hidden_gradients(FLOW_U.astype(f32), FLOW_W_h.astype(f32), FLOW_OUTPUT_GRAD.astype(f32), FLOW_Z[0].astype(f32))
+    grads = last_loss_hidden_gradients(
+        FLOW_U.astype(f32), FLOW_W_h.astype(f32), FLOW_OUTPUT_GRAD.astype(f32), FLOW_Z[0].astype(f32)
+    )
     assert grads.dtype == np.float32
 
 

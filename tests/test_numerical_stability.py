@@ -65,6 +65,7 @@ def test_activation_derivatives_keep_the_dtype_of_z(derivative, dtype):
 
 def test_the_textbook_forms_fail_the_same_tail_accuracy_check():
     """Negative control: s(1 − s) and 1 − tanh² cancel in the tails, and the check sees it."""
+
     def textbook_sigmoid(z):
         s = sigmoid(z)
         return s * (1.0 - s)

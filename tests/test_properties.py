@@ -78,7 +78,9 @@ class Case:
 
 
 @st.composite
-def cases(draw: st.DrawFn, max_T: int = 4, max_d: int = 3, max_D_h: int = 4, max_V: int = 5, batches=(None, 1, 3)) -> Case:
+def cases(
+    draw: st.DrawFn, max_T: int = 4, max_d: int = 3, max_D_h: int = 4, max_V: int = 5, batches=(None, 1, 3)
+) -> Case:
     """Small networks; every draw shrinks towards the smallest and simplest (T = d = D_h = 1, |V| = 2)."""
     return Case(
         T=draw(st.integers(1, max_T)),
@@ -117,8 +119,16 @@ def worst_complex_step_error(case: Case, backward=None) -> float:
 
 
 @pytest.mark.equation(
-    "eq-bptt-output-grad", "eq-bptt-grad-u", "eq-bptt-grad-b2", "eq-bptt-hidden-grad", "eq-bptt-delta",
-    "eq-bptt-grad-wh", "eq-bptt-grad-we", "eq-bptt-grad-b1", "eq-bptt-grad-h0", "eq-bptt-grad-x",
+    "eq-bptt-output-grad",
+    "eq-bptt-grad-u",
+    "eq-bptt-grad-b2",
+    "eq-bptt-hidden-grad",
+    "eq-bptt-delta",
+    "eq-bptt-grad-wh",
+    "eq-bptt-grad-we",
+    "eq-bptt-grad-b1",
+    "eq-bptt-grad-h0",
+    "eq-bptt-grad-x",
 )
 @given(cases())
 def test_bptt_gradients_equal_complex_step_derivatives_for_any_small_network(case: Case):
@@ -133,8 +143,10 @@ def test_forward_pass_equals_its_sympy_twin_at_50_digits_for_any_small_network(c
     result = forward.forward(params, xs, targets, activation=case.activation, h_0=h_0)
     twin = sym.forward(
         *(to_matrix(value) for value in params.as_dict().values()),
-        [to_matrix(x) for x in xs], [int(k) for k in targets],
-        activation=case.activation, h_0=to_matrix(h_0),
+        [to_matrix(x) for x in xs],
+        [int(k) for k in targets],
+        activation=case.activation,
+        h_0=to_matrix(h_0),
     )
     assert relative_error(result.h[1:], np.hstack([evaluate(h) for h in twin.h[1:]]).T) <= TWIN_AGREES
     assert relative_error(result.theta, np.hstack([evaluate(theta) for theta in twin.theta]).T) <= TWIN_AGREES
@@ -161,6 +173,7 @@ def test_activation_derivative_equals_the_complex_step_slope_of_the_activation(n
 # Negative controls: the property above must fail for a wrong backward pass, and hypothesis must
 # shrink the failure to the smallest network that shows it. The wrong backward passes are the
 # catalogue's (rnn_math.rnn.mistakes), substituted into BPTT composed from the equation functions.
+
 
 def _smallest_failing_case(mistake: str) -> Case:
     wrong = partial(wrong_bptt, mistake)

@@ -38,33 +38,45 @@ def assert_agrees(result, reference) -> None:
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
 def test_one_sequence_agrees_with_bptt_on_every_gradient(activation):
-    assert_agrees(bptt(PARAMS, XS, TARGETS, activation=activation),
-                  reference_bptt(PARAMS, XS, TARGETS, activation=activation))
+    assert_agrees(
+        bptt(PARAMS, XS, TARGETS, activation=activation), reference_bptt(PARAMS, XS, TARGETS, activation=activation)
+    )
 
 
 def test_the_default_activation_is_the_sigmoid():
     assert_agrees(bptt(PARAMS, XS, TARGETS, activation="sigmoid"), reference_bptt(PARAMS, XS, TARGETS))
 
 
-@pytest.mark.parametrize("h_0", [None, np.full(4, 0.3), np.array([[0.3, -0.2, 0.1, 0.0], [0.5, 0.5, -0.5, 0.25]])],
-                         ids=["zeros", "shared", "per-sequence"])
+@pytest.mark.parametrize(
+    "h_0",
+    [None, np.full(4, 0.3), np.array([[0.3, -0.2, 0.1, 0.0], [0.5, 0.5, -0.5, 0.25]])],
+    ids=["zeros", "shared", "per-sequence"],
+)
 def test_a_batch_agrees_with_bptt_on_every_gradient_for_each_kind_of_initial_state(h_0):
-    assert_agrees(bptt(PARAMS, BATCH_XS, BATCH_TARGETS, activation="tanh", h_0=h_0),
-                  reference_bptt(PARAMS, BATCH_XS, BATCH_TARGETS, activation="tanh", h_0=h_0))
+    assert_agrees(
+        bptt(PARAMS, BATCH_XS, BATCH_TARGETS, activation="tanh", h_0=h_0),
+        reference_bptt(PARAMS, BATCH_XS, BATCH_TARGETS, activation="tanh", h_0=h_0),
+    )
 
 
 def test_one_sequence_with_a_given_initial_state_agrees_with_bptt():
     h_0 = np.array([0.9, -0.9, 0.5, -0.1])
-    assert_agrees(bptt(PARAMS, XS, TARGETS, activation="tanh", h_0=h_0),
-                  reference_bptt(PARAMS, XS, TARGETS, activation="tanh", h_0=h_0))
+    assert_agrees(
+        bptt(PARAMS, XS, TARGETS, activation="tanh", h_0=h_0),
+        reference_bptt(PARAMS, XS, TARGETS, activation="tanh", h_0=h_0),
+    )
 
 
 def test_a_saturated_sequence_agrees_with_bptt_on_every_gradient():
     values = PARAMS.as_dict()
-    saturated = RNNParams(**{**values, "b_1": np.array([30.0, -35.0, 40.0, -45.0]), "b_2": np.array([60.0, 0, 0, 0, 0])})
+    saturated = RNNParams(
+        **{**values, "b_1": np.array([30.0, -35.0, 40.0, -45.0]), "b_2": np.array([60.0, 0, 0, 0, 0])}
+    )
     for activation in ("sigmoid", "tanh"):
-        assert_agrees(bptt(saturated, XS, TARGETS, activation=activation),
-                      reference_bptt(saturated, XS, TARGETS, activation=activation))
+        assert_agrees(
+            bptt(saturated, XS, TARGETS, activation=activation),
+            reference_bptt(saturated, XS, TARGETS, activation=activation),
+        )
 
 
 def test_float32_parameters_are_read_at_their_exact_values():
@@ -89,8 +101,16 @@ def test_inputs_and_targets_of_different_lengths_are_refused():
 def test_the_largest_logit_is_taken_over_every_step_not_only_the_last():
     values = PARAMS.as_dict()
     xs = np.eye(3)[[0, 1]]
-    louder_first = RNNParams(**{**values, "W_h": values["W_h"] * 0, "b_1": np.zeros(4), "b_2": np.zeros(5),
-                                "W_e": np.array([[5.0, 0, 0]] * 4), "U": np.ones((5, 4))})
+    louder_first = RNNParams(
+        **{
+            **values,
+            "W_h": values["W_h"] * 0,
+            "b_1": np.zeros(4),
+            "b_2": np.zeros(5),
+            "W_e": np.array([[5.0, 0, 0]] * 4),
+            "U": np.ones((5, 4)),
+        }
+    )
     result = bptt(louder_first, xs, np.array([0, 1]), activation="tanh")
     reference = reference_bptt(louder_first, xs, np.array([0, 1]), activation="tanh")
     assert np.max(np.abs(result.forward.theta[0])) > np.max(np.abs(result.forward.theta[1]))

@@ -56,7 +56,10 @@ def test_every_equation_is_declared_by_exactly_one_model_of_the_engine(equations
 def test_audit_reports_an_undeclared_a_twice_declared_and_an_unregistered_equation():
     from types import SimpleNamespace
 
-    one, other = SimpleNamespace(name="one", equations=("eq-a", "eq-c")), SimpleNamespace(name="two", equations=("eq-a",))
+    one, other = (
+        SimpleNamespace(name="one", equations=("eq-a", "eq-c")),
+        SimpleNamespace(name="two", equations=("eq-a",)),
+    )
     problems = audit.declaration_problems({"eq-a": _fake("eq-a"), "eq-b": _fake("eq-b")}, [one, other])
     assert any(p.startswith("eq-b: declared by no model") for p in problems)
     assert any(p.startswith("eq-a: declared by 2 models (one, two)") for p in problems)
@@ -68,6 +71,7 @@ def test_no_page_types_display_math_outside_the_registry(pages):
 
 
 # Negative controls: the audit must notice each kind of breakage.
+
 
 def test_audit_reports_an_equation_that_lost_its_page():
     pages = {"a.md": "---\nchapter: 1\n---\n{{eq eq-one}}\n"}
@@ -85,7 +89,10 @@ def test_audit_reports_an_equation_displayed_twice():
 def test_audit_reports_a_marker_for_an_unregistered_equation():
     pages = {"a.md": "---\nchapter: 1\n---\n{{eq eq-one}}\n{{eq eq-ghost}}\nSee {{ref eq-gone}}.\n"}
     problems = audit.placement_problems({"eq-one": _fake("eq-one")}, index_pages(pages))
-    assert problems == ["a.md: displays eq-ghost, which is not registered", "a.md: refers to eq-gone, which is not registered"]
+    assert problems == [
+        "a.md: displays eq-ghost, which is not registered",
+        "a.md: refers to eq-gone, which is not registered",
+    ]
 
 
 def test_audit_reports_an_equation_on_a_page_without_a_chapter():
@@ -133,6 +140,7 @@ def test_registering_two_implementations_for_one_id_is_refused(monkeypatch):
     def first() -> None: ...
 
     with pytest.raises(ValueError, match="already implemented by"):
+
         @equation("eq-test-only-duplicate", title="t", latex="a")
         def second() -> None: ...
 

@@ -32,8 +32,12 @@ write_atomically(sys.argv[1], write, what="checkpoint")
 def test_a_writer_killed_mid_save_leaves_the_old_file_and_the_next_write_removes_its_temporary(tmp_path: Path):
     target = tmp_path / "run.npz"
     target.write_bytes(b"the old checkpoint")
-    writer = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(target)], stdout=subprocess.PIPE,
-                              env={**os.environ, "PYTHONPATH": str(ROOT)}, text=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WRITER, str(target)],
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        text=True,
+    )
     assert writer.stdout.readline() == "writing\n"
     writer.send_signal(signal.SIGKILL)
     writer.wait(timeout=30)

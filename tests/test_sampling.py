@@ -24,8 +24,16 @@ def successor_model(V: int = len(VOCAB), gain: float = 20.0) -> RNNParams:
 
 
 def run(prime: str, length: int = 5, **kwargs) -> str:
-    return sample(successor_model(), VOCAB, activation="tanh", length=length, rng=np.random.default_rng(0),
-                  prime=prime, temperature=kwargs.pop("temperature", 0.1), **kwargs)
+    return sample(
+        successor_model(),
+        VOCAB,
+        activation="tanh",
+        length=length,
+        rng=np.random.default_rng(0),
+        prime=prime,
+        temperature=kwargs.pop("temperature", 0.1),
+        **kwargs,
+    )
 
 
 def test_the_continuation_starts_after_the_last_character_of_the_prime():
@@ -66,7 +74,9 @@ def test_a_bad_temperature_is_refused_naming_it(temperature):
 
 
 def test_an_h_0_of_the_wrong_shape_is_refused_naming_it():
-    with pytest.raises(InputError, match=r"^h_0: expected a float array of shape \(8,\), got dtype float64 and shape \(7,\)"):
+    with pytest.raises(
+        InputError, match=r"^h_0: expected a float array of shape \(8,\), got dtype float64 and shape \(7,\)"
+    ):
         run("ab", h_0=np.zeros(7))
 
 
@@ -89,7 +99,9 @@ def test_an_rng_that_is_not_a_numpy_generator_is_refused_naming_it(rng):
 
 
 def test_a_length_above_the_in_memory_limit_is_refused_pointing_to_the_stream():
-    with pytest.raises(InputError, match=rf"^length: expected an integer from 0 to {MAX_SAMPLE_LENGTH} \(generate\(\) streams"):
+    with pytest.raises(
+        InputError, match=rf"^length: expected an integer from 0 to {MAX_SAMPLE_LENGTH} \(generate\(\) streams"
+    ):
         run("ab", length=MAX_SAMPLE_LENGTH + 1)
 
 

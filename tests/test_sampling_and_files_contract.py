@@ -89,8 +89,10 @@ def test_an_output_folder_we_may_not_write_in_is_refused_before_anything_runs(tm
 
 def test_two_outputs_naming_one_file_are_refused_naming_both_in_order(tmp_path: Path):
     same = tmp_path / "x.npz"
-    message = (f"--checkpoint and --report are the same file ({same}); writing one would destroy "
-               "the other, so nothing was written")
+    message = (
+        f"--checkpoint and --report are the same file ({same}); writing one would destroy "
+        "the other, so nothing was written"
+    )
     with pytest.raises(InputError, match=f"^{message.replace('(', '[(]').replace(')', '[)]')}$"):
         check_output_paths({"--checkpoint": same, "--report": same}, {"corpus": tmp_path / "c.txt"})
 

@@ -24,8 +24,14 @@ from rnn_math.seq2seq import saturation as seq2seq_saturation
 def calm_case(activation: str, T: int = 3) -> SaturatedCase:
     rng = np.random.default_rng(5)
     params = RNNParams.random(d=3, D_h=4, V=5, seed=5)
-    return SaturatedCase("calm", activation, params, rng.standard_normal((2, T, 3)),
-                         rng.integers(0, 5, (2, T)), 0.5 * rng.standard_normal((2, 4)))
+    return SaturatedCase(
+        "calm",
+        activation,
+        params,
+        rng.standard_normal((2, T, 3)),
+        rng.integers(0, 5, (2, T)),
+        0.5 * rng.standard_normal((2, 4)),
+    )
 
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
@@ -50,8 +56,9 @@ def test_the_cases_of_an_activation_and_dtype_are_one_per_extreme_in_that_activa
     assert len(cases) == len(saturation.EXTREMES)
     assert {c.activation for c in cases} == {activation}
     assert {c.params.W_h.dtype for c in cases} == {np.dtype(np.float32)}
-    assert [c.name for c in cases] == [saturation.saturated_case(e, activation, np.float32).name
-                                       for e in saturation.EXTREMES]
+    assert [c.name for c in cases] == [
+        saturation.saturated_case(e, activation, np.float32).name for e in saturation.EXTREMES
+    ]
 
 
 def test_the_reported_worst_errors_are_within_tolerance_for_bptt_and_not_for_the_textbook_forms():
@@ -81,8 +88,12 @@ def test_the_textbook_decoder_slope_agrees_with_the_packages_away_from_saturatio
 def test_the_textbook_output_gradient_agrees_with_the_packages_away_from_saturation():
     y_hat = np.array([[[0.1, 0.2, 0.3, 0.15, 0.25], [0.5, 0.1, 0.1, 0.2, 0.1]]])  # (B, T, V) with T != V
     targets = np.array([[2, 0]])
-    np.testing.assert_allclose(seq2seq_saturation.textbook_output_gradient(y_hat, targets),
-                               output_gradient(y_hat, targets), rtol=1e-13, atol=1e-16)
+    np.testing.assert_allclose(
+        seq2seq_saturation.textbook_output_gradient(y_hat, targets),
+        output_gradient(y_hat, targets),
+        rtol=1e-13,
+        atol=1e-16,
+    )
 
 
 def test_the_encoder_decoders_textbook_forms_are_rejected_and_its_own_are_not():

@@ -48,15 +48,25 @@ def case_teacher_forcing():
 
 
 def case_decoder_state():
-    twin_a, twin_s = sym.decoder_state(to_matrix(P.W_dec), to_matrix(S[0]), to_matrix(P.V), to_matrix(Y[0]), to_matrix(P.c))
+    twin_a, twin_s = sym.decoder_state(
+        to_matrix(P.W_dec), to_matrix(S[0]), to_matrix(P.V), to_matrix(Y[0]), to_matrix(P.c)
+    )
     a_t, s_t = s2s.decoder_state(P.W_dec, S[0], P.V, Y[0], P.c)
     wrong_a = P.W_dec @ S[0] + P.c  # the previous word's embedding forgotten
-    return np.concatenate([a_t, s_t]), np.concatenate([evaluate(twin_a), evaluate(twin_s)]), np.concatenate([wrong_a, np.tanh(wrong_a)])
+    return (
+        np.concatenate([a_t, s_t]),
+        np.concatenate([evaluate(twin_a), evaluate(twin_s)]),
+        np.concatenate([wrong_a, np.tanh(wrong_a)]),
+    )
 
 
 def case_decoder_logits():
     wrong = P.W_out @ S[1]  # bias forgotten
-    return s2s.decoder_logits(P.W_out, S[1], P.b_out), evaluate(sym.decoder_logits(to_matrix(P.W_out), to_matrix(S[1]), to_matrix(P.b_out))), wrong
+    return (
+        s2s.decoder_logits(P.W_out, S[1], P.b_out),
+        evaluate(sym.decoder_logits(to_matrix(P.W_out), to_matrix(S[1]), to_matrix(P.b_out))),
+        wrong,
+    )
 
 
 def case_seq2seq_loss():
@@ -104,12 +114,20 @@ def case_grad_c():
 
 def case_handoff():
     wrong = P.W_dec @ DELTAS[0]  # W_dec without its transpose
-    return s2s.handoff_gradient(P.W_dec, DELTAS[0]), evaluate(sym.handoff_gradient(to_matrix(P.W_dec), to_matrix(DELTAS[0]))), wrong
+    return (
+        s2s.handoff_gradient(P.W_dec, DELTAS[0]),
+        evaluate(sym.handoff_gradient(to_matrix(P.W_dec), to_matrix(DELTAS[0]))),
+        wrong,
+    )
 
 
 def case_encoder_state_gradient():
     wrong = P.W_h @ DELTAS[1]  # W_h without its transpose
-    return s2s.encoder_state_gradient(P.W_h, DELTAS[1]), evaluate(sym.encoder_state_gradient(to_matrix(P.W_h), to_matrix(DELTAS[1]))), wrong
+    return (
+        s2s.encoder_state_gradient(P.W_h, DELTAS[1]),
+        evaluate(sym.encoder_state_gradient(to_matrix(P.W_h), to_matrix(DELTAS[1]))),
+        wrong,
+    )
 
 
 def case_grad_embedding():
@@ -129,13 +147,17 @@ CASES = [
     pytest.param(case_seq2seq_loss, marks=pytest.mark.equation("eq-seq2seq-loss"), id="loss"),
     pytest.param(case_grad_W_out, marks=pytest.mark.equation("eq-decoder-grad-wout"), id="grad-W_out"),
     pytest.param(case_grad_b_out, marks=pytest.mark.equation("eq-decoder-grad-bout"), id="grad-b_out"),
-    pytest.param(case_decoder_state_gradient, marks=pytest.mark.equation("eq-decoder-state-grad"), id="decoder-state-grad"),
+    pytest.param(
+        case_decoder_state_gradient, marks=pytest.mark.equation("eq-decoder-state-grad"), id="decoder-state-grad"
+    ),
     pytest.param(case_decoder_delta, marks=pytest.mark.equation("eq-decoder-delta"), id="decoder-delta"),
     pytest.param(case_grad_W_dec, marks=pytest.mark.equation("eq-decoder-grad-wdec"), id="grad-W_dec"),
     pytest.param(case_grad_V, marks=pytest.mark.equation("eq-decoder-grad-v"), id="grad-V"),
     pytest.param(case_grad_c, marks=pytest.mark.equation("eq-decoder-grad-c"), id="grad-c"),
     pytest.param(case_handoff, marks=pytest.mark.equation("eq-handoff"), id="handoff"),
-    pytest.param(case_encoder_state_gradient, marks=pytest.mark.equation("eq-encoder-state-grad"), id="encoder-state-grad"),
+    pytest.param(
+        case_encoder_state_gradient, marks=pytest.mark.equation("eq-encoder-state-grad"), id="encoder-state-grad"
+    ),
     pytest.param(case_grad_embedding, marks=pytest.mark.equation("eq-embedding-grad"), id="grad-embedding"),
 ]
 

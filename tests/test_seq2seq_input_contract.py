@@ -15,8 +15,16 @@ from rnn_math.seq2seq import PARAMETER_NAMES, Seq2SeqParams, backward, forward
 
 PARAMS = Seq2SeqParams.random(4, 5, D_h=3, d_en=2, d_hi=2)  # n_en 4, n_hi 5, D_h 3, d_en 2, d_hi 2
 PATTERNS = {
-    "E_en": "(n_en, d_en)", "W_h": "(D_h, D_h)", "W_e": "(D_h, d_en)", "b_1": "(D_h,)", "E_hi": "(*, d_hi)",
-    "W_dec": "(D_h, D_h)", "V": "(D_h, d_hi)", "c": "(D_h,)", "W_out": "(n_hi, D_h)", "b_out": "(n_hi,)",
+    "E_en": "(n_en, d_en)",
+    "W_h": "(D_h, D_h)",
+    "W_e": "(D_h, d_en)",
+    "b_1": "(D_h,)",
+    "E_hi": "(*, d_hi)",
+    "W_dec": "(D_h, D_h)",
+    "V": "(D_h, d_hi)",
+    "c": "(D_h,)",
+    "W_out": "(n_hi, D_h)",
+    "b_out": "(n_hi,)",
 }
 
 
@@ -65,15 +73,21 @@ def test_random_parameters_default_to_seed_zero_and_scale_three_tenths():
 # Token arrays.
 
 
-@pytest.mark.parametrize(("source", "targets", "message"), [
-    (np.ones((1, 1, 1), int), np.array([0]), "source: expected shape (T,) or (B, T), got (1, 1, 1)"),
-    (np.ones((0, 3), int), np.ones((0, 3), int), "source: expected at least one token, got shape (0, 3)"),
-    (np.array([1, 4]), np.array([0]), "source: expected indices in 0..3, got 4"),
-    (np.array([-1, 2]), np.array([0]), "source: expected indices in 0..3, got -1"),
-    (np.array([1, 2]), np.array([0, 5]), "targets: expected indices in 0..4, got 5"),
-    (np.array([[1, 2, 3], [0, 1, 2]]), np.array([[0, 1]] * 3),
-     "targets: expected as many sentences as source (2), got shape (3, 2)"),
-])
+@pytest.mark.parametrize(
+    ("source", "targets", "message"),
+    [
+        (np.ones((1, 1, 1), int), np.array([0]), "source: expected shape (T,) or (B, T), got (1, 1, 1)"),
+        (np.ones((0, 3), int), np.ones((0, 3), int), "source: expected at least one token, got shape (0, 3)"),
+        (np.array([1, 4]), np.array([0]), "source: expected indices in 0..3, got 4"),
+        (np.array([-1, 2]), np.array([0]), "source: expected indices in 0..3, got -1"),
+        (np.array([1, 2]), np.array([0, 5]), "targets: expected indices in 0..4, got 5"),
+        (
+            np.array([[1, 2, 3], [0, 1, 2]]),
+            np.array([[0, 1]] * 3),
+            "targets: expected as many sentences as source (2), got shape (3, 2)",
+        ),
+    ],
+)
 def test_bad_tokens_are_refused_naming_the_argument_what_was_expected_and_what_came(source, targets, message):
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         forward(PARAMS, source, targets)

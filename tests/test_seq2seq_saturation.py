@@ -102,9 +102,7 @@ def test_the_textbook_decoder_slope_one_minus_s_squared_is_rejected(case, name):
 
 
 @pytest.mark.parametrize("name", ["W_out", "b_out"])
-@pytest.mark.parametrize(
-    "case", [c for c in CASES if c[2] == REGIMES[0] and c[1] >= 30], ids=case_id
-)
+@pytest.mark.parametrize("case", [c for c in CASES if c[2] == REGIMES[0] and c[1] >= 30], ids=case_id)
 def test_the_output_gradient_p_k_minus_one_is_rejected_when_the_right_word_wins_by_far(case, name):
     assert errors(case, replace={"eq-bptt-output-grad": textbook_output_gradient})[name] > BOUND[case[0]]
 

@@ -23,7 +23,12 @@ def test_backward_on_one_sentence_gives_errors_without_a_batch_axis():
 def test_backward_on_a_batch_keeps_the_batch_axis():
     result = backward(P, SOURCE, TARGETS)
     shapes = {name: getattr(result, name).shape for name in ERRORS}
-    assert shapes == {"output_grads": (2, 2, 5), "deltas_dec": (2, 2, 3), "grad_context": (2, 3), "deltas_enc": (2, 3, 3)}
+    assert shapes == {
+        "output_grads": (2, 2, 5),
+        "deltas_dec": (2, 2, 3),
+        "grad_context": (2, 3),
+        "deltas_enc": (2, 3, 3),
+    }
 
 
 def test_backward_on_one_sentence_carries_the_forward_pass_of_one_sentence():

@@ -14,7 +14,15 @@ from rnn_math.core.registry import registry
 from rnn_math_docs.docs_index import scan_docs
 
 #: Elements whose URL attribute the browser fetches when the page loads.
-FETCHED = {"script": "src", "img": "src", "iframe": "src", "source": "src", "audio": "src", "video": "src", "link": "href"}
+FETCHED = {
+    "script": "src",
+    "img": "src",
+    "iframe": "src",
+    "source": "src",
+    "audio": "src",
+    "video": "src",
+    "link": "href",
+}
 
 
 class FetchedUrls(HTMLParser):
@@ -61,7 +69,12 @@ def test_the_offline_check_catches_an_external_script(tmp_path: Path):
 
 
 def test_katex_and_mermaid_are_served_by_the_site(built_site: Path):
-    for path in ("katex/katex.min.js", "katex/contrib/auto-render.min.js", "katex/katex.min.css", "mermaid/mermaid.min.js"):
+    for path in (
+        "katex/katex.min.js",
+        "katex/contrib/auto-render.min.js",
+        "katex/katex.min.css",
+        "mermaid/mermaid.min.js",
+    ):
         assert (built_site / "assets" / "vendor" / path).stat().st_size > 1000
     assert list((built_site / "assets" / "vendor" / "katex" / "fonts").glob("KaTeX_Main-Regular.woff2"))
 
@@ -74,10 +87,10 @@ def test_every_equation_is_rendered_with_anchor_number_and_code_links(built_site
         number = index.number(eq.id)
         assert f'id="{eq.id}"' in html, eq.id
         assert f"\\tag{{{number}}}" in html, eq.id
-        caption = html[html.index(f'data-eq-id="{eq.id}"'):]
+        caption = html[html.index(f'data-eq-id="{eq.id}"') :]
         caption = caption[: caption.index("</div>\n", caption.index("rm-equation-caption"))]
         assert f'href="#{eq.id}"' in caption
-        assert f"#{eq.numpy_path}\"" in caption and f"#{eq.sympy_path}\"" in caption
+        assert f'#{eq.numpy_path}"' in caption and f'#{eq.sympy_path}"' in caption
 
 
 def test_every_implementation_links_back_to_its_equation(built_site: Path):
@@ -93,7 +106,11 @@ def test_every_implementation_links_back_to_its_equation(built_site: Path):
 def katex_failures(formulas: list[str]) -> list:
     result = subprocess.run(
         ["node", str(ROOT / "tests" / "js" / "katex_check.js")],
-        input=json.dumps(formulas), capture_output=True, text=True, cwd=ROOT, check=True,
+        input=json.dumps(formulas),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
     )
     return json.loads(result.stdout)
 

@@ -72,7 +72,7 @@ def internal_phrases(html: str) -> list[str]:
     found = []
     for pattern, why in INTERNAL_PHRASES.items():
         for match in re.finditer(pattern, text, re.IGNORECASE):
-            context = text[max(0, match.start() - 40): match.end() + 40]
+            context = text[max(0, match.start() - 40) : match.end() + 40]
             found.append(f"{match.group(0).strip()!r} ({why}): …{context}…")
     return found
 
@@ -94,7 +94,9 @@ def test_every_page_was_read(built_site: Path):
     # Guards the test above against passing on an empty or misplaced site.
     pages = list(built_site.rglob("*.html"))
     assert len(pages) >= 20
-    assert "Backpropagation through time" in visible_text((built_site / "bptt" / "index.html").read_text(encoding="utf-8"))
+    assert "Backpropagation through time" in visible_text(
+        (built_site / "bptt" / "index.html").read_text(encoding="utf-8")
+    )
 
 
 @pytest.mark.parametrize(
@@ -174,7 +176,7 @@ def test_every_chapter_ends_with_a_link_to_the_next(built_site: Path):
 
 def test_the_home_page_lists_every_chapter(built_site: Path):
     home = (built_site / "index.html").read_text(encoding="utf-8")
-    reading_path = home[home.index('id="reading-path"'): home.index('id="where-the-numbers-come-from"')]
+    reading_path = home[home.index('id="reading-path"') : home.index('id="where-the-numbers-come-from"')]
     listed = re.findall(r'<li><a href="[^"]*">([^<]+)</a>', reading_path)
     chapters = [title for title, _ in reading_order((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))[1:-1]]
     assert listed == chapters

@@ -13,8 +13,16 @@ from rnn_math.verification.engine import models, run_check
 from rnn_math.verification.proof import Freezer, generic_activation, polynomial, prove_rnn_bptt, symbolic_rnn
 
 BPTT_IDS = (
-    "eq-bptt-output-grad", "eq-bptt-grad-u", "eq-bptt-grad-b2", "eq-bptt-hidden-grad", "eq-bptt-delta",
-    "eq-bptt-grad-wh", "eq-bptt-grad-we", "eq-bptt-grad-b1", "eq-bptt-grad-h0", "eq-bptt-grad-x",
+    "eq-bptt-output-grad",
+    "eq-bptt-grad-u",
+    "eq-bptt-grad-b2",
+    "eq-bptt-hidden-grad",
+    "eq-bptt-delta",
+    "eq-bptt-grad-wh",
+    "eq-bptt-grad-we",
+    "eq-bptt-grad-b1",
+    "eq-bptt-grad-h0",
+    "eq-bptt-grad-x",
 )
 G, G_PRIME = generic_activation("g")
 

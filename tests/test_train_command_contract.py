@@ -49,8 +49,9 @@ def accented(tmp_path: Path) -> Path:
 
 def test_the_report_records_the_corpus_size_and_vocabulary(tmp_path: Path, accented: Path):
     report = tmp_path / "r.json"
-    code, _, err = cli("train", str(accented), "--steps", "3", "--checkpoint", str(tmp_path / "m.npz"),
-                       "--report", str(report), *FAST)
+    code, _, err = cli(
+        "train", str(accented), "--steps", "3", "--checkpoint", str(tmp_path / "m.npz"), "--report", str(report), *FAST
+    )
     assert code == 0, err
     corpus = json.loads(report.read_text(encoding="utf-8"))["corpus"]
     text = accented.read_text(encoding="utf-8")
@@ -60,8 +61,20 @@ def test_the_report_records_the_corpus_size_and_vocabulary(tmp_path: Path, accen
 
 def test_the_report_is_utf_8_json_indented_by_one_space_with_text_as_written(tmp_path: Path, accented: Path):
     report = tmp_path / "r.json"
-    assert cli("train", str(accented), "--steps", "3", "--checkpoint", str(tmp_path / "m.npz"),
-               "--report", str(report), *FAST)[0] == 0
+    assert (
+        cli(
+            "train",
+            str(accented),
+            "--steps",
+            "3",
+            "--checkpoint",
+            str(tmp_path / "m.npz"),
+            "--report",
+            str(report),
+            *FAST,
+        )[0]
+        == 0
+    )
     raw = report.read_bytes().decode("utf-8")
     assert raw.splitlines()[1].startswith(' "command": ')
     assert "données" in raw and "\\u" not in raw
@@ -70,8 +83,16 @@ def test_the_report_is_utf_8_json_indented_by_one_space_with_text_as_written(tmp
 
 def test_a_report_whose_folder_vanished_during_training_is_named_in_the_error(tmp_path: Path, monkeypatch):
     monkeypatch.setattr(train_command, "check_files", lambda *args: None)  # as if it existed at the start
-    code, _, err = cli("train", "--steps", "2", "--checkpoint", str(tmp_path / "m.npz"),
-                       "--report", str(tmp_path / "gone" / "r.json"), *FAST)
+    code, _, err = cli(
+        "train",
+        "--steps",
+        "2",
+        "--checkpoint",
+        str(tmp_path / "m.npz"),
+        "--report",
+        str(tmp_path / "gone" / "r.json"),
+        *FAST,
+    )
     assert code != 0
     assert f"report: the folder {tmp_path / 'gone'} of {tmp_path / 'gone' / 'r.json'} does not exist" in err
 
@@ -95,8 +116,10 @@ def test_resuming_with_another_hidden_size_is_refused_as_a_different_shape(tmp_p
     assert cli("train", "--steps", "2", "--checkpoint", str(model), *FAST)[0] == 0
     code, _, err = cli("train", "--resume", str(model), "--steps", "4", "--hidden-size", "5", "--quiet")
     assert code != 0
-    assert ("--hidden-size 5 differs from the checkpoint's 4 (a different shape); "
-            "a resumed run keeps the settings it was saved with") in err
+    assert (
+        "--hidden-size 5 differs from the checkpoint's 4 (a different shape); "
+        "a resumed run keeps the settings it was saved with"
+    ) in err
 
 
 def test_resuming_with_another_sequence_length_is_refused_as_a_different_run(tmp_path: Path):
@@ -165,22 +188,29 @@ def test_a_line_written_without_a_progress_bar_is_flushed_at_once():
 # Integer options.
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["--steps", "0"], "argument --steps: expected a positive integer, got '0'"),
-    (["--steps", "two"], "argument --steps: expected a positive integer, got 'two'"),
-    (["--sample-every", "-1"], "argument --sample-every: expected a non-negative integer, got '-1'"),
-    (["--sample-length", str(MAX_SAMPLE_LENGTH + 1)],
-     f"argument --sample-length: expected an integer from 1 to {MAX_SAMPLE_LENGTH}, "
-     f"got '{MAX_SAMPLE_LENGTH + 1}'"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--steps", "0"], "argument --steps: expected a positive integer, got '0'"),
+        (["--steps", "two"], "argument --steps: expected a positive integer, got 'two'"),
+        (["--sample-every", "-1"], "argument --sample-every: expected a non-negative integer, got '-1'"),
+        (
+            ["--sample-length", str(MAX_SAMPLE_LENGTH + 1)],
+            f"argument --sample-length: expected an integer from 1 to {MAX_SAMPLE_LENGTH}, "
+            f"got '{MAX_SAMPLE_LENGTH + 1}'",
+        ),
+    ],
+)
 def test_an_integer_option_out_of_range_is_refused_with_what_was_expected_and_what_came(argv, message, capsys):
     with pytest.raises(SystemExit):
         build_parser().parse_args(["train", *argv])
     assert message in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("option", "value"), [("--steps", 1), ("--sample-every", 0), ("--sample-length", 1),
-                                               ("--sample-length", MAX_SAMPLE_LENGTH)])
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--steps", 1), ("--sample-every", 0), ("--sample-length", 1), ("--sample-length", MAX_SAMPLE_LENGTH)],
+)
 def test_the_smallest_and_largest_integers_an_option_allows_are_accepted(option, value):
     args = build_parser().parse_args(["train", option, str(value)])
     assert getattr(args, option.removeprefix("--").replace("-", "_")) == value
@@ -192,11 +222,13 @@ def test_the_smallest_and_largest_integers_an_option_allows_are_accepted(option,
 def test_asking_whether_a_writer_still_runs_sends_it_no_signal(tmp_path: Path):
     target = tmp_path / "run.npz"
     # The sleeper dies on any catchable signal, even one its parent ignores (a run under nohup).
-    catch = ("import signal, sys, time\n"
-             "for s in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGUSR1, signal.SIGUSR2):\n"
-             "    signal.signal(s, lambda *_: sys.exit(3))\n"
-             "print('ready', flush=True)\n"
-             "time.sleep(30)\n")
+    catch = (
+        "import signal, sys, time\n"
+        "for s in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGUSR1, signal.SIGUSR2):\n"
+        "    signal.signal(s, lambda *_: sys.exit(3))\n"
+        "print('ready', flush=True)\n"
+        "time.sleep(30)\n"
+    )
     sleeper = subprocess.Popen([sys.executable, "-c", catch], stdout=subprocess.PIPE, text=True)
     try:
         assert sleeper.stdout.readline() == "ready\n"  # its handlers are in place
@@ -283,8 +315,10 @@ def test_training_on_a_corpus_shorter_than_one_chunk_names_it_and_the_lengths():
 
     settings = TrainSettings(seq_length=5)
     data = np.array([0, 1, 0, 1, 0])  # five characters: one chunk of 5 inputs needs a sixth as its target
-    message = ("corpus: the corpus has 5 characters, fewer than one sequence of 5 inputs plus its last target (6); "
-               "use a longer text or a smaller --seq-length")
+    message = (
+        "corpus: the corpus has 5 characters, fewer than one sequence of 5 inputs plus its last target (6); "
+        "use a longer text or a smaller --seq-length"
+    )
     with pytest.raises(InputError, match=f"^{message.replace('(', '[(]').replace(')', '[)]')}$"):
         next(train(initial_state(settings, 2), data, settings, 2, until_step=1))
 
@@ -333,8 +367,11 @@ def test_a_sample_without_a_prime_starts_with_its_first_generated_character(mode
 def test_the_temperature_given_is_the_one_sampled_at(model: Path):
     def text(tau: str) -> str:
         out = io.StringIO()
-        main(["sample", "--checkpoint", str(model), "--length", "200", "--seed", "0", "--temperature", tau],
-             out=out, err=io.StringIO())
+        main(
+            ["sample", "--checkpoint", str(model), "--length", "200", "--seed", "0", "--temperature", tau],
+            out=out,
+            err=io.StringIO(),
+        )
         return out.getvalue()
 
     assert text("0.05") != text("1.0") and text("1.0") == text("1")
@@ -342,8 +379,14 @@ def test_the_temperature_given_is_the_one_sampled_at(model: Path):
 
 def test_a_sample_is_flushed_at_each_line_break_and_every_4096_characters(model: Path):
     out = Recording()
-    assert main(["sample", "--checkpoint", str(model), "--length", "9000", "--seed", "0", "--prime", "a"],
-                out=out, err=io.StringIO()) == 0
+    assert (
+        main(
+            ["sample", "--checkpoint", str(model), "--length", "9000", "--seed", "0", "--prime", "a"],
+            out=out,
+            err=io.StringIO(),
+        )
+        == 0
+    )
     text = out.getvalue()
     breaks = [i + 1 for i, c in enumerate(text[1:-1], start=1) if c == "\n"]  # after the prime, before the end
     expected = sorted(set(breaks) | {1 + 4096, 1 + 8192} | {len(text)})
@@ -366,7 +409,9 @@ class Interrupting(io.StringIO):
 
 def test_an_interrupted_sample_ends_its_line_and_says_how_far_it_got(model: Path):
     out, err = Interrupting(at_write=5), io.StringIO()  # the prime, three characters, then Ctrl-C
-    code = main(["sample", "--checkpoint", str(model), "--length", "50", "--seed", "0", "--prime", "a"], out=out, err=err)
+    code = main(
+        ["sample", "--checkpoint", str(model), "--length", "50", "--seed", "0", "--prime", "a"], out=out, err=err
+    )
     assert code == 130
     assert out.getvalue().endswith("\n") and len(out.getvalue()) == 5
     assert err.getvalue() == "rnn-math: interrupted after 3 of 50 characters\n"
@@ -384,8 +429,18 @@ def test_an_existing_report_is_refused_without_the_resume_hint(tmp_path: Path):
 
 
 def test_a_report_onto_the_checkpoint_being_resumed_is_refused_naming_both(model: Path, tmp_path: Path):
-    code, _, err = cli("train", "--resume", str(model), "--steps", "4", "--checkpoint", str(tmp_path / "next.npz"),
-                       "--report", str(model), "--quiet")
+    code, _, err = cli(
+        "train",
+        "--resume",
+        str(model),
+        "--steps",
+        "4",
+        "--checkpoint",
+        str(tmp_path / "next.npz"),
+        "--report",
+        str(model),
+        "--quiet",
+    )
     assert code != 0
     assert f"--report and --resume are the same file ({model})" in err
     assert model.exists()

@@ -16,11 +16,23 @@ from rnn_math.verification.engine import verify
 THETA = np.random.default_rng(11).uniform(-3, 3, 6)
 
 #: The measures of training and sampling; the update rules have their own test file.
-MEASURES = ("eq-loss-per-char", "eq-bits-per-char", "eq-perplexity", "eq-uniform-loss", "eq-smoothed-loss", "eq-sample-temperature")
+MEASURES = (
+    "eq-loss-per-char",
+    "eq-bits-per-char",
+    "eq-perplexity",
+    "eq-uniform-loss",
+    "eq-smoothed-loss",
+    "eq-sample-temperature",
+)
 
 
 @pytest.mark.equation(
-    "eq-loss-per-char", "eq-bits-per-char", "eq-perplexity", "eq-uniform-loss", "eq-smoothed-loss", "eq-sample-temperature"
+    "eq-loss-per-char",
+    "eq-bits-per-char",
+    "eq-perplexity",
+    "eq-uniform-loss",
+    "eq-smoothed-loss",
+    "eq-sample-temperature",
 )
 @pytest.mark.parametrize("eq_id", MEASURES)
 def test_the_engine_finds_numpy_equal_to_its_twin_at_50_digits_and_rejects_the_wrong_formula(eq_id):

@@ -84,7 +84,9 @@ def test_one_step_is_bptt_then_clipping_then_adagrad_and_nothing_else():
     V, T = len(vocab), SMALL.seq_length
     state = initial_state(SMALL, V)
     before = state.params
-    result = bptt(before, one_hot(data[:T], V), data[1 : T + 1], activation=SMALL.activation, h_0=np.zeros(SMALL.hidden_size))
+    result = bptt(
+        before, one_hot(data[:T], V), data[1 : T + 1], activation=SMALL.activation, h_0=np.zeros(SMALL.hidden_size)
+    )
     grads = clip_elementwise(result.grads.as_dict(), SMALL.clip_threshold)
     expected = {
         name: adagrad_update(value, grads[name], adagrad_memory(np.zeros_like(value), grads[name]), SMALL.learning_rate)
@@ -113,8 +115,13 @@ def test_sgd_settings_use_the_sgd_rule_and_leave_the_memory_alone():
 def _last_hidden_state(state: TrainState, data: np.ndarray, start: int, h_0: np.ndarray, V: int) -> np.ndarray:
     """h^T of BPTT over the chunk at `start`, from `h_0`, with the state's parameters."""
     T = SMALL.seq_length
-    chunk = bptt(state.params, one_hot(data[start : start + T], V), data[start + 1 : start + T + 1],
-                 activation=SMALL.activation, h_0=h_0)
+    chunk = bptt(
+        state.params,
+        one_hot(data[start : start + T], V),
+        data[start + 1 : start + T + 1],
+        activation=SMALL.activation,
+        h_0=h_0,
+    )
     return chunk.forward.h[-1]
 
 
@@ -147,7 +154,10 @@ def test_the_hidden_state_is_reset_to_zero_when_the_walk_wraps():
 def test_the_last_chunk_that_exactly_fits_is_used_before_the_walk_wraps():
     vocab, _, _ = corpus()
     T = SMALL.seq_length
-    data, V = vocab.encode(WRAPPING_TEXT[: 2 * T + 1]), len(vocab)  # the second chunk's last target is the last character
+    data, V = (
+        vocab.encode(WRAPPING_TEXT[: 2 * T + 1]),
+        len(vocab),
+    )  # the second chunk's last target is the last character
     first = train_step(initial_state(SMALL, V), data, SMALL, V)
     second = train_step(first, data, SMALL, V)
     assert second.position == 2 * T  # not wrapped one chunk early
@@ -194,10 +204,20 @@ def test_a_corpus_shorter_than_one_chunk_is_refused_before_any_step():
 @pytest.mark.parametrize(
     ("field", "value"),
     [
-        ("hidden_size", 0), ("hidden_size", -4), ("seq_length", 0), ("learning_rate", 0.0),
-        ("learning_rate", -0.1), ("learning_rate", float("nan")), ("clip_threshold", 0.0),
-        ("init_scale", -1.0), ("seed", -1), ("smoothing", 1.0), ("activation", "relu"),
-        ("optimizer", "adam"), ("clip", "sometimes"), ("hidden_size", 2.5),
+        ("hidden_size", 0),
+        ("hidden_size", -4),
+        ("seq_length", 0),
+        ("learning_rate", 0.0),
+        ("learning_rate", -0.1),
+        ("learning_rate", float("nan")),
+        ("clip_threshold", 0.0),
+        ("init_scale", -1.0),
+        ("seed", -1),
+        ("smoothing", 1.0),
+        ("activation", "relu"),
+        ("optimizer", "adam"),
+        ("clip", "sometimes"),
+        ("hidden_size", 2.5),
     ],
 )
 def test_a_bad_setting_is_refused_naming_it(field: str, value: object):
@@ -233,9 +253,18 @@ def test_a_loss_history_grows_past_its_buffer_without_losing_values():
 @pytest.mark.parametrize(
     ("field", "value"),
     [
-        ("hidden_size", True), ("seq_length", 10.0), ("seed", 1.5), ("seed", True), ("learning_rate", float("inf")),
-        ("learning_rate", "0.1"), ("learning_rate", True), ("init_scale", float("inf")), ("init_scale", float("nan")),
-        ("clip_threshold", float("-inf")), ("smoothing", float("nan")), ("hidden_size", None),
+        ("hidden_size", True),
+        ("seq_length", 10.0),
+        ("seed", 1.5),
+        ("seed", True),
+        ("learning_rate", float("inf")),
+        ("learning_rate", "0.1"),
+        ("learning_rate", True),
+        ("init_scale", float("inf")),
+        ("init_scale", float("nan")),
+        ("clip_threshold", float("-inf")),
+        ("smoothing", float("nan")),
+        ("hidden_size", None),
     ],
 )
 def test_a_setting_of_the_wrong_type_or_not_finite_is_refused_naming_it(field: str, value: object):

@@ -78,7 +78,9 @@ def test_a_step_whose_gradient_is_not_finite_stops_naming_the_step_and_the_gradi
         return dataclasses.replace(result, grads=grads)
 
     monkeypatch.setattr(train_loop, "bptt", fake_bptt(blown))
-    with pytest.raises(TrainingDivergedError, match=f"^{re.escape('training diverged at step 1: the gradient of W_e is not finite')}$"):
+    with pytest.raises(
+        TrainingDivergedError, match=f"^{re.escape('training diverged at step 1: the gradient of W_e is not finite')}$"
+    ):
         train_step(initial_state(SETTINGS, 3), DATA, SETTINGS, 3)
 
 
@@ -108,7 +110,9 @@ def test_a_step_whose_adagrad_memory_overflows_stops_naming_it(monkeypatch):
         return params, {**memory, "U": np.full_like(memory["U"], np.inf)}
 
     monkeypatch.setattr(train_loop, "apply_update", overflowing)
-    with pytest.raises(TrainingDivergedError, match=r"^training diverged at step 1: the Adagrad memory of U is not finite$"):
+    with pytest.raises(
+        TrainingDivergedError, match=r"^training diverged at step 1: the Adagrad memory of U is not finite$"
+    ):
         train_step(initial_state(SETTINGS, 3), DATA, SETTINGS, 3)
 
 

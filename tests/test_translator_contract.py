@@ -64,7 +64,9 @@ def test_each_epochs_loss_is_the_sum_over_pairs_before_that_epochs_update():
     result = train_translator(PAIRS, TINY)
     english, hindi = build_vocabularies(PAIRS)
     start = Seq2SeqParams.random(len(english), len(hindi), D_h=3, d_en=2, d_hi=2, seed=0, scale=0.3)
-    first = sum(run_backward(start, src, tgt).loss for src, tgt in length_buckets(Translator(start, english, hindi), PAIRS))
+    first = sum(
+        run_backward(start, src, tgt).loss for src, tgt in length_buckets(Translator(start, english, hindi), PAIRS)
+    )
     assert result.losses.shape == (2,)
     assert result.losses[0] == pytest.approx(first, rel=1e-12)
     assert result.losses[1] != result.losses[0]
@@ -83,14 +85,19 @@ def test_the_initial_scale_sets_the_spread_of_the_initial_parameters():
     small = train_translator(PAIRS, TrainingConfig(D_h=3, d_en=2, d_hi=2, epochs=1, init_scale=1e-3))
     english, hindi = build_vocabularies(PAIRS)
     start = Seq2SeqParams.random(len(english), len(hindi), D_h=3, d_en=2, d_hi=2, seed=0, scale=1e-3)
-    first = sum(run_backward(start, src, tgt).loss for src, tgt in length_buckets(Translator(start, english, hindi), PAIRS))
+    first = sum(
+        run_backward(start, src, tgt).loss for src, tgt in length_buckets(Translator(start, english, hindi), PAIRS)
+    )
     assert small.losses[0] == pytest.approx(first, rel=1e-12)
 
 
 def test_a_diverging_run_names_the_parameter_that_stopped_being_finite():
     config = TrainingConfig(D_h=3, d_en=2, d_hi=2, epochs=3, learning_rate=1e308)
-    with pytest.raises(TrainingDivergedError, match=r"^training diverged at epoch \d+: parameter \w+ is no longer finite "
-                                                    r"\(learning_rate = 1e\+308\); try a smaller learning_rate$"):
+    with pytest.raises(
+        TrainingDivergedError,
+        match=r"^training diverged at epoch \d+: parameter \w+ is no longer finite "
+        r"\(learning_rate = 1e\+308\); try a smaller learning_rate$",
+    ):
         train_translator(PAIRS, config)
 
 
@@ -157,9 +164,13 @@ def test_a_sentence_that_is_not_a_string_is_refused_naming_its_type():
 
 
 def test_unknown_words_are_each_named_with_at_most_three_suggestions():
-    translator = Translator(tiny_translator().params, WordVocabulary(("goes", "gone", "gore", "gobe", "i")), tiny_translator().hindi)
-    message = ("sentence: expected words from the translator's 5-word English vocabulary, got unknown "
-               "'goxe' (did you mean 'gore', 'gone', 'goes'?); 'zzz'")
+    translator = Translator(
+        tiny_translator().params, WordVocabulary(("goes", "gone", "gore", "gobe", "i")), tiny_translator().hindi
+    )
+    message = (
+        "sentence: expected words from the translator's 5-word English vocabulary, got unknown "
+        "'goxe' (did you mean 'gore', 'gone', 'goes'?); 'zzz'"
+    )
     with pytest.raises(UnknownWordError, match=f"^{re.escape(message)}$"):
         translator.source_indices("I goxe zzz")
 
@@ -172,5 +183,7 @@ def test_a_runaway_decoding_stops_at_twelve_words_by_default_and_says_so():
 
 def test_a_maximum_length_of_one_emits_one_word():
     translator = tiny_translator(wins=END)
-    assert translator.translate_indices(translator.source_indices("I go"), max_length=1) == [translator.hindi.index(END)]
+    assert translator.translate_indices(translator.source_indices("I go"), max_length=1) == [
+        translator.hindi.index(END)
+    ]
     assert translator.translate("I go", max_length=1) == ""

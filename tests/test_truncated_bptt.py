@@ -11,11 +11,11 @@ import pytest
 
 from rnn_math.rnn.bptt import bptt
 from rnn_math.rnn.forward import forward
-from rnn_math.verification.gradcheck import check_gradients
 from rnn_math.rnn.params import RNNParams
-from rnn_math.verification.evaluate import relative_error
 from rnn_math.rnn.truncated import truncated_bptt, truncated_objective
 from rnn_math.verification.engine import verify
+from rnn_math.verification.evaluate import relative_error
+from rnn_math.verification.gradcheck import check_gradients
 from rnn_math.verification.mistakes import get_mistake
 
 AGREES = 1e-13
@@ -34,6 +34,7 @@ def problem(seed: int = 0, T: int = 7, activation: str = "tanh", B: int | None =
 
 
 # ---- the engine: twins at 50 digits, and the gradient of THAT objective by central differences ----
+
 
 @pytest.fixture(scope="module")
 def truncation_reports():
@@ -56,8 +57,10 @@ def test_the_truncated_objective_equals_its_twin_and_its_gradient_is_truncated_b
     assert report.fifty_digit <= AGREES and report.central <= 1e-7
 
 
-@pytest.mark.parametrize("name", ["truncation-one-step-more", "truncation-one-step-less", "truncation-ignored",
-                                  "truncated-objective-one-step-more"])
+@pytest.mark.parametrize(
+    "name",
+    ["truncation-one-step-more", "truncation-one-step-less", "truncation-ignored", "truncated-objective-one-step-more"],
+)
 def test_a_truncation_off_by_one_step_or_ignored_is_rejected_by_every_check(truncation_reports, name):
     mistake = get_mistake(name)
     report = truncation_reports[mistake.eq_id]
@@ -74,6 +77,7 @@ def test_the_truncated_objective_equals_the_loss_at_the_frozen_point(k: int):
 
 # ---- the truncated gradient is not the gradient of the full loss ------------------------------
 
+
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_the_truncated_gradient_fails_the_check_of_the_full_loss(activation: str):
     params, xs, targets = problem(4, activation=activation)
@@ -84,12 +88,16 @@ def test_the_truncated_gradient_fails_the_check_of_the_full_loss(activation: str
 
 # ---- relations with full BPTT ------------------------------------------------------------------
 
+
 @pytest.mark.equation("eq-truncated-delta")
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("k", [7, 8, 50])
 def test_k_at_least_T_is_full_bptt(activation: str, k: int):
     params, xs, targets = problem(5, activation=activation)
-    full, truncated = bptt(params, xs, targets, activation=activation), truncated_bptt(params, xs, targets, k, activation=activation)
+    full, truncated = (
+        bptt(params, xs, targets, activation=activation),
+        truncated_bptt(params, xs, targets, k, activation=activation),
+    )
     for name, value in full.grads.as_dict().items():
         np.testing.assert_allclose(truncated.grads.as_dict()[name], value, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(truncated.grad_h_0, full.grad_h_0, rtol=1e-12, atol=1e-15)
@@ -97,7 +105,10 @@ def test_k_at_least_T_is_full_bptt(activation: str, k: int):
 
 def test_k_one_below_T_is_not_full_bptt():
     params, xs, targets = problem(5)
-    full, truncated = bptt(params, xs, targets, activation="tanh"), truncated_bptt(params, xs, targets, 6, activation="tanh")
+    full, truncated = (
+        bptt(params, xs, targets, activation="tanh"),
+        truncated_bptt(params, xs, targets, 6, activation="tanh"),
+    )
     # The one dropped term is ∂L^7/∂z^1. It reaches b_1 but not W_h, whose step-1 term δ^1 (h^0)ᵀ is 0 at h^0 = 0.
     assert relative_error(truncated.grads.grad_b_1, full.grads.grad_b_1) > 1e-8
 
@@ -105,7 +116,10 @@ def test_k_one_below_T_is_not_full_bptt():
 @pytest.mark.parametrize("k", [1, 3])
 def test_output_layer_gradients_do_not_depend_on_the_truncation(k: int):
     params, xs, targets = problem(6)
-    full, truncated = bptt(params, xs, targets, activation="tanh"), truncated_bptt(params, xs, targets, k, activation="tanh")
+    full, truncated = (
+        bptt(params, xs, targets, activation="tanh"),
+        truncated_bptt(params, xs, targets, k, activation="tanh"),
+    )
     np.testing.assert_allclose(truncated.grads.grad_U, full.grads.grad_U, rtol=1e-13)
     np.testing.assert_allclose(truncated.grads.grad_b_2, full.grads.grad_b_2, rtol=1e-13)
 
@@ -129,7 +143,10 @@ def test_a_batch_objective_is_the_sum_of_its_sequences_objectives():
 
 # ---- bad input ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("k, error", [(0, ValueError), (-2, ValueError), (2.0, TypeError), (True, TypeError), ("3", TypeError)])
+
+@pytest.mark.parametrize(
+    "k, error", [(0, ValueError), (-2, ValueError), (2.0, TypeError), (True, TypeError), ("3", TypeError)]
+)
 def test_a_truncation_that_is_not_a_positive_integer_is_refused(k, error):
     params, xs, targets = problem(0)
     with pytest.raises(error, match=r"^k: expected a positive integer number of steps"):
@@ -147,4 +164,3 @@ def test_bad_inputs_are_reported_as_forward_reports_them():
     params, xs, targets = problem(0)
     with pytest.raises(ValueError, match=r"^targets: expected indices in 0..4"):
         truncated_bptt(params, xs, targets + 5, 2)
-

@@ -30,12 +30,19 @@ def test_parameters_that_are_not_a_mapping_are_refused_naming_their_type():
 
 def test_a_missing_parameter_is_named():
     params = {k: v for k, v in PARAMS.items() if k != "U"}
-    refused(ValueError, "params: expected the names ['W_h', 'W_e', 'b_1', 'U', 'b_2'], missing ['U']", params, XS, TARGETS)
+    refused(
+        ValueError, "params: expected the names ['W_h', 'W_e', 'b_1', 'U', 'b_2'], missing ['U']", params, XS, TARGETS
+    )
 
 
 def test_an_unknown_entry_is_named_with_the_known_ones():
-    refused(ValueError, "params: expected only ['W_h', 'W_e', 'b_1', 'U', 'b_2', 'h_0', 'xs'], got also ['V']",
-            {**PARAMS, "V": np.ones(2)}, XS, TARGETS)
+    refused(
+        ValueError,
+        "params: expected only ['W_h', 'W_e', 'b_1', 'U', 'b_2', 'h_0', 'xs'], got also ['V']",
+        {**PARAMS, "V": np.ones(2)},
+        XS,
+        TARGETS,
+    )
 
 
 def test_no_inputs_at_all_is_refused_saying_where_they_may_come_from():
@@ -46,8 +53,10 @@ def test_inputs_given_in_the_parameters_are_used():
     assert sequence_loss({**PARAMS, "xs": XS}, None, TARGETS) == sequence_loss(PARAMS, XS, TARGETS)
 
 
-@pytest.mark.parametrize(("name", "pattern"), [("W_h", "(D_h, D_h)"), ("W_e", "(D_h, d)"), ("b_1", "(D_h,)"),
-                                               ("U", "(V, D_h)"), ("b_2", "(V,)")])
+@pytest.mark.parametrize(
+    ("name", "pattern"),
+    [("W_h", "(D_h, D_h)"), ("W_e", "(D_h, d)"), ("b_1", "(D_h,)"), ("U", "(V, D_h)"), ("b_2", "(V,)")],
+)
 def test_a_parameter_of_the_wrong_size_is_refused_with_its_named_dimensions(name, pattern):
     shape = PARAMS[name].shape
     wrong = {**PARAMS, name: np.zeros((*shape[:-1], shape[-1] + 1))}  # its last axis disagrees with the others

@@ -45,8 +45,12 @@ def test_each_row_shows_the_number_checks_controls_and_verdict_that_verify_repor
     for row, r in zip(_rows(verification.equations()), reported["equations"], strict=True):
         controls = "—" if r["controls"] == 0 else f"{r['controls_rejected']} of {r['controls']}"
         expected = [
-            f"[({r['number']})][{r['eq_id']}]", f"`{r['eq_id']}`", exact[r["exact"]],
-            _expected_error(r["fifty_digit"]), _expected_error(r["central"]), _expected_error(r["complex_step"]),
+            f"[({r['number']})][{r['eq_id']}]",
+            f"`{r['eq_id']}`",
+            exact[r["exact"]],
+            _expected_error(r["fifty_digit"]),
+            _expected_error(r["central"]),
+            _expected_error(r["complex_step"]),
             controls if r["controls_rejected"] == r["controls"] else f"**{controls}**",
             "yes" if r["passed"] else "**no**",
         ]

@@ -26,8 +26,18 @@ def run(*argv: str) -> tuple[int, str, str]:
 
 
 def passing(eq_id: str, model: str = "rnn") -> EquationReport:
-    return EquationReport(eq_id=eq_id, model=model, title="t", exact=True, fifty_digit=1e-17, central=1e-10,
-                          complex_step=1e-16, controls=2, controls_rejected=2, passed=True)
+    return EquationReport(
+        eq_id=eq_id,
+        model=model,
+        title="t",
+        exact=True,
+        fifty_digit=1e-17,
+        central=1e-10,
+        complex_step=1e-16,
+        controls=2,
+        controls_rejected=2,
+        passed=True,
+    )
 
 
 @pytest.fixture
@@ -50,8 +60,12 @@ def test_all_passed_exits_0_and_says_so():
 
 
 def test_a_failed_report_exits_1_and_names_the_equation_and_why(monkeypatch):
-    failed = replace(passing("eq-bptt-delta"), passed=False, controls_rejected=1,
-                     failures=("the control 'delta without the slope' was accepted",))
+    failed = replace(
+        passing("eq-bptt-delta"),
+        passed=False,
+        controls_rejected=1,
+        failures=("the control 'delta without the slope' was accepted",),
+    )
     monkeypatch.setattr(engine, "verify", lambda **_: [passing("eq-forward-z"), failed])
     code, out, _ = run()
     assert code == 1
@@ -167,8 +181,16 @@ def test_each_row_shows_the_number_id_checks_controls_and_verdict(monkeypatch):
     monkeypatch.setattr(engine, "verify", lambda **_: [passing("eq-forward-z")])
     _, out, _ = run()
     row = next(line for line in out.splitlines() if " eq-forward-z " in line)
-    assert row.split() == [equation_numbers()["eq-forward-z"], "eq-forward-z", "proven", "1.0e-17", "1.0e-10",
-                           "1.0e-16", "2/2", "yes"]
+    assert row.split() == [
+        equation_numbers()["eq-forward-z"],
+        "eq-forward-z",
+        "proven",
+        "1.0e-17",
+        "1.0e-10",
+        "1.0e-16",
+        "2/2",
+        "yes",
+    ]
 
 
 def test_the_json_file_says_which_outputs_each_equation_was_measured_on(tmp_path: Path, monkeypatch):

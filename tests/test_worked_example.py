@@ -103,13 +103,23 @@ def package_backward() -> dict[str, np.ndarray]:
 BACKWARD_NAMES = ["grad_h_1", "delta_1", "delta_2", "grad_W_h", "grad_W_e", "grad_b_1", "grad_x", "grad_h_0"]
 
 
-@pytest.mark.equation("eq-bptt-delta", "eq-encoder-state-grad", "eq-bptt-grad-wh", "eq-bptt-grad-we", "eq-bptt-grad-b1", "eq-bptt-grad-x", "eq-bptt-grad-h0")
+@pytest.mark.equation(
+    "eq-bptt-delta",
+    "eq-encoder-state-grad",
+    "eq-bptt-grad-wh",
+    "eq-bptt-grad-we",
+    "eq-bptt-grad-b1",
+    "eq-bptt-grad-x",
+    "eq-bptt-grad-h0",
+)
 @pytest.mark.parametrize("name", BACKWARD_NAMES)
 def test_encoder_backward_matches_scalar_arithmetic(name):
     np.testing.assert_allclose(package_backward()[name], backward_by_hand(grad_context())[name], rtol=1e-13, atol=0)
 
 
-@pytest.mark.parametrize("wrong", [{"transpose": False}, {"slope_at_h": True}], ids=["W_h-not-transposed", "slope-at-h"])
+@pytest.mark.parametrize(
+    "wrong", [{"transpose": False}, {"slope_at_h": True}], ids=["W_h-not-transposed", "slope-at-h"]
+)
 def test_the_scalar_check_rejects_a_wrong_backward_pass(wrong):
     """Negative control: each wrong version changes the gradients of W_e, b_1 and the inputs.
 

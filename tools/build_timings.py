@@ -33,8 +33,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 #: Not copied: installed libraries (linked instead), build output, caches, version control.
-SKIPPED = {".venv", "node_modules", "site", ".cache", ".git", "__pycache__", ".pytest_cache",
-           ".hypothesis", "mutants", "test-artifacts", "build", "dist"}
+SKIPPED = {
+    ".venv",
+    "node_modules",
+    "site",
+    ".cache",
+    ".git",
+    "__pycache__",
+    ".pytest_cache",
+    ".hypothesis",
+    "mutants",
+    "test-artifacts",
+    "build",
+    "dist",
+}
 
 #: Seconds allowed for each measurement.
 TARGETS = {"cold build": 20.0, "warm build": 8.0, "serve edit": 3.0}
@@ -100,8 +112,14 @@ def timed_serve_edit(checkout: Path) -> float:
     """Seconds from saving an edit of one page's prose to ``mkdocs serve`` serving it."""
     port = free_port()
     command = [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"]
-    server = subprocess.Popen(command, cwd=checkout, env=ENVIRONMENT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
+    server = subprocess.Popen(
+        command,
+        cwd=checkout,
+        env=ENVIRONMENT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}/{EDITED_URL}"
     try:
         wait_for(lambda: fetch(url) is not None, timeout=300)
@@ -118,9 +136,11 @@ def timed_serve_edit(checkout: Path) -> float:
 def machine() -> str:
     """The machine, as far as the timings depend on it."""
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "unknown"
-    return (f"{platform.node()} · {platform.machine()} · {os.cpu_count()} cores · "
-            f"{platform.processor() or 'processor unknown'} · Python {platform.python_version()} · "
-            f"load average {load}")
+    return (
+        f"{platform.node()} · {platform.machine()} · {os.cpu_count()} cores · "
+        f"{platform.processor() or 'processor unknown'} · Python {platform.python_version()} · "
+        f"load average {load}"
+    )
 
 
 def main() -> int:

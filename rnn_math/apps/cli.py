@@ -81,47 +81,107 @@ def positive_float(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of both sub-commands."""
-    parser = _Parser(prog=PROG, description="Train a character-level RNN built from the site's equations, and sample from it.")
+    parser = _Parser(
+        prog=PROG, description="Train a character-level RNN built from the site's equations, and sample from it."
+    )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{train,sample,verify,bench}", parser_class=_Parser)
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="{train,sample,verify,bench}", parser_class=_Parser
+    )
 
     defaults = TrainSettings()
-    tr = commands.add_parser("train", help="train a model on a text file (or the shipped corpus of names)",
-                             description="Train a character-level language model with truncated BPTT.")
-    tr.add_argument("corpus", nargs="?", help="UTF-8 text file to train on (default: the shipped corpus of 600 invented names)")
+    tr = commands.add_parser(
+        "train",
+        help="train a model on a text file (or the shipped corpus of names)",
+        description="Train a character-level language model with truncated BPTT.",
+    )
+    tr.add_argument(
+        "corpus", nargs="?", help="UTF-8 text file to train on (default: the shipped corpus of 600 invented names)"
+    )
     tr.add_argument("--hidden-size", type=positive_int, help=f"hidden units D_h (default {defaults.hidden_size})")
-    tr.add_argument("--activation", choices=tuple(ACTIVATIONS), help=f"hidden activation (default {defaults.activation})")
-    tr.add_argument("--seq-length", type=positive_int, help=f"characters per chunk, the BPTT length T (default {defaults.seq_length})")
+    tr.add_argument(
+        "--activation", choices=tuple(ACTIVATIONS), help=f"hidden activation (default {defaults.activation})"
+    )
+    tr.add_argument(
+        "--seq-length",
+        type=positive_int,
+        help=f"characters per chunk, the BPTT length T (default {defaults.seq_length})",
+    )
     tr.add_argument("--learning-rate", type=positive_float, help=f"step size η (default {defaults.learning_rate})")
     tr.add_argument("--optimizer", choices=OPTIMIZERS, help=f"update rule (default {defaults.optimizer})")
-    tr.add_argument("--clip", choices=CLIPPING, help=f"gradient clipping: each entry to ±c, the global norm to c, or none (default {defaults.clip})")
-    tr.add_argument("--clip-threshold", type=positive_float, help=f"the c of --clip (default {defaults.clip_threshold})")
-    tr.add_argument("--init-scale", type=positive_float, help=f"standard deviation of the initial weights (default {defaults.init_scale})")
-    tr.add_argument("--seed", type=non_negative_int, help=f"random seed: initial weights and samples (default {defaults.seed})")
-    tr.add_argument("--steps", type=positive_int, default=2000, help="train until this many updates in total (default 2000)")
-    tr.add_argument("--checkpoint", default=None, help=f"checkpoint file to write (default {DEFAULT_CHECKPOINT}, or the --resume file)")
-    tr.add_argument("--overwrite", action="store_true", help=(
-        "replace an existing checkpoint or report "
-        "(refused otherwise; a resumed run always saves over its own checkpoint)"
-    ))
-    tr.add_argument("--checkpoint-every", type=positive_int, default=1000, help="save every N steps, and at the end (default 1000)")
-    tr.add_argument("--resume", metavar="CHECKPOINT", help="continue the run saved in this checkpoint, with its settings")
-    tr.add_argument("--sample-every", type=non_negative_int, default=500, help="print a sample every N steps, 0 for never (default 500)")
+    tr.add_argument(
+        "--clip",
+        choices=CLIPPING,
+        help=f"gradient clipping: each entry to ±c, the global norm to c, or none (default {defaults.clip})",
+    )
+    tr.add_argument(
+        "--clip-threshold", type=positive_float, help=f"the c of --clip (default {defaults.clip_threshold})"
+    )
+    tr.add_argument(
+        "--init-scale",
+        type=positive_float,
+        help=f"standard deviation of the initial weights (default {defaults.init_scale})",
+    )
+    tr.add_argument(
+        "--seed", type=non_negative_int, help=f"random seed: initial weights and samples (default {defaults.seed})"
+    )
+    tr.add_argument(
+        "--steps", type=positive_int, default=2000, help="train until this many updates in total (default 2000)"
+    )
+    tr.add_argument(
+        "--checkpoint",
+        default=None,
+        help=f"checkpoint file to write (default {DEFAULT_CHECKPOINT}, or the --resume file)",
+    )
+    tr.add_argument(
+        "--overwrite",
+        action="store_true",
+        help=(
+            "replace an existing checkpoint or report "
+            "(refused otherwise; a resumed run always saves over its own checkpoint)"
+        ),
+    )
+    tr.add_argument(
+        "--checkpoint-every", type=positive_int, default=1000, help="save every N steps, and at the end (default 1000)"
+    )
+    tr.add_argument(
+        "--resume", metavar="CHECKPOINT", help="continue the run saved in this checkpoint, with its settings"
+    )
+    tr.add_argument(
+        "--sample-every",
+        type=non_negative_int,
+        default=500,
+        help="print a sample every N steps, 0 for never (default 500)",
+    )
     tr.add_argument("--sample-length", type=sample_length, default=200, help="characters per sample (default 200)")
-    tr.add_argument("--report", help=(
-        "also write a JSON report (settings, loss curve, final loss, samples) to this file; "
-        "not the corpus or the checkpoint"
-    ))
+    tr.add_argument(
+        "--report",
+        help=(
+            "also write a JSON report (settings, loss curve, final loss, samples) to this file; "
+            "not the corpus or the checkpoint"
+        ),
+    )
     tr.add_argument("--quiet", action="store_true", help="no progress and no periodic samples; only the summary")
     tr.set_defaults(handler=run_train)
 
-    sa = commands.add_parser("sample", help="generate text from a checkpoint",
-                             description="Generate text from a trained checkpoint.")
-    sa.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT, help=f"checkpoint to sample from (default {DEFAULT_CHECKPOINT})")
-    sa.add_argument("--length", type=positive_int, default=300, help="characters to generate, streamed as they come (default 300)")
-    sa.add_argument("--temperature", type=positive_float, default=1.0, help="τ: below 1 safer, above 1 wilder (default 1.0)")
-    sa.add_argument("--seed", type=non_negative_int, default=None, help="random seed, for the same text every time (default: fresh)")
-    sa.add_argument("--prime", default=None, help="text to continue (default: a new line, if the corpus has line breaks)")
+    sa = commands.add_parser(
+        "sample", help="generate text from a checkpoint", description="Generate text from a trained checkpoint."
+    )
+    sa.add_argument(
+        "--checkpoint", default=DEFAULT_CHECKPOINT, help=f"checkpoint to sample from (default {DEFAULT_CHECKPOINT})"
+    )
+    sa.add_argument(
+        "--length", type=positive_int, default=300, help="characters to generate, streamed as they come (default 300)"
+    )
+    sa.add_argument(
+        "--temperature", type=positive_float, default=1.0, help="τ: below 1 safer, above 1 wilder (default 1.0)"
+    )
+    sa.add_argument(
+        "--seed", type=non_negative_int, default=None, help="random seed, for the same text every time (default: fresh)"
+    )
+    sa.add_argument(
+        "--prime", default=None, help="text to continue (default: a new line, if the corpus has line breaks)"
+    )
     sa.set_defaults(handler=run_sample)
 
     add_verify_parser(commands)  # rnn-math verify: rnn_math.apps.verify_command

@@ -144,8 +144,14 @@ _HEADER = ("No.", "equation", "exact proof", "50 digits", "central", "complex st
 
 def _row(report: EquationReport, numbers: dict[str, str]) -> tuple[str, ...]:
     return (
-        numbers.get(report.eq_id, "—"), report.eq_id, _exact(report.exact), _error(report.fifty_digit),
-        _error(report.central), _error(report.complex_step), _controls(report), "yes" if report.passed else "NO",
+        numbers.get(report.eq_id, "—"),
+        report.eq_id,
+        _exact(report.exact),
+        _error(report.fifty_digit),
+        _error(report.central),
+        _error(report.complex_step),
+        _controls(report),
+        "yes" if report.passed else "NO",
     )
 
 
@@ -228,9 +234,10 @@ def results_json(reports: Sequence[EquationReport], numbers: dict[str, str]) -> 
 def add_verify_parser(commands: Any) -> argparse.ArgumentParser:
     """Add the ``verify`` sub-command to the CLI's sub-parsers and return its parser."""
     ve = commands.add_parser(
-        "verify", help="re-run every equation's proofs and checks, and print what they found",
+        "verify",
+        help="re-run every equation's proofs and checks, and print what they found",
         description="Re-run the exact proof, the 50-digit comparison, central differences, the complex "
-                    "step and the negative controls of every registered equation.",
+        "step and the negative controls of every registered equation.",
     )
     ve.add_argument("--equation", metavar="ID", help="only this equation (an id such as eq-bptt-delta, or a former id)")
     ve.add_argument("--model", metavar="NAME", help="only this model's equations (see --list)")

@@ -87,14 +87,10 @@ def qualified_name(func: Callable[..., Any]) -> str:
 
 def _check_id(eq_id: str) -> None:
     if not EQUATION_ID.match(eq_id):
-        raise ValueError(
-            f"equation id: expected 'eq-' followed by lower-case words joined by hyphens, got {eq_id!r}"
-        )
+        raise ValueError(f"equation id: expected 'eq-' followed by lower-case words joined by hyphens, got {eq_id!r}")
 
 
-def equation(
-    eq_id: str, *, title: str, latex: str, aliases: tuple[str, ...] = ()
-) -> Callable[[F], F]:
+def equation(eq_id: str, *, title: str, latex: str, aliases: tuple[str, ...] = ()) -> Callable[[F], F]:
     """Register the decorated NumPy function as the implementation of equation `eq_id`.
 
     Parameters

@@ -166,7 +166,5 @@ def common_dtype(**arrays: NDArray[np.floating]) -> np.dtype:
     first_name, first = items[0]
     for name, array in items[1:]:
         if array.dtype != first.dtype:
-            raise TypeError(
-                f"{name}: expected dtype {first.dtype} (the dtype of {first_name}), got {array.dtype}"
-            )
+            raise TypeError(f"{name}: expected dtype {first.dtype} (the dtype of {first_name}), got {array.dtype}")
     return first.dtype

@@ -135,7 +135,14 @@ def _forward_reference(activation: str) -> dict[str, Any]:
 def _forward_numpy(activation: str, replace: Replacements) -> dict[str, Any]:
     params, xs, targets, h_0 = small_problem()
     fp = forward(params, xs, targets, activation=activation, h_0=h_0)
-    return {"z": fp.z, "h": fp.h[1:], "theta": fp.theta, "y_hat": fp.y_hat, "step_losses": fp.step_losses, "loss": fp.loss}
+    return {
+        "z": fp.z,
+        "h": fp.h[1:],
+        "theta": fp.theta,
+        "y_hat": fp.y_hat,
+        "step_losses": fp.step_losses,
+        "loss": fp.loss,
+    }
 
 
 def _gradient_check(activation: str, B: int | None = None) -> Check:
@@ -154,7 +161,11 @@ def _gradient_check(activation: str, B: int | None = None) -> Check:
 
     batch = "" if B is None else f", a batch of {B}"
     return numerical_gradients(
-        f"central differences and complex step, {activation}{batch}", BACKWARD_EQUATIONS, loss, point, gradients,
+        f"central differences and complex step, {activation}{batch}",
+        BACKWARD_EQUATIONS,
+        loss,
+        point,
+        gradients,
         attribution=_backward_attribution(T),
     )
 
@@ -165,13 +176,20 @@ def _per_step_check(activation: str) -> Check:
     loss = partial(untied_loss, xs=xs, targets=targets, activation=activation, h_0=h_0)
 
     def terms(replace: Replacements) -> dict[str, Any]:
-        return step_contributions(rnn_gradients(params, xs, targets, activation=activation, h_0=h_0, replace=replace), xs)
+        return step_contributions(
+            rnn_gradients(params, xs, targets, activation=activation, h_0=h_0, replace=replace), xs
+        )
 
-    # The terms are built from δ^t and ŷ^t − y^t, not by the sum equations: the check covers the equations that make them.
+    # The terms are built from δ^t and ŷ^t − y^t, not by the sum equations:
+    # the check covers the equations that make them.
     produced_by = {"W_h": "eq-bptt-delta", "W_e": "eq-bptt-delta", "b_1": "eq-bptt-delta"}
     produced_by |= {"U": "eq-bptt-output-grad", "b_2": "eq-bptt-output-grad"}
     return numerical_gradients(
-        f"per-step copies of the tied weights, {activation}", DELTA_EQUATIONS, loss, untie(params.as_dict(), T), terms,
+        f"per-step copies of the tied weights, {activation}",
+        DELTA_EQUATIONS,
+        loss,
+        untie(params.as_dict(), T),
+        terms,
         attribution=attribute(DELTA_EQUATIONS, produced_by, {"eq-bptt-hidden-grad": ("eq-bptt-delta",)}),
     )
 
@@ -184,7 +202,10 @@ def _exact_check(activation: str, T: int, D_h: int, d: int, V: int) -> Check:
         return model.fwd.loss, model.variables, rnn_closed_forms(model, replace)
 
     return exact_proof(
-        f"exact proof, {activation}, T = {T}, D_h = {D_h}", BACKWARD_EQUATIONS, build, attribution=_backward_attribution(T)
+        f"exact proof, {activation}, T = {T}, D_h = {D_h}",
+        BACKWARD_EQUATIONS,
+        build,
+        attribution=_backward_attribution(T),
     )
 
 
@@ -192,20 +213,33 @@ def checks() -> list[Check]:
     """The RNN's checks, at the small sizes the fast tests use."""
     result = [_exact_check("g", 3, 2, 1, 2), _exact_check("sigmoid", 2, 2, 1, 2)]
     T = len(small_problem()[1])
-    backward, forward_outputs = _backward_attribution(T, intermediates=True), attribute(FORWARD_EQUATIONS, FORWARD_OUTPUTS)
+    backward, forward_outputs = (
+        _backward_attribution(T, intermediates=True),
+        attribute(FORWARD_EQUATIONS, FORWARD_OUTPUTS),
+    )
     for activation in ACTIVATIONS:
         result += [
             fifty_digits(
-                f"composed BPTT against the twins at 50 digits, {activation}", BACKWARD_EQUATIONS,
-                partial(composed, activation), partial(twin_reference, activation), attribution=backward,
+                f"composed BPTT against the twins at 50 digits, {activation}",
+                BACKWARD_EQUATIONS,
+                partial(composed, activation),
+                partial(twin_reference, activation),
+                attribution=backward,
             ),
             fifty_digits(
-                f"fast BPTT against the twins at 50 digits, {activation}", BACKWARD_EQUATIONS,
-                partial(_fast, activation), partial(twin_reference, activation), side=None, attribution=backward,
+                f"fast BPTT against the twins at 50 digits, {activation}",
+                BACKWARD_EQUATIONS,
+                partial(_fast, activation),
+                partial(twin_reference, activation),
+                side=None,
+                attribution=backward,
             ),
             fifty_digits(
-                f"forward pass against the twins at 50 digits, {activation}", FORWARD_EQUATIONS,
-                partial(_forward_numpy, activation), partial(_forward_reference, activation), side=None,
+                f"forward pass against the twins at 50 digits, {activation}",
+                FORWARD_EQUATIONS,
+                partial(_forward_numpy, activation),
+                partial(_forward_reference, activation),
+                side=None,
                 attribution=forward_outputs,
             ),
             _gradient_check(activation),
@@ -220,15 +254,17 @@ def symbolic_composer(model: Any, replace: Replacements | None = None) -> dict[s
     return rnn_closed_forms(model, replace)
 
 
-RNN = declare(Model(
-    name="rnn",
-    title="The vanilla RNN",
-    equations=FORWARD_EQUATIONS + BACKWARD_EQUATIONS,
-    parameters=tuple(PARAMETER_NAMES),
-    checks=checks,
-    mistakes=MISTAKES + SUM_MISTAKES,
-    composer=rnn_gradients,
-    symbolic_composer=symbolic_composer,
-    loss=sequence_loss,
-    order=20,
-))
+RNN = declare(
+    Model(
+        name="rnn",
+        title="The vanilla RNN",
+        equations=FORWARD_EQUATIONS + BACKWARD_EQUATIONS,
+        parameters=tuple(PARAMETER_NAMES),
+        checks=checks,
+        mistakes=MISTAKES + SUM_MISTAKES,
+        composer=rnn_gradients,
+        symbolic_composer=symbolic_composer,
+        loss=sequence_loss,
+        order=20,
+    )
+)

@@ -97,9 +97,7 @@ def hidden_states(
     return (z, h) if batched else (z[0], h[0])
 
 
-def _recurrence(
-    W_h: Array, W_e: Array, b_1: Array, xs: Array, h_0: Array, activation: str
-) -> tuple[Array, Array]:
+def _recurrence(W_h: Array, W_e: Array, b_1: Array, xs: Array, h_0: Array, activation: str) -> tuple[Array, Array]:
     """Unchecked recurrence over a batch: equations z^t and h^t for t = 1..T.
 
     Returns batch-major views ``(B, T, D_h)`` and ``(B, T + 1, D_h)`` of the time-major arrays

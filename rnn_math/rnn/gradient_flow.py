@@ -167,7 +167,9 @@ def jacobian_norm_bound(W_h: ArrayLike, lag: int, activation: str = "sigmoid", *
         r" \frac{\partial L^{T}}{\partial h^{T}} = U^\top (\hat{y}^T - y^T)"
     ),
 )
-def last_loss_hidden_gradients(U: Array, W_h: Array, output_grad_T: Array, z: Array, activation: str = "sigmoid") -> Array:
+def last_loss_hidden_gradients(
+    U: Array, W_h: Array, output_grad_T: Array, z: Array, activation: str = "sigmoid"
+) -> Array:
     """∂L^T/∂h^k for every k = 0..T: how much the *last* step's loss feels each earlier state.
 
     Computed by the BPTT recursion of [`hidden_gradient`][rnn_math.rnn.backward_equations.hidden_gradient] and

@@ -105,7 +105,12 @@ def _sequence(p: dict, xs: Matrix, targets: list[int], h_0: Vector, activation: 
 
 
 def reference_bptt(
-    params: NamedParameters, xs: ArrayLike, targets: ArrayLike, *, activation: str = "sigmoid", h_0: ArrayLike | None = None
+    params: NamedParameters,
+    xs: ArrayLike,
+    targets: ArrayLike,
+    *,
+    activation: str = "sigmoid",
+    h_0: ArrayLike | None = None,
 ) -> RNNReference:
     """Loss and every gradient of the vanilla RNN at 50 significant digits, rounded to float64.
 

@@ -130,7 +130,9 @@ def saturated_cases(activation: str, dtype: DTypeLike = np.float64) -> tuple[Sat
     return tuple(saturated_case(extreme, activation, dtype) for extreme in EXTREMES)
 
 
-def textbook_bptt(case: SaturatedCase, *, slope_from_h: bool = True, target_minus_one: bool = True) -> dict[str, NDArray]:
+def textbook_bptt(
+    case: SaturatedCase, *, slope_from_h: bool = True, target_minus_one: bool = True
+) -> dict[str, NDArray]:
     """BPTT with the textbook forms, the negative control: slope from h, target entry ŷ_k − 1.
 
     Every other step is the package's own per-equation function, so a difference from `bptt`
@@ -152,9 +154,13 @@ def textbook_bptt(case: SaturatedCase, *, slope_from_h: bool = True, target_minu
     for t in range(fp.z.shape[1] - 1, -1, -1):
         delta_next = deltas[:, t] = hidden_gradient(p.U, output_grads[:, t], p.W_h, delta_next) * slopes[:, t]
     return {
-        "W_h": grad_W_h(deltas, fp.h[:, :-1]), "W_e": grad_W_e(deltas, case.xs), "b_1": grad_b_1(deltas),
-        "U": grad_U(output_grads, h), "b_2": grad_b_2(output_grads),
-        "h_0": grad_h_0(p.W_h, deltas[:, 0]), "xs": grad_x(p.W_e, deltas),
+        "W_h": grad_W_h(deltas, fp.h[:, :-1]),
+        "W_e": grad_W_e(deltas, case.xs),
+        "b_1": grad_b_1(deltas),
+        "U": grad_U(output_grads, h),
+        "b_2": grad_b_2(output_grads),
+        "h_0": grad_h_0(p.W_h, deltas[:, 0]),
+        "xs": grad_x(p.W_e, deltas),
     }
 
 
@@ -176,7 +182,9 @@ def reference(case: SaturatedCase) -> RNNReference:
     return _reference(extreme, case.activation, case.xs.dtype.name)
 
 
-def case_errors(case: SaturatedCase, gradients: Callable[[SaturatedCase], dict[str, NDArray]] = package_bptt) -> dict[str, float]:
+def case_errors(
+    case: SaturatedCase, gradients: Callable[[SaturatedCase], dict[str, NDArray]] = package_bptt
+) -> dict[str, float]:
     """Norm-wise relative error of each gradient of `gradients(case)` against the 50-digit reference."""
     exact = reference(case).grads
     got = gradients(case)
@@ -184,7 +192,9 @@ def case_errors(case: SaturatedCase, gradients: Callable[[SaturatedCase], dict[s
 
 
 def saturation_errors(
-    activation: str, dtype: DTypeLike = np.float64, gradients: Callable[[SaturatedCase], dict[str, NDArray]] = package_bptt
+    activation: str,
+    dtype: DTypeLike = np.float64,
+    gradients: Callable[[SaturatedCase], dict[str, NDArray]] = package_bptt,
 ) -> dict[str, float]:
     """Worst norm-wise relative error of each gradient over the saturated cases of one activation and dtype.
 

@@ -128,5 +128,9 @@ UNTRANSPOSED_H_0 = Mistake(
 
 #: In the order the BPTT page meets the equations they corrupt.
 SUM_MISTAKES: tuple[Mistake, ...] = (
-    STALE_STATE_IN_U, B_2_LAST_STEP_ONLY, REVERSED_STEPS_IN_W_E, B_1_AVERAGED, UNTRANSPOSED_H_0,
+    STALE_STATE_IN_U,
+    B_2_LAST_STEP_ONLY,
+    REVERSED_STEPS_IN_W_E,
+    B_1_AVERAGED,
+    UNTRANSPOSED_H_0,
 )

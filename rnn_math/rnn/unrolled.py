@@ -74,7 +74,9 @@ def _prepare(
     targets_arr = check_targets("targets", targets, sizes["V"])
     targets2 = targets_arr if batched else targets_arr[None]
     if targets2.shape != (B, T):
-        raise ValueError(f"targets: expected shape {(B, T) if batched else (T,)} (one index per input step), got {targets_arr.shape}")
+        raise ValueError(
+            f"targets: expected shape {(B, T) if batched else (T,)} (one index per input step), got {targets_arr.shape}"
+        )
     h0: Array
     if h_0 is None:
         h0 = np.zeros((B, D_h))

@@ -63,7 +63,9 @@ ERROR_OUTPUTS: dict[str, str] = {
 BACKWARD_FEEDS: dict[str, tuple[str, ...]] = {
     "eq-bptt-output-grad": ("eq-decoder-grad-wout", "eq-decoder-grad-bout", "eq-decoder-state-grad"),
     "eq-decoder-state-grad": ("eq-decoder-delta",),
-    "eq-decoder-delta": ("eq-decoder-grad-wdec", "eq-decoder-grad-v", "eq-decoder-grad-c", "eq-handoff", "eq-bptt-grad-x"),
+    "eq-decoder-delta": (
+        "eq-decoder-grad-wdec", "eq-decoder-grad-v", "eq-decoder-grad-c", "eq-handoff", "eq-bptt-grad-x",
+    ),
     "eq-handoff": ("eq-bptt-delta",),
     "eq-encoder-state-grad": ("eq-bptt-delta",),
     "eq-bptt-delta": ("eq-bptt-grad-wh", "eq-bptt-grad-we", "eq-bptt-grad-b1", "eq-bptt-grad-x"),
@@ -116,7 +118,7 @@ def _recording(calls: dict[str, list[Any]]) -> dict[str, Any]:
 
 
 def closed_form_with_errors() -> dict[str, Any]:
-    """The closed form summed over the batch, and each sentence's errors g_t, δ^dec_t, ∂L/∂c and δ^enc_t, at 50 digits."""
+    """The closed form summed over the batch, and each sentence's errors g_t, δ^dec_t, ∂L/∂c, δ^enc_t, at 50 digits."""
     result = summed_closed_form()
     errors: dict[str, list[Any]] = {name: [] for name in ERROR_OUTPUTS}
     for source, targets in zip(SOURCE, TARGETS, strict=True):
@@ -124,8 +126,12 @@ def closed_form_with_errors() -> dict[str, Any]:
         closed_form_at(small_params(), source, targets, _recording(calls))
         # The decoder's and the encoder's recursions run from the last step down: reversed, they count up.
         encoder = [*calls["eq-bptt-delta@T"], *calls["eq-bptt-delta"]][::-1]
-        for name, values in (("output_grads", calls["eq-bptt-output-grad"]), ("deltas_dec", calls["eq-decoder-delta"][::-1]),
-                             ("grad_context", calls["eq-handoff"]), ("deltas_enc", encoder)):
+        for name, values in (
+            ("output_grads", calls["eq-bptt-output-grad"]),
+            ("deltas_dec", calls["eq-decoder-delta"][::-1]),
+            ("grad_context", calls["eq-handoff"]),
+            ("deltas_enc", encoder),
+        ):
             errors[name].append(np.hstack([evaluate(v) for v in values]).T)
     return result | {name: np.stack(values) for name, values in errors.items()}
 
@@ -154,7 +160,11 @@ def forward_outputs() -> dict[str, str]:
     """Which equation produces each array the forward check compares (``z[0]``: the first sentence's z_t)."""
     produced_by = {f"{name}[{b}]": eq_id for name, eq_id in _FORWARD_FIELDS.items() for b in range(len(SOURCE))}
     for b in range(len(SOURCE)):
-        produced_by |= {f"context[{b}]": "eq-context", f"s[{b}]": "eq-decoder-state", f"inputs[{b}]": "eq-teacher-forcing"}
+        produced_by |= {
+            f"context[{b}]": "eq-context",
+            f"s[{b}]": "eq-decoder-state",
+            f"inputs[{b}]": "eq-teacher-forcing",
+        }
     return produced_by | {"loss": "eq-seq2seq-loss"}
 
 
@@ -190,7 +200,9 @@ def _symbolic_model() -> tuple[dict[str, Any], Any]:
 
 def _build_proof(replace: Replacements):
     params, unrolled = _symbolic_model()
-    closed = sym.closed_form_gradients(params, unrolled, list(PROOF_TARGETS), source=list(PROOF_SOURCE), replace=replace)
+    closed = sym.closed_form_gradients(
+        params, unrolled, list(PROOF_TARGETS), source=list(PROOF_SOURCE), replace=replace
+    )
     return unrolled.loss, params, closed
 
 
@@ -203,30 +215,43 @@ def checks() -> list[Check]:
     return [
         exact_proof("exact proof, T = T' = 2, D_h = 2", CHECKED, _build_proof, attribution=gradients),
         fifty_digits(
-            "backward pass against the closed form at 50 digits", CHECKED, _numpy_gradients_and_errors,
-            closed_form_with_errors, attribution=with_errors,
+            "backward pass against the closed form at 50 digits",
+            CHECKED,
+            _numpy_gradients_and_errors,
+            closed_form_with_errors,
+            attribution=with_errors,
         ),
         fifty_digits(
-            "forward pass against the twins at 50 digits", forward_equations, _forward_numpy, _forward_reference,
-            side=None, attribution=attribute(forward_equations, forward_outputs()),
+            "forward pass against the twins at 50 digits",
+            forward_equations,
+            _forward_numpy,
+            _forward_reference,
+            side=None,
+            attribution=attribute(forward_equations, forward_outputs()),
         ),
         numerical_gradients(
-            "central differences and complex step", CHECKED, lambda q: loss(q, SOURCE, TARGETS), params.as_dict(),
-            _numpy_gradients, attribution=gradients,
+            "central differences and complex step",
+            CHECKED,
+            lambda q: loss(q, SOURCE, TARGETS),
+            params.as_dict(),
+            _numpy_gradients,
+            attribution=gradients,
         ),
     ]
 
 
-SEQ2SEQ = declare(Model(
-    name="seq2seq",
-    title="The encoder-decoder",
-    equations=FORWARD_EQUATIONS + BACKWARD_EQUATIONS,
-    parameters=tuple(PARAMETER_NAMES),
-    checks=checks,
-    mistakes=MISTAKES,
-    composer=run_backward,
-    symbolic_composer=sym.closed_form_gradients,
-    loss=loss,
-    order=70,
-    borrowed=ENCODER_FORWARD + tuple(eq_id for eq_id in CHECKED if eq_id not in BACKWARD_EQUATIONS),
-))
+SEQ2SEQ = declare(
+    Model(
+        name="seq2seq",
+        title="The encoder-decoder",
+        equations=FORWARD_EQUATIONS + BACKWARD_EQUATIONS,
+        parameters=tuple(PARAMETER_NAMES),
+        checks=checks,
+        mistakes=MISTAKES,
+        composer=run_backward,
+        symbolic_composer=sym.closed_form_gradients,
+        loss=loss,
+        order=70,
+        borrowed=ENCODER_FORWARD + tuple(eq_id for eq_id in CHECKED if eq_id not in BACKWARD_EQUATIONS),
+    )
+)

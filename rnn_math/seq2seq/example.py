@@ -75,7 +75,9 @@ def notes_translation_step(learning_rate: float = LEARNING_RATE) -> WorkedStep:
     params = notes_params()
     before = backward(params, SOURCE, TARGETS)
     grads = before.grads.as_dict()
-    updated = Seq2SeqParams(**{name: sgd_update(value, grads[name], learning_rate) for name, value in params.as_dict().items()})
+    updated = Seq2SeqParams(
+        **{name: sgd_update(value, grads[name], learning_rate) for name, value in params.as_dict().items()}
+    )
     return WorkedStep(before, updated, backward(updated, SOURCE, TARGETS))
 
 

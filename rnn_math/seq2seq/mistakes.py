@@ -89,4 +89,3 @@ MISTAKES: tuple[Mistake, ...] = (
         sympy={"eq-decoder-state-grad": lambda W_out, g_t, W_dec, delta_next: W_out.T * g_t},
     ),
 )
-

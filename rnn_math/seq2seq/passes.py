@@ -258,7 +258,9 @@ def run_backward(
 
 
 def _single(result: Seq2SeqForward) -> Seq2SeqForward:
-    return Seq2SeqForward(*(v[0] if isinstance(v, np.ndarray) else v for v in (getattr(result, f.name) for f in fields(result))))
+    return Seq2SeqForward(
+        *(v[0] if isinstance(v, np.ndarray) else v for v in (getattr(result, f.name) for f in fields(result)))
+    )
 
 
 def _single_backward(result: Seq2SeqBackward) -> Seq2SeqBackward:

@@ -41,7 +41,6 @@ if TYPE_CHECKING:  # for the annotation only: the computation uses nothing of th
     from rnn_math.seq2seq.params import Seq2SeqParams
 
 
-
 @dataclass(frozen=True)
 class ReferenceResult:
     """The loss and every gradient of the encoder-decoder, computed at 50 digits, rounded to float64.

@@ -56,7 +56,12 @@ def teacher_forcing(targets: Sequence[int], start: int) -> list[int]:
 
 @symbolic_twin("eq-decoder-state")
 def decoder_state(
-    W_dec: Matrix, s_prev: Matrix, V: Matrix, y_prev: Matrix, c: Matrix, activation: str | Callable[[Expr], Expr] = "tanh"
+    W_dec: Matrix,
+    s_prev: Matrix,
+    V: Matrix,
+    y_prev: Matrix,
+    c: Matrix,
+    activation: str | Callable[[Expr], Expr] = "tanh",
 ) -> tuple[Matrix, Matrix]:
     """Twin of a_t = W_dec s_{t-1} + V y_{t-1} + c and s_t = tanh(a_t): returns (a_t, s_t)."""
     a_t = W_dec * s_prev + V * y_prev + c
@@ -243,11 +248,15 @@ def closed_form_gradients(
         deltas_enc[t] = step(grad_h, u.z[t], "tanh")
         grad_h = eq["eq-encoder-state-grad"](p["W_h"], deltas_enc[t])
     return {
-        "E_en": eq["eq-embedding-grad"](p["E_en"].rows, list(source), [eq["eq-bptt-grad-x"](p["W_e"], d) for d in deltas_enc]),
+        "E_en": eq["eq-embedding-grad"](
+            p["E_en"].rows, list(source), [eq["eq-bptt-grad-x"](p["W_e"], d) for d in deltas_enc]
+        ),
         "W_h": eq["eq-bptt-grad-wh"](deltas_enc, u.h[:-1]),
         "W_e": eq["eq-bptt-grad-we"](deltas_enc, u.x),
         "b_1": eq["eq-bptt-grad-b1"](deltas_enc),
-        "E_hi": eq["eq-embedding-grad"](p["E_hi"].rows, u.inputs, [eq["eq-bptt-grad-x"](p["V"], d) for d in deltas_dec]),
+        "E_hi": eq["eq-embedding-grad"](
+            p["E_hi"].rows, u.inputs, [eq["eq-bptt-grad-x"](p["V"], d) for d in deltas_dec]
+        ),
         "W_dec": eq["eq-decoder-grad-wdec"](deltas_dec, u.s[:-1]),
         "V": eq["eq-decoder-grad-v"](deltas_dec, u.y),
         "c": eq["eq-decoder-grad-c"](deltas_dec),

@@ -89,8 +89,14 @@ def exact_proof(
 
 
 def fifty_digits(
-    name: str, equations: Sequence[str], numpy_arrays: ArraysFn, reference: Callable[[], Mapping[str, Any]],
-    *, tolerance: float = MODEL_FIFTY_DIGITS, side: str | None = "numpy", attribution: Attribution | None = None,
+    name: str,
+    equations: Sequence[str],
+    numpy_arrays: ArraysFn,
+    reference: Callable[[], Mapping[str, Any]],
+    *,
+    tolerance: float = MODEL_FIFTY_DIGITS,
+    side: str | None = "numpy",
+    attribution: Attribution | None = None,
 ) -> Check:
     """NumPy against the twins evaluated at 50 digits: the worst relative error over the named arrays.
 
@@ -114,7 +120,12 @@ def fifty_digits(
         return {"fifty_digit": errors_by_name(numpy_arrays(replace), expected())}
 
     return Check(
-        name, tuple(equations), side, measure, {"fifty_digit": tolerance}, {"fifty_digit": WRONG_FIFTY_DIGITS},
+        name,
+        tuple(equations),
+        side,
+        measure,
+        {"fifty_digit": tolerance},
+        {"fifty_digit": WRONG_FIFTY_DIGITS},
         _attribution(attribution),
     )
 
@@ -162,12 +173,19 @@ def numerical_gradients(
             objective, point, gradients(replace), methods=methods, tolerances=limits, max_entries=largest, step=step
         )
         return {
-            _METHOD_KINDS[method]: {row.parameter: float(row.normwise_error) for row in report.rows if row.method == method}
+            _METHOD_KINDS[method]: {
+                row.parameter: float(row.normwise_error) for row in report.rows if row.method == method
+            }
             for method in methods
         }
 
     return Check(
-        name, tuple(equations), "numpy", measure, {_METHOD_KINDS[m]: limits[m] for m in methods}, {},
+        name,
+        tuple(equations),
+        "numpy",
+        measure,
+        {_METHOD_KINDS[m]: limits[m] for m in methods},
+        {},
         _attribution(attribution),
     )
 
@@ -223,7 +241,11 @@ def sampled_equation(
         return {"fifty_digit": {VALUE: relative_error(actual, expected())}}
 
     return Check(
-        name or f"{eq_id} at 50 digits", (eq_id,), "numpy", measure, {"fifty_digit": tolerance},
+        name or f"{eq_id} at 50 digits",
+        (eq_id,),
+        "numpy",
+        measure,
+        {"fifty_digit": tolerance},
         {"fifty_digit": margin},
     )
 
@@ -251,13 +273,23 @@ def derivative_of(
     point
         Where to differentiate, an array.
     """
+
     def loss(arrays: Mapping[str, Any]) -> Any:
         return np.sum(function(arrays["z"]))
 
     return numerical_gradients(
-        name, equations, loss, {"z": np.asarray(point, dtype=np.float64)},
-        lambda replace: {"z": derivative(replace)}, tolerances=tolerances,
+        name,
+        equations,
+        loss,
+        {"z": np.asarray(point, dtype=np.float64)},
+        lambda replace: {"z": derivative(replace)},
+        tolerances=tolerances,
     )
+
+
+def arguments(*values: Any) -> Callable[[], tuple[Any, ...]]:
+    """A function that returns `values`: sample inputs for `sampled_equation`."""
+    return lambda: values
 
 
 def worst_of(name: str, checks: Sequence[Check]) -> Check:
@@ -268,7 +300,9 @@ def worst_of(name: str, checks: Sequence[Check]) -> Check:
     the combined check, as a reader would expect.
     """
     first = checks[0]
-    if any(c.equations != first.equations or c.side != first.side or c.attribution != first.attribution for c in checks):
+    if any(
+        c.equations != first.equations or c.side != first.side or c.attribution != first.attribution for c in checks
+    ):
         raise ValueError("checks: expected checks of the same equations, side and attribution")
 
     def measure(replace: Replacements) -> dict[str, dict[str, float | bool]]:
@@ -276,7 +310,9 @@ def worst_of(name: str, checks: Sequence[Check]) -> Check:
         worst: dict[str, dict[str, float | bool]] = {}
         for kind in values[0]:
             names = dict.fromkeys(name for v in values for name in v[kind])
-            worst[kind] = {name: worst_value(kind, [v[kind][name] for v in values if name in v[kind]]) for name in names}
+            worst[kind] = {
+                name: worst_value(kind, [v[kind][name] for v in values if name in v[kind]]) for name in names
+            }
         return worst
 
     tolerances = {kind: min(c.tolerances[kind] for c in checks) for kind in first.tolerances}

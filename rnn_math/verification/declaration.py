@@ -180,7 +180,9 @@ class Check:
 
     def measure(self, replace: Replacements) -> dict[str, float | bool]:
         """The check's value of each kind over all its outputs: the worst error, or whether every proof holds."""
-        return {kind: worst_value(kind, per_output.values()) for kind, per_output in self.measure_outputs(replace).items()}
+        return {
+            kind: worst_value(kind, per_output.values()) for kind, per_output in self.measure_outputs(replace).items()
+        }
 
     def outputs_of(self, eq_id: str, measured: Iterable[str]) -> tuple[str, ...]:
         """The outputs among `measured` that `eq_id`'s values come from (all of them without an attribution)."""

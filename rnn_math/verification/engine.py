@@ -72,7 +72,7 @@ class CheckOutcome:
         return values, tuple(names)
 
     def rejects_on(self, mistake: Mistake, eq_id: str) -> bool:
-        """Whether the check rejected `mistake` on the outputs attributed to `eq_id` (all of them if it measured none)."""
+        """Whether the check rejected `mistake` on the outputs attributed to `eq_id` (all, if it measured none)."""
         measured = self.mistake_outputs[mistake.name]
         mine = {kind: self.check.outputs_of(eq_id, per_output) for kind, per_output in measured.items()}
         if not any(mine.values()):
@@ -153,7 +153,8 @@ def equation_report(model: Model, eq_id: str, title: str, outcomes: Sequence[Che
         # it measured them), and at least one must.
         verdicts = {
             o.check.name: o.rejected[mistake.name] and o.rejects_on(mistake, eq_id)
-            for o in covering if mistake.name in o.rejected
+            for o in covering
+            if mistake.name in o.rejected
         }
         verdicts |= {
             o.check.name: o.rejected[mistake.name] for o in outcomes if mistake.name in o.rejected and o not in covering

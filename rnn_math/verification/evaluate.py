@@ -42,7 +42,9 @@ def substitutions(symbols: Mapping[str, sp.MatrixBase], values: Mapping[str, Arr
     return pairs
 
 
-def evaluate(expression: sp.Expr | sp.MatrixBase, subs: Mapping[sp.Symbol, sp.Float] | None = None) -> NDArray[np.float64]:
+def evaluate(
+    expression: sp.Expr | sp.MatrixBase, subs: Mapping[sp.Symbol, sp.Float] | None = None
+) -> NDArray[np.float64]:
     """Evaluate an expression (or every entry of a matrix) at 50 digits, then round to float64."""
     if isinstance(expression, sp.MatrixBase):
         return np.array(

@@ -44,8 +44,17 @@ from numpy.typing import ArrayLike, NDArray
 from rnn_math.verification.gradcheck_report import GradcheckReport, GradcheckRow
 
 __all__ = [
-    "COMPLEX_STEP", "DEFAULT_MAX_ENTRIES", "DEFAULT_TOLERANCES", "METHODS", "GradcheckReport", "GradcheckRow",
-    "central_difference", "central_step", "check_gradients", "complex_step", "sample_indices",
+    "COMPLEX_STEP",
+    "DEFAULT_MAX_ENTRIES",
+    "DEFAULT_TOLERANCES",
+    "METHODS",
+    "GradcheckReport",
+    "GradcheckRow",
+    "central_difference",
+    "central_step",
+    "check_gradients",
+    "complex_step",
+    "sample_indices",
 ]
 
 #: The estimators, by name.
@@ -75,6 +84,7 @@ def central_step(loss_value: float, x: float) -> float:
     """
     scale = max(1.0, abs(loss_value))
     return float((np.finfo(np.float64).eps * scale) ** (1 / 3) * max(1.0, abs(x)))
+
 
 LossFunction = Callable[[Mapping[str, NDArray]], "float | complex | np.number"]
 Index = int | tuple[int, ...]
@@ -217,7 +227,12 @@ def _errors(given: NDArray, estimate: NDArray) -> tuple[float, float, float]:
 
 
 def _checked_inputs(
-    params: Mapping[str, ArrayLike], grads: Mapping[str, ArrayLike], methods: Sequence[str], tolerances, max_entries, step
+    params: Mapping[str, ArrayLike],
+    grads: Mapping[str, ArrayLike],
+    methods: Sequence[str],
+    tolerances,
+    max_entries,
+    step,
 ) -> tuple[dict[str, NDArray], dict[str, NDArray], dict[str, float]]:
     if not isinstance(params, Mapping) or not params:
         raise TypeError(f"params: expected a non-empty mapping of arrays by name, got {type(params).__name__}")
@@ -229,11 +244,15 @@ def _checked_inputs(
     for name, value in params.items():
         array = np.asarray(value)
         if array.dtype.kind not in "fi" or array.size == 0:
-            raise TypeError(f"params[{name!r}]: expected a non-empty real array, got dtype {array.dtype}, shape {array.shape}")
+            raise TypeError(
+                f"params[{name!r}]: expected a non-empty real array, got dtype {array.dtype}, shape {array.shape}"
+            )
         arrays[name] = array.astype(np.float64)
         gradient = np.asarray(grads[name])
         if gradient.shape != array.shape:
-            raise ValueError(f"grads[{name!r}]: expected shape {array.shape} (like params[{name!r}]), got {gradient.shape}")
+            raise ValueError(
+                f"grads[{name!r}]: expected shape {array.shape} (like params[{name!r}]), got {gradient.shape}"
+            )
         if np.iscomplexobj(gradient):
             raise TypeError(f"grads[{name!r}]: expected a real array, got dtype {gradient.dtype}")
         gradients[name] = gradient.astype(np.float64)
@@ -326,7 +345,10 @@ def check_gradients(
                 for i in subsets[name]
             ]
             estimate = np.array(
-                [estimators[method](loss_fn, arrays, name, int(i), step=h) for i, h in zip(subsets[name], steps, strict=True)]
+                [
+                    estimators[method](loss_fn, arrays, name, int(i), step=h)
+                    for i, h in zip(subsets[name], steps, strict=True)
+                ]
             )
             normwise, max_rel, max_abs = _errors(given, estimate)
             rows.append(GradcheckRow(name, method, len(given), array.size, normwise, max_rel, max_abs, limits[method]))

@@ -114,7 +114,10 @@ class GradcheckReport:
             for row in self.rows
         ]
         widths = [max(len(str(cell)) for cell in column) for column in zip(header, *lines, strict=True)]
-        text = [" | ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() for line in (header, *lines)]
+        text = [
+            " | ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
+            for line in (header, *lines)
+        ]
         text.insert(1, "-+-".join("-" * w for w in widths))
         verdict = "passed" if self.passed else f"FAILED ({len(self.failures())} of {len(self.rows)} rows)"
         return "\n".join([*text, f"gradient check {verdict}; {self.coverage()}"])

@@ -257,7 +257,13 @@ class SymbolicRNN:
 
 
 def symbolic_rnn(
-    T: int, D_h: int, d: int, V: int, *, activation: str | Callable[[Expr], Expr] = "sigmoid", targets: Sequence[int] | None = None
+    T: int,
+    D_h: int,
+    d: int,
+    V: int,
+    *,
+    activation: str | Callable[[Expr], Expr] = "sigmoid",
+    targets: Sequence[int] | None = None,
 ) -> SymbolicRNN:
     """Unroll a fully symbolic RNN for T steps.
 

@@ -56,12 +56,21 @@ def declaration_problems(equations: Mapping[str, Equation], models: Iterable[obj
     for model in models:
         for eq_id in model.equations:  # type: ignore[attr-defined]
             declared.setdefault(eq_id, []).append(model.name)  # type: ignore[attr-defined]
-    problems = [f"{eq_id}: declared by no model, so the verification engine never checks it"
-                for eq_id in equations if eq_id not in declared]
-    problems += [f"{eq_id}: declared by {len(names)} models ({', '.join(names)}), expected 1"
-                 for eq_id, names in declared.items() if len(names) > 1]
-    problems += [f"{eq_id}: declared by {names[0]} but not registered" for eq_id, names in declared.items()
-                 if eq_id not in equations]
+    problems = [
+        f"{eq_id}: declared by no model, so the verification engine never checks it"
+        for eq_id in equations
+        if eq_id not in declared
+    ]
+    problems += [
+        f"{eq_id}: declared by {len(names)} models ({', '.join(names)}), expected 1"
+        for eq_id, names in declared.items()
+        if len(names) > 1
+    ]
+    problems += [
+        f"{eq_id}: declared by {names[0]} but not registered"
+        for eq_id, names in declared.items()
+        if eq_id not in equations
+    ]
     return problems
 
 

@@ -66,7 +66,9 @@ def summary() -> str:
     rows = []
     for eq_id in summary_ids():
         eq = lookup(eq_id)
-        rows.append([equation_reference(eq, index.number(eq_id)), eq.title, f"$\\displaystyle {eq.latex}$", f"`{eq_id}`"])
+        rows.append(
+            [equation_reference(eq, index.number(eq_id)), eq.title, f"$\\displaystyle {eq.latex}$", f"`{eq_id}`"]
+        )
     table = markdown_table(["", "computes", "formula", "id in the code"], rows, "llll")
     return f'<div class="rm-summary" markdown="block">\n\n{table}\n\n</div>'
 

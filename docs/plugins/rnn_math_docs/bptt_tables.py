@@ -7,10 +7,10 @@ from functools import cache, partial
 import numpy as np
 
 from rnn_math.rnn.bptt import BPTTResult, bptt
-from rnn_math.verification.gradcheck import check_gradients
 from rnn_math.rnn.params import RNNParams
-from rnn_math_docs.formatting import markdown_table, number, scientific
 from rnn_math.rnn.unrolled import step_contributions, untie, untied_loss
+from rnn_math.verification.gradcheck import check_gradients
+from rnn_math_docs.formatting import markdown_table, number, scientific
 
 #: The example of the page: four steps, three hidden units, tanh, a seeded sequence.
 T, D_H, D, V = 4, 3, 2, 4
@@ -64,7 +64,11 @@ def copies_check() -> str:
     loss = partial(untied_loss, xs=xs, targets=targets, activation=ACTIVATION)
     report = check_gradients(loss, untie(params.as_dict(), T), _contributions(), methods=("complex",))
     rows = [
-        [f"${SYMBOLS[r.parameter]}^{{(1)}}, \\dots, {SYMBOLS[r.parameter]}^{{({T})}}$", str(r.checked), f"${scientific(r.normwise_error)}$"]
+        [
+            f"${SYMBOLS[r.parameter]}^{{(1)}}, \\dots, {SYMBOLS[r.parameter]}^{{({T})}}$",
+            str(r.checked),
+            f"${scientific(r.normwise_error)}$",
+        ]
         for r in report.rows
     ]
     return markdown_table(["copies", "entries perturbed", "norm-wise relative error"], rows, "lrr")
@@ -93,5 +97,6 @@ def saturated_slope_example() -> str:
     h_text = "1" if h == 1.0 else number(h, 17)
     return (
         f"A tanh unit at $z = {SATURATED_Z:g}$ has $h = {h_text}$ in float64, so $1 - h^2 = "
-        f"{scientific(from_h) if from_h else '0'}$, while the true slope is ${scientific(float(tanh_derivative(SATURATED_Z)))}$"
+        f"{scientific(from_h) if from_h else '0'}$, while the true slope is "
+        f"${scientific(float(tanh_derivative(SATURATED_Z)))}$"
     )

@@ -7,7 +7,6 @@ from functools import cache
 import numpy as np
 
 from rnn_math.rnn.example import NOTES_TOKENS
-from rnn_math.verification.gradcheck import check_gradients
 from rnn_math.seq2seq import loss
 from rnn_math.seq2seq.example import (
     HINDI_WORDS,
@@ -18,6 +17,7 @@ from rnn_math.seq2seq.example import (
     notes_params,
     notes_translation_step,
 )
+from rnn_math.verification.gradcheck import check_gradients
 from rnn_math_docs.formatting import latex_matrix, markdown_table, number, scientific
 
 #: How the page writes each parameter's name in LaTeX.
@@ -91,7 +91,16 @@ def decoder_steps() -> str:
             f"${number(probs[k])}$", f"${number(-np.log(probs[k]))}$",
         ])  # fmt: skip
     table = markdown_table(
-        ["$t$", "input $k_{t-1}$", "$y_{t-1}$", "decoder state", "most probable", "target $k_t$", "$p_{t,k_t}$", "$L_t$"],
+        [
+            "$t$",
+            "input $k_{t-1}$",
+            "$y_{t-1}$",
+            "decoder state",
+            "most probable",
+            "target $k_t$",
+            "$p_{t,k_t}$",
+            "$L_t$",
+        ],
         rows,
         "rlrlllrr",
     )
@@ -103,7 +112,8 @@ def handoff() -> str:
     b = _step().before
     return (
         f"$\\delta^{{\\text{{dec}}}}_1 = {latex_matrix(b.deltas_dec[0])}$, "
-        f"$\\dfrac{{\\partial L}}{{\\partial h_2}} = W_{{\\text{{dec}}}}^\\top \\delta^{{\\text{{dec}}}}_1 = {latex_matrix(b.grad_context)}$, "
+        f"$\\dfrac{{\\partial L}}{{\\partial h_2}} = W_{{\\text{{dec}}}}^\\top \\delta^{{\\text{{dec}}}}_1 = "
+        f"{latex_matrix(b.grad_context)}$, "
         f"$\\delta^{{\\text{{enc}}}}_2 = {latex_matrix(b.deltas_enc[1])}$, "
         f"$\\delta^{{\\text{{enc}}}}_1 = {latex_matrix(b.deltas_enc[0])}$"
     )
@@ -134,7 +144,13 @@ def gradient_check() -> str:
         lambda q: loss(q, SOURCE[None], TARGETS[None]), params.as_dict(), _step().before.grads.as_dict()
     )
     rows = [
-        [f"${LATEX_NAMES[r.parameter]}$", r.method, f"${scientific(r.normwise_error)}$", f"${scientific(r.tolerance, 0)}$", "pass" if r.passed else "**FAIL**"]
+        [
+            f"${LATEX_NAMES[r.parameter]}$",
+            r.method,
+            f"${scientific(r.normwise_error)}$",
+            f"${scientific(r.tolerance, 0)}$",
+            "pass" if r.passed else "**FAIL**",
+        ]
         for r in report.rows
     ]
     return markdown_table(["parameter", "method", "relative error", "tolerance", ""], rows, "llrrl")

@@ -7,8 +7,8 @@ from functools import cache
 import numpy as np
 
 from rnn_math.core.activations import get_activation
-from rnn_math.rnn.bptt import bptt, output_gradient
 from rnn_math.core.clipping import clip_by_global_norm, clip_elementwise, global_norm
+from rnn_math.rnn.bptt import bptt, output_gradient
 from rnn_math.rnn.forward import hidden_states
 from rnn_math.rnn.gradient_flow import (
     hidden_jacobian,
@@ -18,9 +18,9 @@ from rnn_math.rnn.gradient_flow import (
     step_jacobian,
 )
 from rnn_math.rnn.params import RNNParams
+from rnn_math.rnn.truncated import truncated_bptt
 from rnn_math_docs.formatting import latex_matrix, markdown_table, number, scientific
 from rnn_math_docs.plots import svg_figure
-from rnn_math.rnn.truncated import truncated_bptt
 
 ACTIVATIONS = ("sigmoid", "tanh")
 #: λ_1 as multiples of 1/γ in the lag figure: below, at and above the threshold.
@@ -39,6 +39,7 @@ def _rotation_like(D_h: int, seed: int) -> np.ndarray:
 
 
 # ---- the Jacobian against central differences -----------------------------------------------
+
 
 def _central_jacobian(W_h, W_e, b_1, xs, h, k, t, activation, step=1e-6):
     def h_t(h_k):
@@ -62,7 +63,7 @@ def jacobian_check() -> str:
         for j in range(2, 7):
             reversed_order = reversed_order @ step_jacobian(W_h, z[j - 1], activation)
 
-        def error(value: np.ndarray) -> str:
+        def error(value: np.ndarray, estimate: np.ndarray = estimate) -> str:
             return f"${_sci(np.linalg.norm(value - estimate) / np.linalg.norm(estimate))}$"
 
         rows.append([activation, error(right), error(reversed_order), error(right.T)])
@@ -72,6 +73,7 @@ def jacobian_check() -> str:
 
 
 # ---- the bound on many random models ----------------------------------------------------------
+
 
 @cache
 def _random_model_ratios() -> dict[str, np.ndarray]:
@@ -85,8 +87,13 @@ def _random_model_ratios() -> dict[str, np.ndarray]:
             D_h = int(rng.integers(2, 9))
             W_h = rng.standard_normal((D_h, D_h))
             W_h *= np.exp(rng.uniform(np.log(0.3), np.log(3.0))) / (gamma * largest_singular_value(W_h))
-            z, _ = hidden_states(W_h, rng.standard_normal((D_h, 2)), rng.normal(0, 0.5, D_h),
-                                 rng.normal(0, 0.5, (20, 2)), activation=activation)
+            z, _ = hidden_states(
+                W_h,
+                rng.standard_normal((D_h, 2)),
+                rng.normal(0, 0.5, D_h),
+                rng.normal(0, 0.5, (20, 2)),
+                activation=activation,
+            )
             J = np.eye(D_h)
             for t in range(1, 21):
                 J = step_jacobian(W_h, z[t - 1], activation) @ J
@@ -106,7 +113,13 @@ def bound_tightness() -> str:
             row += [f"${_sci(float(np.max(column)))}$", f"${_sci(float(np.median(column)))}$"]
         rows.append(row)
     return markdown_table(
-        ["steps $t$ back to $h^0$", "sigmoid: largest $r_t$", "sigmoid: median $r_t$", "tanh: largest $r_t$", "tanh: median $r_t$"],
+        [
+            "steps $t$ back to $h^0$",
+            "sigmoid: largest $r_t$",
+            "sigmoid: median $r_t$",
+            "tanh: largest $r_t$",
+            "tanh: median $r_t$",
+        ],
         rows,
         "rrrrr",
     )
@@ -126,6 +139,7 @@ def bound_summary() -> str:
 
 # ---- examples around the threshold --------------------------------------------------------------
 
+
 def _lag_norm(activation: str, W_h: np.ndarray, h_0: np.ndarray, b_1: np.ndarray, T: int) -> float:
     z, _ = hidden_states(W_h, np.zeros((len(b_1), 1)), b_1, np.zeros((T, 1)), activation=activation, h_0=h_0)
     return float(np.linalg.norm(hidden_jacobian(W_h, z, 0, T, activation), 2))
@@ -144,8 +158,10 @@ def _threshold_cases() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, st
         ("tanh", 1.0 * Q, np.zeros(2), np.zeros(2), "$\\lambda_1 = 1/\\gamma$: cannot grow"),
         ("tanh", 1.5 * Q, np.zeros(2), np.zeros(2), "$\\lambda_1 > 1/\\gamma$, units at $z = 0$: explodes"),
         ("tanh", 3.0 * np.eye(2), np.ones(2), np.zeros(2), "$\\lambda_1 > 1/\\gamma$, units saturated: vanishes"),
-        ("sigmoid", 6.0 * Q, np.full(2, 0.5), -6.0 * Q @ np.full(2, 0.5), "$\\lambda_1 > 1/\\gamma$, units at $z = 0$: explodes"),
-        ("sigmoid", 12.0 * np.eye(2), np.ones(2), np.full(2, -6.0), "$\\lambda_1 > 1/\\gamma$, units saturated: vanishes"),
+        ("sigmoid", 6.0 * Q, np.full(2, 0.5), -6.0 * Q @ np.full(2, 0.5),
+         "$\\lambda_1 > 1/\\gamma$, units at $z = 0$: explodes"),
+        ("sigmoid", 12.0 * np.eye(2), np.ones(2), np.full(2, -6.0),
+         "$\\lambda_1 > 1/\\gamma$, units saturated: vanishes"),
     ]  # fmt: skip
 
 
@@ -156,15 +172,27 @@ def threshold_examples() -> str:
     for activation, W_h, h_0, b_1, label in _threshold_cases():
         gamma = get_activation(activation).derivative_bound
         lam = largest_singular_value(W_h)
-        rows.append([
-            activation, f"${number(lam, 2)}$", f"${number(gamma * lam, 3)}$",
-            f"${_sci(_lag_norm(activation, W_h, h_0, b_1, T))}$",
-            f"${_sci(jacobian_norm_bound(W_h, T, activation))}$", label,
-        ])
+        rows.append(
+            [
+                activation,
+                f"${number(lam, 2)}$",
+                f"${number(gamma * lam, 3)}$",
+                f"${_sci(_lag_norm(activation, W_h, h_0, b_1, T))}$",
+                f"${_sci(jacobian_norm_bound(W_h, T, activation))}$",
+                label,
+            ]
+        )
     return markdown_table(
-        ["σ", "$\\lambda_1$", "$\\gamma\\lambda_1$", f"$\\lVert \\partial h^{{{T}}}/\\partial h^0 \\rVert_2$",
-         f"bound $(\\gamma\\lambda_1)^{{{T}}}$", "case"],
-        rows, "lrrrrl",
+        [
+            "σ",
+            "$\\lambda_1$",
+            "$\\gamma\\lambda_1$",
+            f"$\\lVert \\partial h^{{{T}}}/\\partial h^0 \\rVert_2$",
+            f"bound $(\\gamma\\lambda_1)^{{{T}}}$",
+            "case",
+        ],
+        rows,
+        "lrrrrl",
     )
 
 
@@ -175,7 +203,9 @@ def saturated_cases() -> str:
         if "saturated" not in label:
             continue
         act = get_activation(activation)
-        z, h = hidden_states(W_h, np.zeros((len(b_1), 1)), b_1, np.zeros((THRESHOLD_T, 1)), activation=activation, h_0=h_0)
+        z, h = hidden_states(
+            W_h, np.zeros((len(b_1), 1)), b_1, np.zeros((THRESHOLD_T, 1)), activation=activation, h_0=h_0
+        )
         slopes = act.derivative(z[-1])
         T = THRESHOLD_T
         items.append(
@@ -188,6 +218,7 @@ def saturated_cases() -> str:
 
 
 # ---- figure: gradient norm against lag ----------------------------------------------------------
+
 
 @cache
 def _lag_curves() -> dict[tuple[str, float], tuple[np.ndarray, np.ndarray]]:
@@ -225,7 +256,7 @@ def lag_figure() -> str:
 
     figure, axes = plt.subplots(1, 2, figsize=(7.2, 3.4), layout="constrained", sharey=True)
     colours = {0.8: "#3f51b5", 1.0: "#2e7d32", 1.25: "#c62828"}
-    for ax, activation in zip(axes, ACTIVATIONS):
+    for ax, activation in zip(axes, ACTIVATIONS, strict=True):
         gamma = get_activation(activation).derivative_bound
         for factor in LAMBDA_FACTORS:
             norm, bound = _lag_curves()[(activation, factor)]
@@ -249,6 +280,7 @@ def lag_figure() -> str:
 
 # ---- figure: truncation error against k ---------------------------------------------------------
 
+
 @cache
 def _truncation_errors() -> dict[tuple[str, float], np.ndarray]:
     """‖∇_{W_h} L̃_k − ∇_{W_h} L‖ / ‖∇_{W_h} L‖ for k = 1..T, per activation and λ_1."""
@@ -261,17 +293,24 @@ def _truncation_errors() -> dict[tuple[str, float], np.ndarray]:
             W_h = (factor / gamma) * _rotation_like(D_h, 6)
             centre = np.full(D_h, 0.5 if activation == "sigmoid" else 0.0)
             params = RNNParams(
-                W_h=W_h, W_e=0.5 * rng.standard_normal((D_h, d)) / np.sqrt(d), b_1=-W_h @ centre,
-                U=rng.standard_normal((V, D_h)) / np.sqrt(D_h), b_2=np.zeros(V),
+                W_h=W_h,
+                W_e=0.5 * rng.standard_normal((D_h, d)) / np.sqrt(d),
+                b_1=-W_h @ centre,
+                U=rng.standard_normal((V, D_h)) / np.sqrt(D_h),
+                b_2=np.zeros(V),
             )
             xs, targets = rng.standard_normal((B, T, d)), rng.integers(0, V, (B, T))
             h_0 = np.broadcast_to(centre, (B, D_h))
             full = bptt(params, xs, targets, activation=activation, h_0=h_0).grads.grad_W_h
-            errors[(activation, factor)] = np.array([
-                np.linalg.norm(truncated_bptt(params, xs, targets, k, activation=activation, h_0=h_0).grads.grad_W_h - full)
-                / np.linalg.norm(full)
-                for k in range(1, T + 1)
-            ])
+            errors[(activation, factor)] = np.array(
+                [
+                    np.linalg.norm(
+                        truncated_bptt(params, xs, targets, k, activation=activation, h_0=h_0).grads.grad_W_h - full
+                    )
+                    / np.linalg.norm(full)
+                    for k in range(1, T + 1)
+                ]
+            )
     return errors
 
 
@@ -281,14 +320,13 @@ def truncation_figure() -> str:
 
     figure, axes = plt.subplots(1, 2, figsize=(7.2, 3.2), layout="constrained", sharey=True)
     colours = {0.8: "#3f51b5", 1.0: "#2e7d32", 1.25: "#c62828"}
-    for ax, activation in zip(axes, ACTIVATIONS):
+    for ax, activation in zip(axes, ACTIVATIONS, strict=True):
         gamma = get_activation(activation).derivative_bound
         for factor in LAMBDA_FACTORS:
             err = _truncation_errors()[(activation, factor)]
             ks = np.arange(1, len(err) + 1)
             shown = np.maximum(err, 1e-17)  # k = T is exact: drawn at the floor of the axis
-            ax.semilogy(ks, shown, color=colours[factor], marker=".", markersize=3,
-                        label=f"λ₁ = {factor:g}/γ")
+            ax.semilogy(ks, shown, color=colours[factor], marker=".", markersize=3, label=f"λ₁ = {factor:g}/γ")
         ax.set_title(f"{activation} (γ = {gamma:g})")
         ax.set_xlabel("truncation length k")
         ax.set_ylim(1e-17, 10)
@@ -371,10 +409,19 @@ def clipping_example() -> str:
 
     rows = [
         ["none", f"${number(norm)}$", f"${number(float(np.max(np.abs(original))))}$", f"${cosine(grads)}$"],
-        [f"global norm, $c = {number(c, 2)}$", f"${number(global_norm(by_norm))}$",
-         f"${number(float(np.max(np.abs(flat(by_norm)))))}$", f"${cosine(by_norm)}$"],
-        [f"element-wise, $c = {number(limit, 2)}$", f"${number(global_norm(by_entry))}$",
-         f"${number(float(np.max(np.abs(flat(by_entry)))))}$", f"${cosine(by_entry)}$"],
+        [
+            f"global norm, $c = {number(c, 2)}$",
+            f"${number(global_norm(by_norm))}$",
+            f"${number(float(np.max(np.abs(flat(by_norm)))))}$",
+            f"${cosine(by_norm)}$",
+        ],
+        [
+            f"element-wise, $c = {number(limit, 2)}$",
+            f"${number(global_norm(by_entry))}$",
+            f"${number(float(np.max(np.abs(flat(by_entry)))))}$",
+            f"${cosine(by_entry)}$",
+        ],
     ]
-    return markdown_table(["clipping", "$\\lVert g \\rVert$", "largest $\\lvert g_i \\rvert$", "cosine with $g$"], rows, "lrrr")
-
+    return markdown_table(
+        ["clipping", "$\\lVert g \\rVert$", "largest $\\lvert g_i \\rvert$", "cosine with $g$"], rows, "lrrr"
+    )

@@ -22,8 +22,12 @@ from rnn_math_docs.formatting import scientific
 from rnn_math_docs.render import equation_reference
 
 #: How each kind of measurement reads on the page.
-_KIND_NAMES = {"exact": "Exact proof", "fifty_digit": "50 digits", "central": "Central differences",
-               "complex_step": "Complex step"}
+_KIND_NAMES = {
+    "exact": "Exact proof",
+    "fifty_digit": "50 digits",
+    "central": "Central differences",
+    "complex_step": "Complex step",
+}
 
 
 @dataclass(frozen=True)
@@ -115,19 +119,21 @@ def _verdict(found: Evidence) -> str:
 
 def _block(mistake: Mistake) -> str:
     eq_id = mistake.eq_id
-    return "\n".join([
-        f"### {mistake.title}",
-        "",
-        "| | |",
-        "|---|---|",
-        f"| right {_number(eq_id)} | {_inline(lookup(eq_id).latex)} |",
-        f"| wrong | {_inline(mistake.wrong_latex)} |",
-        "",
-        mistake.description,
-        "",
-        _verdict(evidence(mistake)),
-        "",
-    ])
+    return "\n".join(
+        [
+            f"### {mistake.title}",
+            "",
+            "| | |",
+            "|---|---|",
+            f"| right {_number(eq_id)} | {_inline(lookup(eq_id).latex)} |",
+            f"| wrong | {_inline(mistake.wrong_latex)} |",
+            "",
+            mistake.description,
+            "",
+            _verdict(evidence(mistake)),
+            "",
+        ]
+    )
 
 
 def model_mistakes(name: str) -> str:

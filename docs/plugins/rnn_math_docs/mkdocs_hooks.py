@@ -35,12 +35,10 @@ VENDORED = {
     "assets/vendor/mermaid/mermaid.min.js": "mermaid/dist/mermaid.min.js",
     # Hindi text must render on machines without a Devanagari system font, without a font host.
     "assets/vendor/fonts/noto-sans-devanagari-400.woff2": (
-        "@fontsource/noto-sans-devanagari/files/"
-        "noto-sans-devanagari-devanagari-400-normal.woff2"
+        "@fontsource/noto-sans-devanagari/files/noto-sans-devanagari-devanagari-400-normal.woff2"
     ),
     "assets/vendor/fonts/noto-sans-devanagari-700.woff2": (
-        "@fontsource/noto-sans-devanagari/files/"
-        "noto-sans-devanagari-devanagari-700-normal.woff2"
+        "@fontsource/noto-sans-devanagari/files/noto-sans-devanagari-devanagari-700-normal.woff2"
     ),
 }
 
@@ -59,9 +57,7 @@ def vendored_files(modules: Path) -> dict[str, Path]:
     for served, source in VENDORED.items():
         origin = modules / source
         if not origin.exists():
-            raise PluginError(
-                f"{origin} is missing: the site's JavaScript assets are not installed. Run 'make setup'."
-            )
+            raise PluginError(f"{origin} is missing: the site's JavaScript assets are not installed. Run 'make setup'.")
         if served.endswith("/"):
             for item in sorted(origin.iterdir()):
                 found[served + item.name] = item

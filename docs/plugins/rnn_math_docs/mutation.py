@@ -91,8 +91,7 @@ def allow_registry_decorators() -> None:
     from mutmut.mutation import file_mutation
 
     visitor = next(
-        cls for cls in vars(file_mutation).values()
-        if isinstance(cls, type) and hasattr(cls, "_skip_node_and_children")
+        cls for cls in vars(file_mutation).values() if isinstance(cls, type) and hasattr(cls, "_skip_node_and_children")
     )
     if getattr(visitor._skip_node_and_children, "_registry_aware", False):
         return
@@ -272,8 +271,10 @@ def report() -> str:
         "",
         markdown_table(
             ["module", "mutants", "caught", "equivalent"],
-            [[f"`{module}`", str(row["mutants"]), str(row["caught"]), str(row["equivalent"])]
-             for module, row in record["modules"].items()],
+            [
+                [f"`{module}`", str(row["mutants"]), str(row["caught"]), str(row["equivalent"])]
+                for module, row in record["modules"].items()
+            ],
             "lrrr",
         ),
         "",
@@ -288,8 +289,10 @@ def report() -> str:
             "",
             markdown_table(
                 ["mutant", "mutated line", "why it is equivalent"],
-                [[f"`{s['id']}`", f"`{s['change'].replace('|', '&#124;')}`", s["reason"] or "**unexplained**"]
-                 for s in record["survivors"]],
+                [
+                    [f"`{s['id']}`", f"`{s['change'].replace('|', '&#124;')}`", s["reason"] or "**unexplained**"]
+                    for s in record["survivors"]
+                ],
             ),
         ]
     return "\n".join(lines)
@@ -298,9 +301,11 @@ def report() -> str:
 def main() -> int:
     """Entry point of ``python -m rnn_math_docs.mutation``: run, record, print the summary."""
     record = run()
-    print(f"mutation score {record['score']:.1%}: {record['caught']} caught, {record['equivalent']} equivalent, "
-          f"{record['unexplained']} unexplained of {record['total']} ({record['seconds']} s); "
-          f"wrote {RESULTS.relative_to(ROOT)}")
+    print(
+        f"mutation score {record['score']:.1%}: {record['caught']} caught, {record['equivalent']} equivalent, "
+        f"{record['unexplained']} unexplained of {record['total']} ({record['seconds']} s); "
+        f"wrote {RESULTS.relative_to(ROOT)}"
+    )
     for survivor in record["survivors"]:
         if not survivor["reason"]:
             print(f"  unexplained: {survivor['id']} ({survivor['status']}): {survivor['change']}")

@@ -20,8 +20,11 @@ RESULTS = Path(__file__).resolve().parents[3] / "docs" / "data" / "benchmark.jso
 
 #: Display names of the implementations, ours first.
 NAMES = {
-    "numpy": "rnn-math (NumPy)", "textbook": "rnn-math, textbook slope", "loop": "NumPy, obvious loop",
-    "torch": "PyTorch nn.RNN", "jax": "JAX jit + lax.scan",
+    "numpy": "rnn-math (NumPy)",
+    "textbook": "rnn-math, textbook slope",
+    "loop": "NumPy, obvious loop",
+    "torch": "PyTorch nn.RNN",
+    "jax": "JAX jit + lax.scan",
 }
 
 #: What the page says where the recorded run has no textbook-slope twin (a file older than it).
@@ -50,13 +53,19 @@ def sizes() -> str:
     """The sizes of the recorded run, one row each."""
     from rnn_math.apps.bench.bench import SIZES
 
-    notes = {"S1": "one-hot inputs (d equals the vocabulary size): the classic character-level example", "S2": "a small mini-batch",
-             "S3": "large enough for the products to dominate"}
+    notes = {
+        "S1": "one-hot inputs (d equals the vocabulary size): the classic character-level example",
+        "S2": "a small mini-batch",
+        "S3": "large enough for the products to dominate",
+    }
     seen: dict[str, dict[str, Any]] = {}
     for case in results()["cases"]:
         seen.setdefault(case["size"], case)
-    rows = [[name, *(str(c[k]) for k in ("B", "T", "d", "D_h", "V")), notes.get(name, "")]
-            for name, c in seen.items() if name in SIZES]
+    rows = [
+        [name, *(str(c[k]) for k in ("B", "T", "d", "D_h", "V")), notes.get(name, "")]
+        for name, c in seen.items()
+        if name in SIZES
+    ]
     return markdown_table(["Size", "B", "T", "d", "$D_h$", "$\\lvert V \\rvert$", ""], rows, "lrrrrrl")
 
 
@@ -66,7 +75,9 @@ def agreement() -> str:
 
     from rnn_math.apps.bench.bench import AGREEMENT
 
-    return " and ".join(f"$10^{{{round(math.log10(value))}}}$ in {dtype}" for dtype, value in sorted(AGREEMENT.items(), reverse=True))
+    return " and ".join(
+        f"$10^{{{round(math.log10(value))}}}$ in {dtype}" for dtype, value in sorted(AGREEMENT.items(), reverse=True)
+    )
 
 
 def setup() -> str:
@@ -85,8 +96,11 @@ def setup() -> str:
         ["Date (UTC)", r["date"].replace("T", " ").replace("+00:00", "")],
         ["CPU", f"{m['cpu']} ({m['logical_cpus']} logical CPUs), {m['system']}"],
         ["BLAS used by NumPy", blas],
-        ["Threads", f"one per library: {threads}, `torch.set_num_threads(1)`"
-                    + (f"; process bound to {m['cpus_bound']} CPU" if m.get("cpus_bound") else "")],
+        [
+            "Threads",
+            f"one per library: {threads}, `torch.set_num_threads(1)`"
+            + (f"; process bound to {m['cpus_bound']} CPU" if m.get("cpus_bound") else ""),
+        ],
         ["Versions", f"Python {m['python']}, NumPy {m['numpy']}; peers: {peers}"],
         ["Run time", f"{r['seconds']:.0f} s"],
     ]
@@ -106,15 +120,29 @@ def main_table() -> str:
                 rows.append([label, NAMES.get(name, name), r["status"], "", "", "", ""])
             else:
                 ratio = f"{r['numpy_time_ratio']:.2f}×" if "numpy_time_ratio" in r else "—"
-                rows.append([
-                    label, NAMES.get(name, name), _ms(r["median_ms"]), f"{_ms(r['q1_ms'])}–{_ms(r['q3_ms'])}",
-                    f"{r['gflops']:.1f}", f"{100 * r['fraction_of_peak']:.0f}%", ratio,
-                ])
+                rows.append(
+                    [
+                        label,
+                        NAMES.get(name, name),
+                        _ms(r["median_ms"]),
+                        f"{_ms(r['q1_ms'])}–{_ms(r['q3_ms'])}",
+                        f"{r['gflops']:.1f}",
+                        f"{100 * r['fraction_of_peak']:.0f}%",
+                        ratio,
+                    ]
+                )
             label = f"<small>{shape}</small>" if label.startswith("**") else ""
-        rows.append([
-            "", f"*matmul peak, n = {case['peak']['n']}*", "", "", f"{case['peak']['gflops_median']:.1f}", "100%",
-            f"<small>{case['rounds']} rounds</small>",
-        ])
+        rows.append(
+            [
+                "",
+                f"*matmul peak, n = {case['peak']['n']}*",
+                "",
+                "",
+                f"{case['peak']['gflops_median']:.1f}",
+                "100%",
+                f"<small>{case['rounds']} rounds</small>",
+            ]
+        )
     header = ["Size", "Implementation", "median ms", "quartiles ms", "GFLOP/s", "of peak", "our time / theirs"]
     return markdown_table(header, rows, "llrrrrr")
 
@@ -148,23 +176,39 @@ def exactness_cost() -> str:
         if "median_ms" not in twin:
             rows.append([case["size"], case["dtype"], _ms(ours["median_ms"]), twin.get("status", "not run"), "—"])
             continue
-        rows.append([
-            case["size"], case["dtype"], f"{_ms(ours['median_ms'])} ({_ms(ours['q1_ms'])}–{_ms(ours['q3_ms'])})",
-            f"{_ms(twin['median_ms'])} ({_ms(twin['q1_ms'])}–{_ms(twin['q3_ms'])})", f"{twin['numpy_time_ratio']:.3f}×",
-        ])
-    header = ["Size", "dtype", "rnn-math ms (quartiles)", "textbook slope ms (quartiles)", "time ratio, accurate / textbook"]
+        rows.append(
+            [
+                case["size"],
+                case["dtype"],
+                f"{_ms(ours['median_ms'])} ({_ms(ours['q1_ms'])}–{_ms(ours['q3_ms'])})",
+                f"{_ms(twin['median_ms'])} ({_ms(twin['q1_ms'])}–{_ms(twin['q3_ms'])})",
+                f"{twin['numpy_time_ratio']:.3f}×",
+            ]
+        )
+    header = [
+        "Size",
+        "dtype",
+        "rnn-math ms (quartiles)",
+        "textbook slope ms (quartiles)",
+        "time ratio, accurate / textbook",
+    ]
     return markdown_table(header, rows, "llrrr")
 
 
 def exactness_range() -> str:
     """One sentence: the smallest and largest ratio of our time to the textbook slope's over the recorded cases."""
-    values = [c["implementations"]["textbook"]["numpy_time_ratio"] for c in results()["cases"]
-              if "numpy_time_ratio" in c["implementations"].get("textbook", {})]
+    values = [
+        c["implementations"]["textbook"]["numpy_time_ratio"]
+        for c in results()["cases"]
+        if "numpy_time_ratio" in c["implementations"].get("textbook", {})
+    ]
     if not values:
         return ""  # exactness_cost says that the run has no twin
-    return (f"Over the {len(values)} recorded cases, rnn-math's median time is between {min(values):.3f}× and "
-            f"{max(values):.3f}× the textbook twin's; the stage tables [below](#where-our-time-goes) put the two "
-            "side by side step by step, so that they show in which step the accurate forms spend their time.")
+    return (
+        f"Over the {len(values)} recorded cases, rnn-math's median time is between {min(values):.3f}× and "
+        f"{max(values):.3f}× the textbook twin's; the stage tables [below](#where-our-time-goes) put the two "
+        "side by side step by step, so that they show in which step the accurate forms spend their time."
+    )
 
 
 def _stages_table(size: str) -> str:
@@ -174,17 +218,32 @@ def _stages_table(size: str) -> str:
         return f"*The recorded run has no stage times for {size}.*"
     total = sum(st["median_ms"] for st in case["stages"])
     twin = {st["stage"]: st for st in case.get("textbook_stages", [])}
-    rows = [[st["stage"], _ms(st["median_ms"]), f"{100 * st['median_ms'] / total:.0f}%",
-             f"{st['flops'] / 1e6:.0f}" if st["flops"] else "—",
-             f"{st['gflops']:.1f}" if st["flops"] else "—",
-             f"{100 * st['fraction_of_peak']:.0f}%" if st["flops"] else "—",
-             *_twin_cells(st["median_ms"], twin.get(st["stage"], {}).get("median_ms"))] for st in case["stages"]]
-    rows.append(["**all stages**", _ms(total), "100%", f"{case['flops'] / 1e6:.0f}",
-                 f"{case['flops'] / total / 1e6:.1f}", f"{100 * case['flops'] / total / 1e6 / case['peak']['gflops_median']:.0f}%",
-                 *_twin_cells(total, sum(st["median_ms"] for st in twin.values()))])
+    rows = [
+        [
+            st["stage"],
+            _ms(st["median_ms"]),
+            f"{100 * st['median_ms'] / total:.0f}%",
+            f"{st['flops'] / 1e6:.0f}" if st["flops"] else "—",
+            f"{st['gflops']:.1f}" if st["flops"] else "—",
+            f"{100 * st['fraction_of_peak']:.0f}%" if st["flops"] else "—",
+            *_twin_cells(st["median_ms"], twin.get(st["stage"], {}).get("median_ms")),
+        ]
+        for st in case["stages"]
+    ]
+    rows.append(
+        [
+            "**all stages**",
+            _ms(total),
+            "100%",
+            f"{case['flops'] / 1e6:.0f}",
+            f"{case['flops'] / total / 1e6:.1f}",
+            f"{100 * case['flops'] / total / 1e6 / case['peak']['gflops_median']:.0f}%",
+            *_twin_cells(total, sum(st["median_ms"] for st in twin.values())),
+        ]
+    )
     header = [f"{size}: stage of `bptt`", "median ms", "share", "MFLOP of its products", "GFLOP/s", "of peak"]
     if not twin:  # a run recorded before the textbook twin was timed: no columns for it
-        return markdown_table(header, [row[:len(header)] for row in rows], "lrrrrr")
+        return markdown_table(header, [row[: len(header)] for row in rows], "lrrrrr")
     return markdown_table([*header, "textbook slope ms", "accurate / textbook"], rows, "lrrrrrrr")
 
 
@@ -224,8 +283,11 @@ def limits() -> str:
     s3 = _case("S3", "float32")
     sums, checks = _stage("S3", "gradient sums"), _stage("S2", "input checks, time-major copy")
     best = max((st for st in s3["stages"] if st["flops"]), key=lambda st: st["fraction_of_peak"])
-    verdict = ("No other stage at S3 runs closer to the peak." if best["stage"] == sums["stage"]
-               else f"The stage closest to the peak at S3 is the {best['stage']}, at {100 * best['fraction_of_peak']:.0f}%.")
+    verdict = (
+        "No other stage at S3 runs closer to the peak."
+        if best["stage"] == sums["stage"]
+        else f"The stage closest to the peak at S3 is the {best['stage']}, at {100 * best['fraction_of_peak']:.0f}%."
+    )
     items = [
         f"**The recurrences.** Only the products with $W_h$ must run one step at a time, on B rows, "
         f"each followed by an element-wise pass ($\\tanh$ forward, $\\odot\\,\\sigma'(z)$ backward). "
@@ -257,7 +319,9 @@ def versus_loop() -> str:
 
 def contention() -> str:
     """How busy the machine was: the range of the process's CPU time over wall time."""
-    ratios = [r["cpu_over_wall"] for c in results()["cases"] for r in c["implementations"].values() if "cpu_over_wall" in r]
+    ratios = [
+        r["cpu_over_wall"] for c in results()["cases"] for r in c["implementations"].values() if "cpu_over_wall" in r
+    ]
     if not ratios:
         return "no timings recorded"
     return f"{min(ratios):.2f} to {max(ratios):.2f}"
@@ -310,7 +374,11 @@ def scaling_figure() -> str:
     figure, axes = new_figure(6.4, 3.2)
     if rows:
         for name in rows[0]["median_ms"]:
-            points = [(row["T"], 1000 * row["median_ms"][name] / row["T"]) for row in rows if row["median_ms"][name] is not None]
+            points = [
+                (row["T"], 1000 * row["median_ms"][name] / row["T"])
+                for row in rows
+                if row["median_ms"][name] is not None
+            ]
             if points:
                 axes.plot(*zip(*points, strict=True), marker="o", label=NAMES.get(name, name))
         axes.set_xscale("log", base=2)

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure  # noqa: E402
 plt.rcParams.update({"svg.fonttype": "path", "svg.hashsalt": "rnn-math", "figure.dpi": 100})
 
 
-def new_figure(width: float = 6.4, height: float = 3.6) -> tuple[Figure, "plt.Axes"]:
+def new_figure(width: float = 6.4, height: float = 3.6) -> tuple[Figure, plt.Axes]:
     """A figure with one axes, sized in inches."""
     figure, axes = plt.subplots(figsize=(width, height), layout="constrained")
     return figure, axes

@@ -55,8 +55,9 @@ def short_run() -> ShortRun:
 
     def take_sample(state: TrainState) -> None:
         rng = np.random.default_rng(1)  # the same draws at every stage: only the model differs
-        samples[state.step] = sample(state.params, vocab, activation=settings.activation,
-                                     length=SHORT_SAMPLE_LENGTH, rng=rng)
+        samples[state.step] = sample(
+            state.params, vocab, activation=settings.activation, length=SHORT_SAMPLE_LENGTH, rng=rng
+        )
 
     take_sample(state)
     final = state
@@ -78,7 +79,10 @@ def _loss_row(label: str, nats: float) -> list[str]:
 
 
 def _loss_table(nats: float, vocab_size: int) -> str:
-    rows = [_loss_row("uniform guess, $\\log \\lvert V \\rvert$", uniform_loss(vocab_size)), _loss_row("smoothed loss at the end", nats)]
+    rows = [
+        _loss_row("uniform guess, $\\log \\lvert V \\rvert$", uniform_loss(vocab_size)),
+        _loss_row("smoothed loss at the end", nats),
+    ]
     return markdown_table(["", "nats/char", "bits/char", "perplexity"], rows, "lrrr")
 
 

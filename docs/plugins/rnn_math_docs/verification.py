@@ -99,14 +99,30 @@ def equations() -> str:
     lists = output_lists(reports)
     rows = []
     for report in reports:
-        rows.append([
-            titles.get(report["model"], report["model"]), _ref(report["eq_id"]), f"`{report['eq_id']}`",
-            exact_cell(report["exact"]), error_cell(report["fifty_digit"]), error_cell(report["central"]),
-            error_cell(report["complex_step"]), controls_cell(report), passed_cell(report),
-            str(lists[tuple(report["measured_on"])]),
-        ])
+        rows.append(
+            [
+                titles.get(report["model"], report["model"]),
+                _ref(report["eq_id"]),
+                f"`{report['eq_id']}`",
+                exact_cell(report["exact"]),
+                error_cell(report["fifty_digit"]),
+                error_cell(report["central"]),
+                error_cell(report["complex_step"]),
+                controls_cell(report),
+                passed_cell(report),
+                str(lists[tuple(report["measured_on"])]),
+            ]
+        )
     header = [
-        "model", "No.", "id", "exact proof", "50 digits", "central", "complex step", "controls rejected", "passed",
+        "model",
+        "No.",
+        "id",
+        "exact proof",
+        "50 digits",
+        "central",
+        "complex step",
+        "controls rejected",
+        "passed",
         "measured on",
     ]
     table = markdown_table(header, rows, "lllcrrrccc")
@@ -149,18 +165,26 @@ def checks_run() -> str:
 
 def mistakes_table() -> str:
     """The catalogued mistakes: the equation each corrupts, the wrong formula, what is wrong."""
-    rows = [
-        [m.title, _ref(m.eq_id), f"${m.wrong_latex}$", m.description.replace("|", "\\|")]
-        for m in all_mistakes()
-    ]
+    rows = [[m.title, _ref(m.eq_id), f"${m.wrong_latex}$", m.description.replace("|", "\\|")] for m in all_mistakes()]
     return markdown_table(["mistake", "corrupts", "wrong formula", "what is wrong"], rows, "llll")
 
 
 #: How a gradient's name reads in the saturation table; names not listed are shown as code.
 _GRADIENT_SYMBOLS = {
-    "W_h": "W_h", "W_e": "W_e", "b_1": "b_1", "U": "U", "b_2": "b_2", "h_0": "h^0", "xs": "x^t",
-    "E_en": r"E_{\text{en}}", "E_hi": r"E_{\text{hi}}", "W_dec": r"W_{\text{dec}}", "V": "V", "c": "c",
-    "W_out": r"W_{\text{out}}", "b_out": r"b_{\text{out}}",
+    "W_h": "W_h",
+    "W_e": "W_e",
+    "b_1": "b_1",
+    "U": "U",
+    "b_2": "b_2",
+    "h_0": "h^0",
+    "xs": "x^t",
+    "E_en": r"E_{\text{en}}",
+    "E_hi": r"E_{\text{hi}}",
+    "W_dec": r"W_{\text{dec}}",
+    "V": "V",
+    "c": "c",
+    "W_out": r"W_{\text{out}}",
+    "b_out": r"b_{\text{out}}",
 }
 
 Row = tuple[str, str, str]  # (model, activation, dtype)
@@ -171,7 +195,9 @@ def _gradient_label(name: str) -> str:
     return f"$\\partial L/\\partial {symbol}$" if symbol else f"`{name}`"
 
 
-def saturation_table(errors: Mapping[Row, Mapping[str, float]], controls: Mapping[Row, Mapping[str, float]] | None = None) -> str:
+def saturation_table(
+    errors: Mapping[Row, Mapping[str, float]], controls: Mapping[Row, Mapping[str, float]] | None = None
+) -> str:
     """A table of worst norm-wise errors in saturation, for any models.
 
     Parameters
@@ -238,7 +264,12 @@ def saturation_errors() -> str:
 def saturation_setting() -> str:
     """The saturated cases the table measures, and the tolerances their tests hold them to."""
     levels = ", ".join(f"{e:g}" for e in saturation.EXTREMES)
-    cases = [saturation.saturated_case(e, a, dt) for e in saturation.EXTREMES for a in saturation.ACTIVATIONS for dt in saturation.DTYPES]
+    cases = [
+        saturation.saturated_case(e, a, dt)
+        for e in saturation.EXTREMES
+        for a in saturation.ACTIVATIONS
+        for dt in saturation.DTYPES
+    ]
     margins = [float(c.params.b_2[0] - b) for c in cases for b in c.params.b_2[1:]]
     logit = max(saturation.reference(c).max_abs_logit for c in cases)
     B, T, d = cases[0].xs.shape

@@ -10,7 +10,7 @@ import numpy as np
 
 from rnn_math.core.registry import lookup
 from rnn_math.core.types import Array
-from rnn_math.rnn.example import NOTES_W_e, NOTES_W_h, NOTES_b_1, EncoderTrace, notes_encoder
+from rnn_math.rnn.example import EncoderTrace, NOTES_b_1, NOTES_W_e, NOTES_W_h, notes_encoder
 from rnn_math.seq2seq.example import notes_translation_step
 from rnn_math_docs.formatting import latex_matrix, markdown_table, number
 
@@ -116,7 +116,7 @@ def recurrent_product() -> str:
     trace = _trace()
     h_1 = trace.h[1]
     rows = r" \\ ".join(
-        " + ".join(f"({number(w, 1)})({number(v)})" for w, v in zip(row, h_1)) for row in NOTES_W_h
+        " + ".join(f"({number(w, 1)})({number(v)})" for w, v in zip(row, h_1, strict=True)) for row in NOTES_W_h
     )
     W_e_x_2 = NOTES_W_e @ trace.xs[1]
     # A display, not inline: the row-by-row product is too wide to break well inside a line.
@@ -151,7 +151,8 @@ def _error_at(t: int) -> str:
     b = _backward()
     return (
         f"$\\tanh'(z_{t}) = 1 - \\tanh(z_{t})^2 = {latex_matrix(b.slopes[t - 1])}$, "
-        f"$\\delta_{t} = \\dfrac{{\\partial L}}{{\\partial h_{t}}} \\odot \\tanh'(z_{t}) = {latex_matrix(b.deltas[t - 1])}$"
+        f"$\\delta_{t} = \\dfrac{{\\partial L}}{{\\partial h_{t}}} \\odot \\tanh'(z_{t}) = "
+        f"{latex_matrix(b.deltas[t - 1])}$"
     )
 
 
@@ -178,10 +179,16 @@ def weight_gradients() -> str:
     """∂L/∂W_h, ∂L/∂W_e and ∂L/∂b_1: each step's term, then their sum."""
     b, trace = _backward(), _trace()
     h, x, d = trace.h, trace.xs, b.deltas
+
+    def pair(first: np.ndarray, second: np.ndarray) -> str:
+        return f"${latex_matrix(first)} + {latex_matrix(second)}$"
+
     rows = [
-        ["$W_h$", "$\\delta_1 h_0^\\top + \\delta_2 h_1^\\top$", f"${latex_matrix(np.outer(d[0], h[0]))} + {latex_matrix(np.outer(d[1], h[1]))}$", f"${latex_matrix(b.grad_W_h)}$"],
-        ["$W_e$", "$\\delta_1 x_1 + \\delta_2 x_2$", f"${latex_matrix(np.outer(d[0], x[0]))} + {latex_matrix(np.outer(d[1], x[1]))}$", f"${latex_matrix(b.grad_W_e)}$"],
-        ["$b_1$", "$\\delta_1 + \\delta_2$", f"${latex_matrix(d[0])} + {latex_matrix(d[1])}$", f"${latex_matrix(b.grad_b_1)}$"],
+        ["$W_h$", "$\\delta_1 h_0^\\top + \\delta_2 h_1^\\top$", pair(np.outer(d[0], h[0]), np.outer(d[1], h[1])),
+         f"${latex_matrix(b.grad_W_h)}$"],
+        ["$W_e$", "$\\delta_1 x_1 + \\delta_2 x_2$", pair(np.outer(d[0], x[0]), np.outer(d[1], x[1])),
+         f"${latex_matrix(b.grad_W_e)}$"],
+        ["$b_1$", "$\\delta_1 + \\delta_2$", pair(d[0], d[1]), f"${latex_matrix(b.grad_b_1)}$"],
     ]  # fmt: skip
     return markdown_table(["$P$", "$\\partial L / \\partial P$", "step 1 + step 2", "sum"], rows, "llll")
 

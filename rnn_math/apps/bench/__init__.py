@@ -20,10 +20,10 @@ from rnn_math.apps.bench.peers import (
     make_jax,
     make_numpy,
     make_numpy_loop,
-    make_textbook,
     make_torch,
     peer_status,
 )
+from rnn_math.apps.bench.textbook import make_textbook
 
 __all__ = [
     "Problem",

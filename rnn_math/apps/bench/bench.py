@@ -105,7 +105,7 @@ def _timed(run: Callable[[], Any]) -> tuple[float, float]:
 def _problem(size: Size, dtype: str):
     import numpy as np
 
-    from rnn_math.apps.bench.peers import Problem
+    from rnn_math.apps.bench.problem import Problem
 
     return Problem.random(size.B, size.T, size.d, size.D_h, size.V, one_hot=size.one_hot, dtype=np.dtype(dtype).type)
 
@@ -146,8 +146,14 @@ AUXILIARY = ("peak", "stages", "textbook stages")
 
 
 def run_case(
-    size: Size, dtype: str, peers: Sequence[str], statuses: dict[str, str | None], *,
-    rounds: int, peak_n: int, budget: float,
+    size: Size,
+    dtype: str,
+    peers: Sequence[str],
+    statuses: dict[str, str | None],
+    *,
+    rounds: int,
+    peak_n: int,
+    budget: float,
 ) -> dict[str, Any]:
     """Check, then time interleaved: ours, the references, each available peer, both stage timers, the peak."""
     import numpy as np
@@ -156,8 +162,8 @@ def run_case(
         IMPLEMENTATIONS,
         gradient_disagreement,
         make_numpy_staged,
-        make_textbook_staged,
     )
+    from rnn_math.apps.bench.textbook import make_textbook_staged
 
     problem = _problem(size, dtype)
     ours = IMPLEMENTATIONS["numpy"](problem)
@@ -173,7 +179,9 @@ def run_case(
         disagreement = gradient_disagreement(reference, run())
         results[name] = {"status": "ok", "max_relative_difference": disagreement}
         if not disagreement <= AGREEMENT[dtype]:
-            results[name]["status"] = f"not timed: gradients differ from ours by {disagreement:.2e} (limit {AGREEMENT[dtype]:g})"
+            results[name]["status"] = (
+                f"not timed: gradients differ from ours by {disagreement:.2e} (limit {AGREEMENT[dtype]:g})"
+            )
             continue
         runs[name] = run
     peak_flops = 2 * peak_n**3
@@ -198,9 +206,22 @@ def run_case(
             samples[name].append(_timed(runs[name]))
     peak_q = _quartiles([peak_flops / wall for wall, _ in samples["peak"]])
     case: dict[str, Any] = {
-        "size": size.name, "dtype": dtype, "B": size.B, "T": size.T, "d": size.d, "D_h": size.D_h, "V": size.V,
-        "one_hot": size.one_hot, "flops": size.flops(), "rounds": count,
-        "peak": {"n": peak_n, "gflops_median": peak_q[1] / 1e9, "gflops_q1": peak_q[0] / 1e9, "gflops_q3": peak_q[2] / 1e9},
+        "size": size.name,
+        "dtype": dtype,
+        "B": size.B,
+        "T": size.T,
+        "d": size.d,
+        "D_h": size.D_h,
+        "V": size.V,
+        "one_hot": size.one_hot,
+        "flops": size.flops(),
+        "rounds": count,
+        "peak": {
+            "n": peak_n,
+            "gflops_median": peak_q[1] / 1e9,
+            "gflops_q1": peak_q[0] / 1e9,
+            "gflops_q3": peak_q[2] / 1e9,
+        },
         "implementations": results,
     }
     for name in names:
@@ -209,7 +230,10 @@ def run_case(
         q1, median, q3 = _quartiles([wall for wall, _ in samples[name]])
         gflops = size.flops() / median / 1e9
         results[name].update(
-            median_ms=median * 1e3, q1_ms=q1 * 1e3, q3_ms=q3 * 1e3, gflops=gflops,
+            median_ms=median * 1e3,
+            q1_ms=q1 * 1e3,
+            q3_ms=q3 * 1e3,
+            gflops=gflops,
             fraction_of_peak=gflops / case["peak"]["gflops_median"],
             cpu_over_wall=_quartiles([ratio for _, ratio in samples[name]])[1],
         )
@@ -229,10 +253,17 @@ def _stage_rows(size: Size, samples: list[list[float]], peak_gflops: float) -> l
     for k, (stage, flops) in enumerate(zip(STAGES, stage_flops(size.B, size.T, size.d, size.D_h, size.V), strict=True)):
         q1, median, q3 = _quartiles([laps[k] for laps in samples])
         gflops = flops / median / 1e9 if median > 0 else 0.0
-        rows.append({
-            "stage": stage, "median_ms": median * 1e3, "q1_ms": q1 * 1e3, "q3_ms": q3 * 1e3, "flops": flops,
-            "gflops": gflops, "fraction_of_peak": gflops / peak_gflops,
-        })
+        rows.append(
+            {
+                "stage": stage,
+                "median_ms": median * 1e3,
+                "q1_ms": q1 * 1e3,
+                "q3_ms": q3 * 1e3,
+                "flops": flops,
+                "gflops": gflops,
+                "fraction_of_peak": gflops / peak_gflops,
+            }
+        )
     return rows
 
 
@@ -250,8 +281,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     args.sizes = [s for s in args.sizes.split(",") if s]
     args.dtypes = [s for s in args.dtypes.split(",") if s]
     args.peers = [s for s in args.peers.split(",") if s]
-    for value, known, option in ((args.sizes, SIZES, "--sizes"), (args.dtypes, AGREEMENT, "--dtypes"),
-                                 (args.peers, ("torch", "jax"), "--peers")):
+    for value, known, option in (
+        (args.sizes, SIZES, "--sizes"),
+        (args.dtypes, AGREEMENT, "--dtypes"),
+        (args.peers, ("torch", "jax"), "--peers"),
+    ):
         unknown = [v for v in value if v not in known]
         if unknown:
             parser.error(f"{option}: expected a comma-separated subset of {', '.join(known)}, got {', '.join(unknown)}")
@@ -278,7 +312,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         torch.set_num_interop_threads(1)
     sizes, scaling_t = (TINY_SIZES, TINY_SCALING_T) if args.tiny else (SIZES, SCALING_T)
     peak_n = 64 if args.tiny else 1536
-    timing = {"rounds": args.rounds, "peak_n": peak_n, "budget": 0.0 if args.tiny else args.budget}  # tiny: --rounds only
+    timing = {
+        "rounds": args.rounds,
+        "peak_n": peak_n,
+        "budget": 0.0 if args.tiny else args.budget,
+    }  # tiny: --rounds only
     started = dt.datetime.now(dt.UTC)
     report: dict[str, Any] = {
         "command": shlex.join(["python", "-m", "rnn_math", "bench", *argv]),
@@ -302,19 +340,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             case["numpy_peak_bytes"] = _numpy_peak_memory(sizes[size_name], dtype)
             failed |= any(r["status"].startswith("not timed") for r in case["implementations"].values())
             report["cases"].append(case)
-            print(format_case(case) + f"\n  numpy peak traced memory {case['numpy_peak_bytes'] / 2**20:.2f} MiB\n", flush=True)
+            print(
+                format_case(case) + f"\n  numpy peak traced memory {case['numpy_peak_bytes'] / 2**20:.2f} MiB\n",
+                flush=True,
+            )
     if not args.no_scaling:
         base = sizes["S2"]
         for T in scaling_t:
             size = Size(f"S2 T={T}", base.B, T, base.d, base.D_h, base.V)
             case = run_case(size, "float32", args.peers, statuses, **{**timing, "budget": timing["budget"] / 2})
-            report["scaling"].append({
-                "T": T,
-                "median_ms": {n: r.get("median_ms") for n, r in case["implementations"].items()},
-                "q1_ms": {n: r.get("q1_ms") for n, r in case["implementations"].items()},
-                "q3_ms": {n: r.get("q3_ms") for n, r in case["implementations"].items()},
-                "numpy_peak_bytes": _numpy_peak_memory(size, "float32"),
-            })
+            report["scaling"].append(
+                {
+                    "T": T,
+                    "median_ms": {n: r.get("median_ms") for n, r in case["implementations"].items()},
+                    "q1_ms": {n: r.get("q1_ms") for n, r in case["implementations"].items()},
+                    "q3_ms": {n: r.get("q3_ms") for n, r in case["implementations"].items()},
+                    "numpy_peak_bytes": _numpy_peak_memory(size, "float32"),
+                }
+            )
         print(format_scaling(report["scaling"]))
     report["seconds"] = round((dt.datetime.now(dt.UTC) - started).total_seconds(), 1)
     if args.output:

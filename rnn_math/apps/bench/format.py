@@ -26,21 +26,31 @@ def format_case(case: dict[str, Any]) -> str:
     stages, textbook = case.get("stages", []), case.get("textbook_stages", [])
     if stages:
         total = sum(st["median_ms"] for st in stages)
-        lines.append(f"  where our time goes (stage medians add up to {total:.3f} ms; last column: the textbook slope's):")
+        lines.append(
+            f"  where our time goes (stage medians add up to {total:.3f} ms; last column: the textbook slope's):"
+        )
         for st, tb in zip(stages, textbook or [None] * len(stages), strict=True):
             peak = f"{100 * st['fraction_of_peak']:>7.1f}%" if st["flops"] else f"{'-':>8}"
             twin = f"{tb['median_ms']:>10.3f} ms" if tb else ""
-            lines.append(f"    {st['stage']:<32}{st['median_ms']:>10.3f} ms {100 * st['median_ms'] / total:>5.1f}%"
-                         f"{st['gflops']:>9.2f} GFLOP/s{peak}{twin}")
+            lines.append(
+                f"    {st['stage']:<32}{st['median_ms']:>10.3f} ms {100 * st['median_ms'] / total:>5.1f}%"
+                f"{st['gflops']:>9.2f} GFLOP/s{peak}{twin}"
+            )
     return "\n".join(lines)
 
 
 def format_scaling(rows: list[dict[str, Any]]) -> str:
     """The scaling rows as a text table: median ms and ms per step per implementation, peak memory."""
-    lines = ["Scaling over T (S2 shape, float32): median ms, ms per step, NumPy peak traced memory",
-             f"  {'T':>5}" + "".join(f"{n + ' ms':>14}{n + ' ms/T':>16}" for n in rows[0]["median_ms"]) + f"{'numpy MiB':>11}"]
+    lines = [
+        "Scaling over T (S2 shape, float32): median ms, ms per step, NumPy peak traced memory",
+        f"  {'T':>5}"
+        + "".join(f"{n + ' ms':>14}{n + ' ms/T':>16}" for n in rows[0]["median_ms"])
+        + f"{'numpy MiB':>11}",
+    ]
     for row in rows:
-        cells = "".join(f"{ms:>14.3f}{ms / row['T']:>16.4f}" if ms is not None else f"{'skipped':>14}{'':>16}"
-                        for ms in row["median_ms"].values())
+        cells = "".join(
+            f"{ms:>14.3f}{ms / row['T']:>16.4f}" if ms is not None else f"{'skipped':>14}{'':>16}"
+            for ms in row["median_ms"].values()
+        )
         lines.append(f"  {row['T']:>5}{cells}{row['numpy_peak_bytes'] / 2**20:>11.2f}")
     return "\n".join(lines)

@@ -68,7 +68,10 @@ def describe_machine() -> dict[str, Any]:
         import threadpoolctl
 
         blas = [
-            {key: info.get(key) for key in ("internal_api", "version", "architecture", "threading_layer", "num_threads")}
+            {
+                key: info.get(key)
+                for key in ("internal_api", "version", "architecture", "threading_layer", "num_threads")
+            }
             for info in threadpoolctl.threadpool_info()
         ]
     except ImportError:

@@ -21,25 +21,21 @@ from __future__ import annotations
 import importlib.util
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
 from numpy.typing import NDArray
 
-from rnn_math.core.validation import as_float_array, check_shapes, check_targets, common_dtype
+from rnn_math.apps.bench.problem import Problem, Run
+from rnn_math.apps.bench.textbook import make_textbook
 from rnn_math.rnn.bptt import bptt
 from rnn_math.rnn.fast_path import (
     backward_time_major,
-    batch_major,
     check_forward_inputs,
     forward_from_states,
     gradient_sums,
     recurrence_time_major,
 )
-from rnn_math.rnn.forward_equations import total_loss
-from rnn_math.rnn.params import RNNParams
-from rnn_math.rnn.results import BPTTResult, ForwardPass
 
 #: What every implementation returns: the loss and the gradients of everything it depends on.
 GRADIENT_NAMES = ("loss", "W_h", "W_e", "b_1", "U", "b_2", "xs", "h_0")
@@ -49,32 +45,6 @@ PEER_MODULES = {"torch": "torch", "jax": "jax"}
 
 #: Names of the steps of `bptt`, in its order, as `make_numpy_staged` times them.
 STAGES = ("input checks, time-major copy", "forward recurrence", "output layer", "backward recurrence", "gradient sums")
-
-Run = Callable[[], dict[str, NDArray[np.floating]]]
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One benchmark input: parameters, a batch of sequences, targets and h^0, all in one dtype."""
-
-    params: RNNParams
-    xs: NDArray[np.floating]
-    targets: NDArray[np.intp]
-    h_0: NDArray[np.floating]
-
-    @classmethod
-    def random(cls, B: int, T: int, d: int, D_h: int, V: int, *, one_hot: bool, dtype: type, seed: int = 0) -> Problem:
-        """Seeded random parameters (scale 1/√D_h keeps tanh out of saturation), inputs and targets."""
-        params = RNNParams.random(d=d, D_h=D_h, V=V, seed=seed, scale=1.0 / np.sqrt(D_h), dtype=dtype)
-        rng = np.random.default_rng(seed + 1)
-        xs: NDArray[np.floating]
-        if one_hot:
-            xs = np.eye(d, dtype=dtype)[rng.integers(0, d, size=(B, T))]
-        else:
-            xs = rng.standard_normal((B, T, d)).astype(dtype)
-        targets = rng.integers(0, V, size=(B, T)).astype(np.intp)
-        h_0: NDArray[np.floating] = (0.1 * rng.standard_normal((B, D_h))).astype(dtype)
-        return cls(params, xs, targets, h_0)
 
 
 def peer_status(name: str) -> str | None:
@@ -118,7 +88,12 @@ def make_numpy_staged(problem: Problem) -> Callable[[], tuple[list[float], dict[
         grads, grad_h_0, grad_xs = gradient_sums(p.params, fp, deltas, output_grads, xs)
         laps.append(clock())
         seconds = [after - before for before, after in pairwise(laps)]
-        return seconds, {"loss": np.asarray(fp.loss), **grads.as_dict(), "xs": np.swapaxes(grad_xs, 0, 1), "h_0": grad_h_0}
+        return seconds, {
+            "loss": np.asarray(fp.loss),
+            **grads.as_dict(),
+            "xs": np.swapaxes(grad_xs, 0, 1),
+            "h_0": grad_h_0,
+        }
 
     return run
 
@@ -163,7 +138,10 @@ def make_numpy_loop(problem: Problem) -> Run:
             total = e.sum(axis=1, keepdims=True)
             y_hats.append(e / total)
             loss += float(np.sum(np.log(total[:, 0]) - theta[rows, targets[:, t]]))
-        grads = {name: np.zeros_like(value) for name, value in (("W_h", W_h), ("W_e", W_e), ("b_1", b_1), ("U", U), ("b_2", b_2))}
+        grads = {
+            name: np.zeros_like(value)
+            for name, value in (("W_h", W_h), ("W_e", W_e), ("b_1", b_1), ("U", U), ("b_2", b_2))
+        }
         grad_xs = np.empty_like(xs)
         delta_next = np.zeros_like(p.h_0)
         for t in range(T - 1, -1, -1):
@@ -178,122 +156,6 @@ def make_numpy_loop(problem: Problem) -> Run:
             grad_xs[:, t] = delta_t @ W_e
             delta_next = delta_t
         return {"loss": np.asarray(loss), **grads, "xs": grad_xs, "h_0": delta_next @ W_h}
-
-    return run
-
-
-# --- rnn-math with the textbook slope: bptt's fast path, slope from h and ŷ − y by subtraction ---
-# A copy of the fast path as it was before the accurate slope (tanh, time-major), built from the
-# package's public functions and local code only, step for step in `STAGES` order.
-
-
-def _textbook_inputs(p: Problem) -> tuple[NDArray[np.floating], NDArray[np.intp], NDArray[np.floating]]:
-    """The same checks as `bptt`'s, then the time-major copies: xs (T, B, d), targets (T, B), h_0 (B, D_h)."""
-    if not isinstance(p.params, RNNParams):
-        raise TypeError(f"params: expected RNNParams, got {type(p.params).__name__}")
-    dims, dtype, xs = p.params.dims, p.params.dtype, as_float_array("xs", p.xs, ndim=3)
-    check_shapes([("xs", xs.shape, ("B", "T", dims.d))])
-    if xs.dtype != dtype:
-        raise TypeError(f"xs: expected dtype {dtype} (the dtype of the parameters), got {xs.dtype}")
-    B = xs.shape[0]
-    h_0 = as_float_array("h_0", p.h_0, ndim=(1, 2))
-    h_0 = np.broadcast_to(h_0, (B, dims.D_h)) if h_0.shape in ((dims.D_h,), (B, dims.D_h)) else h_0
-    check_shapes([("h_0", h_0.shape, (B, dims.D_h))])
-    common_dtype(xs=xs, h_0=h_0)
-    targets = check_targets("targets", p.targets, dims.V)
-    if targets.shape != xs.shape[:2]:
-        raise ValueError(f"targets: expected shape {xs.shape[:2]} (one index per input step), got {targets.shape}")
-    return np.ascontiguousarray(np.swapaxes(xs, 0, 1)), np.ascontiguousarray(targets.T), h_0
-
-
-def _textbook_recurrence(params: RNNParams, xs: NDArray, h_0: NDArray) -> tuple[NDArray, NDArray]:
-    """z (T, B, D_h) and h (T + 1, B, D_h): the input products hoisted, W_h h^{t-1} in the loop."""
-    (T, B, d), D_h = xs.shape, params.W_h.shape[0]
-    z, h = np.empty((T, B, D_h), dtype=xs.dtype), np.empty((T + 1, B, D_h), dtype=xs.dtype)
-    h[0] = h_0
-    np.matmul(xs.reshape(T * B, d), params.W_e.T, out=z.reshape(T * B, D_h))
-    z += params.b_1
-    W_h_T, recurrent = np.ascontiguousarray(params.W_h.T), np.empty((B, D_h), dtype=xs.dtype)
-    for t in range(T):
-        np.dot(h[t], W_h_T, out=recurrent)
-        z[t] += recurrent
-        np.tanh(z[t], out=h[t + 1])
-    return z, h
-
-
-def _textbook_outputs(params: RNNParams, z: NDArray, h: NDArray, targets: NDArray[np.intp]) -> ForwardPass:
-    """Logits, softmax and losses of all T·B rows at once, vocabulary-major; a time-major ForwardPass."""
-    T, B, D_h = z.shape
-    N, V = T * B, params.U.shape[0]
-    theta = np.matmul(params.U, h[1:].reshape(N, D_h).T)
-    theta += params.b_2[:, None]
-    peak = np.max(theta, axis=0)
-    y_hat = np.subtract(theta, peak)
-    np.exp(y_hat, out=y_hat)
-    normaliser = np.sum(y_hat, axis=0)
-    losses = (peak + np.log(normaliser) - theta[targets.reshape(-1), np.arange(N)]).reshape(T, B)
-    y_hat /= normaliser
-    theta, y_hat = (a.reshape(V, T, B).transpose(1, 2, 0) for a in (theta, y_hat))
-    return ForwardPass(z, h, theta, y_hat, losses, total_loss(losses))
-
-
-def _textbook_backward(params: RNNParams, fp: ForwardPass, targets: NDArray[np.intp]) -> tuple[NDArray, NDArray]:
-    """δ (T, B, D_h) and ŷ − y (T, B, |V|), with the two textbook shortcuts this twin exists to time."""
-    T, B, V = fp.y_hat.shape
-    output_grads_v = fp.y_hat.transpose(2, 0, 1).reshape(V, T * B).copy()
-    output_grads_v[targets.reshape(-1), np.arange(T * B)] -= 1  # ŷ_k − 1: cancels when ŷ_k is near 1
-    output_grads = output_grads_v.reshape(V, T, B).transpose(1, 2, 0)
-    from_output = (output_grads_v.T @ params.U).reshape(T, B, -1)
-    deltas = np.multiply(fp.h[1:], fp.h[1:])
-    np.subtract(1.0, deltas, out=deltas)  # σ' = 1 − h²: cancels to 0 where tanh saturates
-    deltas[T - 1] *= from_output[T - 1]
-    from_next, W_h = np.empty_like(deltas[0]), np.ascontiguousarray(params.W_h)
-    for t in range(T - 2, -1, -1):
-        np.dot(deltas[t + 1], W_h, out=from_next)
-        from_next += from_output[t]
-        deltas[t] *= from_next
-    return deltas, output_grads
-
-
-def make_textbook(problem: Problem) -> Run:
-    """rnn-math with the textbook slope: `bptt`'s fast path with σ' = 1 − h² and ŷ − y by subtraction.
-
-    Returns the same `BPTTResult` `bptt` returns (batch-major views), so that the two do the same
-    work apart from the slope and the output gradient.
-    """
-    p = problem
-
-    def run() -> dict[str, NDArray[np.floating]]:
-        xs, targets, h_0 = _textbook_inputs(p)
-        z, h = _textbook_recurrence(p.params, xs, h_0)
-        fp = _textbook_outputs(p.params, z, h, targets)
-        deltas, output_grads = _textbook_backward(p.params, fp, targets)
-        grads, g_h0, g_xs = gradient_sums(p.params, fp, deltas, output_grads, xs)
-        grad_xs, deltas_b, output_grads_b = (np.swapaxes(a, 0, 1) for a in (g_xs, deltas, output_grads))
-        result = BPTTResult(fp.loss, grads, g_h0, grad_xs, deltas_b, output_grads_b, batch_major(fp, batched=True))
-        return {"loss": np.asarray(result.loss), **result.grads.as_dict(), "xs": result.grad_xs, "h_0": result.grad_h_0}
-
-    return run
-
-
-def make_textbook_staged(problem: Problem) -> Callable[[], tuple[list[float], dict[str, NDArray[np.floating]]]]:
-    """The textbook twin's steps one by one, timed like `make_numpy_staged` times `bptt`'s (seconds, `STAGES` order)."""
-    p, clock = problem, time.perf_counter
-
-    def run() -> tuple[list[float], dict[str, NDArray[np.floating]]]:
-        laps = [clock()]
-        xs, targets, h_0 = _textbook_inputs(p)
-        laps.append(clock())
-        z, h = _textbook_recurrence(p.params, xs, h_0)
-        laps.append(clock())
-        fp = _textbook_outputs(p.params, z, h, targets)
-        laps.append(clock())
-        deltas, output_grads = _textbook_backward(p.params, fp, targets)
-        laps.append(clock())
-        grads, g_h0, g_xs = gradient_sums(p.params, fp, deltas, output_grads, xs)
-        laps.append(clock())  # the same five laps as make_numpy_staged, in `STAGES` order
-        seconds = [after - before for before, after in pairwise(laps)]
-        return seconds, {"loss": np.asarray(fp.loss), **grads.as_dict(), "xs": np.swapaxes(g_xs, 0, 1), "h_0": g_h0}
 
     return run
 
@@ -322,8 +184,15 @@ def make_torch(problem: Problem) -> Run:
     xs = torch.from_numpy(p.xs).requires_grad_(True)
     h_0 = torch.from_numpy(np.ascontiguousarray(p.h_0[None])).requires_grad_(True)
     targets = torch.from_numpy(p.targets.reshape(-1).astype(np.int64))
-    leaves = {"W_h": weights["weight_hh_l0"], "W_e": weights["weight_ih_l0"], "b_1": weights["bias_ih_l0"],
-              "U": linear.weight, "b_2": linear.bias, "xs": xs, "h_0": h_0}
+    leaves = {
+        "W_h": weights["weight_hh_l0"],
+        "W_e": weights["weight_ih_l0"],
+        "b_1": weights["bias_ih_l0"],
+        "U": linear.weight,
+        "b_2": linear.bias,
+        "xs": xs,
+        "h_0": h_0,
+    }
 
     def gradient(leaf: torch.Tensor) -> NDArray[np.floating]:
         if leaf.grad is None:  # backward() reaches every leaf: None would be a bug of this peer
@@ -376,8 +245,12 @@ def make_jax(problem: Problem) -> Run:
         loss, (g_weights, g_xs, g_h_0) = value_and_grads(weights, xs, h_0, targets)
         jax.block_until_ready((loss, g_weights, g_xs, g_h_0))
         named = dict(zip(("W_h", "W_e", "b_1", "U", "b_2"), g_weights, strict=True))
-        return {"loss": np.asarray(loss), **{k: np.asarray(v) for k, v in named.items()},
-                "xs": np.asarray(g_xs), "h_0": np.asarray(g_h_0)}
+        return {
+            "loss": np.asarray(loss),
+            **{k: np.asarray(v) for k, v in named.items()},
+            "xs": np.asarray(g_xs),
+            "h_0": np.asarray(g_h_0),
+        }
 
     return run
 
@@ -385,7 +258,11 @@ def make_jax(problem: Problem) -> Run:
 #: Every implementation: ours first, then the two NumPy references that always run (the textbook
 #: slope and the obvious loop), then the optional peers.
 IMPLEMENTATIONS: dict[str, Callable[[Problem], Run]] = {
-    "numpy": make_numpy, "textbook": make_textbook, "loop": make_numpy_loop, "torch": make_torch, "jax": make_jax,
+    "numpy": make_numpy,
+    "textbook": make_textbook,
+    "loop": make_numpy_loop,
+    "torch": make_torch,
+    "jax": make_jax,
 }
 
 

@@ -34,7 +34,12 @@ FORMAT_VERSION = 1
 ENTRIES = (
     *(f"param_{name}" for name in PARAMETER_NAMES),
     *(f"memory_{name}" for name in PARAMETER_NAMES),
-    "h", "losses", "vocab", "settings", "progress", "rng",
+    "h",
+    "losses",
+    "vocab",
+    "settings",
+    "progress",
+    "rng",
 )
 #: The keys of the ``progress`` entry.
 PROGRESS_KEYS = ("format", "step", "position", "smoothed", "corpus_source", "corpus_sha256")
@@ -84,8 +89,16 @@ def read_archive(source: Path) -> dict[str, np.ndarray]:
     try:
         with np.load(source, allow_pickle=False) as archive:
             return {key: archive[key] for key in archive.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError, zlib.error, struct.error,
-            NotImplementedError) as error:  # every way a damaged or foreign archive fails to read
+    except (
+        OSError,
+        ValueError,
+        zipfile.BadZipFile,
+        EOFError,
+        KeyError,
+        zlib.error,
+        struct.error,
+        NotImplementedError,
+    ) as error:  # every way a damaged or foreign archive fails to read
         raise InputError(f"checkpoint: {source} is not a readable .npz checkpoint ({error})") from None
 
 
@@ -146,8 +159,12 @@ def _settings(raw: object, refuse: _Refuse) -> TrainSettings:
 
 
 def _vocab(raw: object, refuse: _Refuse) -> CharVocabulary:
-    if (not isinstance(raw, list) or len(raw) < 2 or len(set(map(str, raw))) != len(raw)
-            or not all(isinstance(c, str) and len(c) == 1 for c in raw)):
+    if (
+        not isinstance(raw, list)
+        or len(raw) < 2
+        or len(set(map(str, raw))) != len(raw)
+        or not all(isinstance(c, str) and len(c) == 1 for c in raw)
+    ):
         raise refuse("vocab", "a list of at least two distinct single characters", repr(raw)[:80])
     return CharVocabulary(tuple(raw))
 
@@ -182,16 +199,22 @@ def _progress(raw: object, seq_length: int, refuse: _Refuse) -> dict:
             raise refuse(f"progress: {key}", "a string", repr(raw[key]))
     if not re.fullmatch(r"[0-9a-f]{64}", raw["corpus_sha256"]):
         raise refuse("progress: corpus_sha256", "64 hexadecimal digits", repr(raw["corpus_sha256"]))
-    return {"step": step, "position": position, "smoothed": smoothed,
-            "corpus_source": raw["corpus_source"], "corpus_sha256": raw["corpus_sha256"]}
+    return {
+        "step": step,
+        "position": position,
+        "smoothed": smoothed,
+        "corpus_source": raw["corpus_source"],
+        "corpus_sha256": raw["corpus_sha256"],
+    }
 
 
 def _hidden_state(stored: dict[str, np.ndarray], settings: TrainSettings, refuse: _Refuse) -> np.ndarray:
     h = _float_array(stored, "h", (settings.hidden_size,), refuse)
     low = 0.0 if settings.activation == "sigmoid" else -1.0
     if h.size and (h.min() < low or h.max() > 1.0):  # h is an activation's output
-        raise refuse("h", f"values in [{low:g}, 1] (outputs of {settings.activation})",
-                     f"values from {h.min():g} to {h.max():g}")
+        raise refuse(
+            "h", f"values in [{low:g}, 1] (outputs of {settings.activation})", f"values from {h.min():g} to {h.max():g}"
+        )
     return h
 
 
@@ -225,20 +248,35 @@ def read_checkpoint_fields(path: str | Path) -> CheckpointFields:
                     f"checkpoint: {source}: {kind} {name} has shape {stored[f'{kind}_{name}'].shape}, "
                     f"expected {shape} for |V| = {V} and hidden size {D_h}"
                 )
-    params = RNNParams(**{name: _float_array(stored, f"param_{name}", shapes[name], refuse) for name in PARAMETER_NAMES})
+    params = RNNParams(
+        **{name: _float_array(stored, f"param_{name}", shapes[name], refuse) for name in PARAMETER_NAMES}
+    )
     memory = {name: _float_array(stored, f"memory_{name}", shapes[name], refuse) for name in PARAMETER_NAMES}
     for name, value in memory.items():
         if np.any(value < 0):  # a sum of squares
-            raise refuse(f"memory_{name}", "non-negative values (a sum of squared gradients)", f"minimum {value.min():g}")
+            raise refuse(
+                f"memory_{name}", "non-negative values (a sum of squared gradients)", f"minimum {value.min():g}"
+            )
     losses = stored["losses"]
     if losses.dtype != np.float64 or losses.shape != (progress["step"],):
-        raise refuse("losses", f"{progress['step']} float64 values, one per step done",
-                     f"dtype {losses.dtype} and shape {losses.shape}")
+        raise refuse(
+            "losses",
+            f"{progress['step']} float64 values, one per step done",
+            f"dtype {losses.dtype} and shape {losses.shape}",
+        )
     if not np.all(np.isfinite(losses)) or np.any(losses < 0):
         raise refuse("losses", "finite non-negative values (cross-entropies)", "NaN, infinite or negative entries")
     return CheckpointFields(
-        settings=settings, vocab=vocab, params=params, memory=memory,
-        h=_hidden_state(stored, settings, refuse), losses=LossHistory(losses.tolist()),
-        step=progress["step"], position=progress["position"], smoothed=progress["smoothed"], rng=rng,
-        corpus_source=progress["corpus_source"], corpus_sha256=progress["corpus_sha256"],
+        settings=settings,
+        vocab=vocab,
+        params=params,
+        memory=memory,
+        h=_hidden_state(stored, settings, refuse),
+        losses=LossHistory(losses.tolist()),
+        step=progress["step"],
+        position=progress["position"],
+        smoothed=progress["smoothed"],
+        rng=rng,
+        corpus_source=progress["corpus_source"],
+        corpus_sha256=progress["corpus_sha256"],
     )

@@ -75,8 +75,10 @@ def check_temperature(temperature: float) -> float:
     InputError
         Otherwise.
     """
-    if isinstance(temperature, (bool, np.bool_)) or not isinstance(temperature, Real) or not (
-        math.isfinite(temperature) and temperature > 0
+    if (
+        isinstance(temperature, (bool, np.bool_))
+        or not isinstance(temperature, Real)
+        or not (math.isfinite(temperature) and temperature > 0)
     ):
         raise InputError(f"temperature: expected a positive finite number, got {temperature!r}")
     return float(temperature)
@@ -104,7 +106,9 @@ def step(params: RNNParams, h_prev: Array, x_t: Array, activation: str) -> tuple
         h_t = hidden_state(pre_activation(params.W_h, h_prev, params.W_e, x_t, params.b_1), activation)
         theta_t = output_logits(params.U, h_t, params.b_2)
     if not np.all(np.isfinite(theta_t)):
-        raise LogitsOverflow("params: the logits overflow the floating-point range; these weights cannot be sampled from")
+        raise LogitsOverflow(
+            "params: the logits overflow the floating-point range; these weights cannot be sampled from"
+        )
     return h_t, theta_t
 
 
@@ -217,8 +221,7 @@ def sample(
             f"length: expected an integer from 0 to {MAX_SAMPLE_LENGTH} (generate() streams longer texts), "
             f"got {length!r}"
         )
-    characters = generate(params, vocab, activation=activation, rng=rng, prime=prime,
-                          temperature=temperature, h_0=h_0)
+    characters = generate(params, vocab, activation=activation, rng=rng, prime=prime, temperature=temperature, h_0=h_0)
     if length == 0:  # still check the input, which the generator does on its first step
         check_temperature(temperature)
         _check_inputs(params, vocab, rng, prime, h_0)

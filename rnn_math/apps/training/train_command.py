@@ -69,8 +69,10 @@ def resume_run(args: argparse.Namespace) -> tuple[Checkpoint, Corpus]:
                 f"{option} {value} differs from the checkpoint's {saved[field]!r} ({what}); "
                 f"a resumed run keeps the settings it was saved with"
             )
-    corpus_path = args.corpus if args.corpus is not None else (
-        None if checkpoint.corpus_source == "default" else checkpoint.corpus_source
+    corpus_path = (
+        args.corpus
+        if args.corpus is not None
+        else (None if checkpoint.corpus_source == "default" else checkpoint.corpus_source)
     )
     corpus = read_corpus(corpus_path)
     vocab = CharVocabulary.from_text(corpus.text)
@@ -87,8 +89,10 @@ def check_files(args: argparse.Namespace, target: Path, corpus_path: str | None)
     report = Path(args.report) if args.report is not None else None
     resume = Path(args.resume) if args.resume is not None else None
     in_place = resume is not None and same_file(target, resume)
-    inputs = {"corpus": Path(corpus_path) if corpus_path is not None else None,
-              "--resume": None if in_place else resume}
+    inputs = {
+        "corpus": Path(corpus_path) if corpus_path is not None else None,
+        "--resume": None if in_place else resume,
+    }
     check_output_paths({"--checkpoint": target, "--report": report}, inputs)
     for option, path in (("--checkpoint", target), ("--report", report)):
         if path is None or not path.exists() or args.overwrite or (option == "--checkpoint" and in_place):
@@ -163,8 +167,11 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         settings, vocab, state = checkpoint.settings, checkpoint.vocab, checkpoint.state
         target = Path(args.checkpoint if args.checkpoint is not None else args.resume)
         if corpus.sha256 != checkpoint.corpus_sha256:
-            print(f"note: {corpus.source} is not the text the checkpoint was trained on (same characters); "
-                  f"training continues on it", file=err)
+            print(
+                f"note: {corpus.source} is not the text the checkpoint was trained on (same characters); "
+                f"training continues on it",
+                file=err,
+            )
     else:
         settings = settings_from(args, TrainSettings())
         corpus = read_corpus(args.corpus)
@@ -190,7 +197,9 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         file=err,
     )
     start_step, started = state.step, time.perf_counter()
-    progress = Progress(state.step, args.steps, quiet=args.quiet, every=args.sample_every or max(1, args.steps // 10), stream=err)
+    progress = Progress(
+        state.step, args.steps, quiet=args.quiet, every=args.sample_every or max(1, args.steps // 10), stream=err
+    )
     prime = default_prime(vocab)
     text = None
     try:
@@ -199,8 +208,14 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if not args.quiet and args.sample_every and new.step % args.sample_every == 0:
                 rng = copy.deepcopy(new.rng)  # the draws belong to this step's commit, not half to it
                 try:
-                    text = sample(new.params, vocab, activation=settings.activation, length=args.sample_length,
-                                  rng=rng, prime=prime)
+                    text = sample(
+                        new.params,
+                        vocab,
+                        activation=settings.activation,
+                        length=args.sample_length,
+                        rng=rng,
+                        prime=prime,
+                    )
                 except LogitsOverflow as error:
                     raise TrainingDivergedError(new.step, str(error)) from None
                 new = dataclasses.replace(new, rng=rng)
@@ -219,14 +234,23 @@ def run_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except TrainingDivergedError as error:
         progress.close()
         save(state)  # the last good state, never the diverged one
-        print(f"{PROG}: error: {error}; saved the last good state (step {state.step}) to {target}; "
-              f"{divergence_advice(settings)}", file=err)
+        print(
+            f"{PROG}: error: {error}; saved the last good state (step {state.step}) to {target}; "
+            f"{divergence_advice(settings)}",
+            file=err,
+        )
         return EXIT_DIVERGED
     progress.close()
     save(state)
     seconds = time.perf_counter() - started
-    final_sample = sample(state.params, vocab, activation=settings.activation, length=args.sample_length,
-                          rng=copy.deepcopy(state.rng), prime=prime)
+    final_sample = sample(
+        state.params,
+        vocab,
+        activation=settings.activation,
+        length=args.sample_length,
+        rng=copy.deepcopy(state.rng),
+        prime=prime,
+    )
     summary = {
         "steps": state.step,
         "steps_this_run": state.step - start_step,
@@ -266,7 +290,12 @@ def write_report(
     report = {
         "command": shlex.join([PROG, *args.argv]),
         "settings": settings.as_dict(),
-        "corpus": {"source": corpus.source, "characters": len(corpus.text), "vocab_size": len(vocab), "sha256": corpus.sha256},
+        "corpus": {
+            "source": corpus.source,
+            "characters": len(corpus.text),
+            "vocab_size": len(vocab),
+            "sha256": corpus.sha256,
+        },
         "summary": finite,
         "curve": smoothed_curve(state.losses, len(vocab), settings.smoothing),
         "sample": final_sample,

@@ -231,9 +231,11 @@ def train_step(state: TrainState, data: NDArray[np.integer], settings: TrainSett
         raise TrainingDivergedError(step, problem)
     new_params, new_memory = apply_update(state.params, clip_gradients(grads, settings), state.memory, settings)
     h_T = result.forward.h[-1].copy()
-    problem = (_first_not_finite(new_params, "the updated parameter")
-               or _first_not_finite(new_memory, "the Adagrad memory of")
-               or _first_not_finite({"h": h_T}, "the hidden state"))
+    problem = (
+        _first_not_finite(new_params, "the updated parameter")
+        or _first_not_finite(new_memory, "the Adagrad memory of")
+        or _first_not_finite({"h": h_T}, "the hidden state")
+    )
     if problem is not None:
         raise TrainingDivergedError(step, problem)
     return TrainState(

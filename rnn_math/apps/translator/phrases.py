@@ -24,7 +24,6 @@ HELD_OUT_FILE = "en_hi_heldout.tsv"
 _PUNCTUATION = ".,!?;:\"'"
 
 
-
 @dataclass(frozen=True)
 class Pair:
     """One English sentence and its Hindi translation, as words."""

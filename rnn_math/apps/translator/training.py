@@ -69,9 +69,7 @@ class TrainingResult:
     config: TrainingConfig
 
 
-def length_buckets(
-    translator: Translator, pairs: Sequence[Pair]
-) -> list[tuple[NDArray[np.intp], NDArray[np.intp]]]:
+def length_buckets(translator: Translator, pairs: Sequence[Pair]) -> list[tuple[NDArray[np.intp], NDArray[np.intp]]]:
     """Group pairs by (English length, Hindi length) into batches that need no padding."""
     groups: dict[tuple[int, int], list[tuple[NDArray[np.intp], NDArray[np.intp]]]] = defaultdict(list)
     for pair in pairs:
@@ -134,7 +132,14 @@ def train_translator(pairs: Sequence[Pair], config: TrainingConfig = TrainingCon
             for name in values:
                 m[name], v2[name] = adam_moments(m[name], v2[name], grads[name], config.beta_1, config.beta_2)
                 values[name] = adam_update(
-                    values[name], m[name], v2[name], epoch, config.learning_rate, config.beta_1, config.beta_2, config.epsilon
+                    values[name],
+                    m[name],
+                    v2[name],
+                    epoch,
+                    config.learning_rate,
+                    config.beta_1,
+                    config.beta_2,
+                    config.epsilon,
                 )
         bad = [name for name, v in values.items() if not np.all(np.isfinite(v))]
         if not np.isfinite(total) or bad:

@@ -22,7 +22,6 @@ class UnknownWordError(ValueError):
     """An English word the translator never saw in training (it has no embedding)."""
 
 
-
 @dataclass(frozen=True)
 class Translator:
     """Trained parameters with the two vocabularies they index."""
@@ -47,7 +46,9 @@ class Translator:
         unknown = [w for w in words if w not in self.english]
         if unknown:
             hints = {w: difflib.get_close_matches(w, self.english.words, n=3) for w in unknown}
-            detail = "; ".join(f"{w!r}" + (f" (did you mean {', '.join(map(repr, h))}?)" if h else "") for w, h in hints.items())
+            detail = "; ".join(
+                f"{w!r}" + (f" (did you mean {', '.join(map(repr, h))}?)" if h else "") for w, h in hints.items()
+            )
             raise UnknownWordError(
                 f"sentence: expected words from the translator's {len(self.english)}-word English vocabulary, "
                 f"got unknown {detail}"

@@ -49,7 +49,11 @@ def jacobian_norm_bound(W_h: Matrix, lag: int, gamma: Expr) -> Expr:
 
 @symbolic_twin("eq-last-loss-hidden-grad")
 def last_loss_hidden_gradient(
-    U: Matrix, W_h: Matrix, output_grad_T: Matrix, z: Sequence[Matrix], k: int,
+    U: Matrix,
+    W_h: Matrix,
+    output_grad_T: Matrix,
+    z: Sequence[Matrix],
+    k: int,
     activation: str | Callable[[Expr], Expr] = "sigmoid",
 ) -> Matrix:
     """Twin of ∂L^T/∂h^k = (∂h^T/∂h^k)ᵀ Uᵀ (ŷ^T − y^T), with T = len(z)."""

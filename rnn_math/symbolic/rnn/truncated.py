@@ -14,8 +14,15 @@ from rnn_math.symbolic.types import Expr, Matrix
 
 @symbolic_twin("eq-truncated-objective")
 def truncated_objective(
-    W_h: Matrix, W_e: Matrix, b_1: Matrix, U: Matrix, b_2: Matrix,
-    xs: Sequence[Matrix], targets: Sequence[int], k: int, frozen_h: Sequence[Matrix],
+    W_h: Matrix,
+    W_e: Matrix,
+    b_1: Matrix,
+    U: Matrix,
+    b_2: Matrix,
+    xs: Sequence[Matrix],
+    targets: Sequence[int],
+    k: int,
+    frozen_h: Sequence[Matrix],
     activation: str | Callable[[Expr], Expr] = "sigmoid",
 ) -> Expr:
     """Twin of L̃_k = Σ_t L^t(Φ_{s_t→t}(sg[h^{s_t}])): each term restarts at ``frozen_h[s_t]``."""
@@ -31,7 +38,12 @@ def truncated_objective(
 
 @symbolic_twin("eq-truncated-delta")
 def truncated_delta(
-    U: Matrix, W_h: Matrix, output_grads: Sequence[Matrix], z: Sequence[Matrix], s: int, k: int,
+    U: Matrix,
+    W_h: Matrix,
+    output_grads: Sequence[Matrix],
+    z: Sequence[Matrix],
+    s: int,
+    k: int,
     activation: str | Callable[[Expr], Expr] = "sigmoid",
 ) -> Matrix:
     """Twin of δ̄^s_k = Σ_{t=s}^{min(s+k−1, T)} ∂L^t/∂z^s, each term written with Jacobians:
