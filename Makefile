@@ -8,11 +8,12 @@ BIN    := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 JS_STAMP := node_modules/.installed
 
-.PHONY: setup serve test test-all build clean help mutation timings
+.PHONY: setup serve test test-all build clean help mutation lint timings
 
 help:
 	@echo "make serve    set up, then serve the site at http://127.0.0.1:8000"
-	@echo "make test     set up, then run the whole test suite (strict site build included)"
+	@echo "make test     set up, then lint (ruff), type-check (mypy) and run the whole test suite (strict site build included)"
+	@echo "make lint     ruff (lint and format check) and mypy only"
 	@echo "make test-all as 'make test', plus the slow symbolic sizes"
 	@echo "make mutation mutation testing of every module with behaviour; writes docs/data/mutation.json"
 	@echo "make build    set up, then build the site into ./site with --strict"
@@ -38,7 +39,12 @@ serve: setup
 build: setup
 	$(BIN)/mkdocs build --strict
 
-test: setup
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
 	$(BIN)/python -m pytest
 
 mutation: setup
