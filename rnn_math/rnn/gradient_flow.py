@@ -111,6 +111,40 @@ def hidden_jacobian(W_h: ArrayLike, z: ArrayLike, k: int, t: int, activation: st
     return jacobian
 
 
+def lag_jacobians(W_h: ArrayLike, z: ArrayLike, activation: str = "sigmoid") -> Array:
+    """∂h^T/∂h^t for every t = 0..T along one sequence: the products of the one-step Jacobians.
+
+    Built from the last step backwards, ``J[T] = I`` and ``J[t] = J[t + 1] · ∂h^{t+1}/∂h^t``, so each
+    product is formed once (what [`hidden_jacobian`][rnn_math.rnn.gradient_flow.hidden_jacobian]
+    would give for k = t, t = T, at the cost of one product per step for all of them).
+
+    Parameters
+    ----------
+    W_h
+        Recurrent weights, shape (D_h, D_h).
+    z
+        Pre-activations z^1..z^T of one sequence, shape (T, D_h) (``z[j - 1]`` is z^j).
+    activation
+        ``"sigmoid"`` or ``"tanh"``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (T + 1, D_h, D_h); entry [t, a, b] is ∂h^T_a / ∂h^t_b.
+    """
+    W_h = as_float_array("W_h", W_h, ndim=2)
+    z = as_float_array("z", z, ndim=2)
+    check_shapes([("W_h", W_h.shape, ("D_h", "D_h")), ("z", z.shape, ("T", "D_h"))])
+    get_activation(activation)
+    T = z.shape[0]
+    jacobians = np.empty((T + 1, *W_h.shape), dtype=z.dtype)
+    jacobians[T] = np.eye(W_h.shape[0], dtype=z.dtype)
+    for t in reversed(range(T)):
+        # The factor of step t + 1 acts first on h^t, so it stands on the right.
+        jacobians[t] = jacobians[t + 1] @ step_jacobian(W_h, z[t], activation)
+    return jacobians
+
+
 def largest_singular_value(W_h: ArrayLike) -> float:
     """λ_1: the largest singular value of W_h, which is its spectral norm ‖W_h‖_2.
 
