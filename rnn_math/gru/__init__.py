@@ -7,10 +7,13 @@
   equations that change when the reset gate acts before the product.
 - `passes`: the forward pass, the loss as a function of the parameters, and
   [`gru_gradients`][rnn_math.gru.passes.gru_gradients], BPTT composed from the equations.
+- `fast_path`: [`gru_fast_gradients`][rnn_math.gru.fast_path.gru_fast_gradients], the same
+  gradients of a batch (both forms), fast;
 - `mistakes`: plausible wrong versions, which every check must reject; `declaration`: the model
   declared once for the verification engine.
 """
 
+from rnn_math.gru.fast_path import gru_fast_gradients
 from rnn_math.gru.params import GATES, PARAMETER_NAMES, GRUParams
 from rnn_math.gru.passes import VARIANTS, GRUForward, GRUGradients, gru_forward, gru_gradients, gru_loss
 
@@ -21,6 +24,7 @@ __all__ = [
     "GRUForward",
     "GRUGradients",
     "GRUParams",
+    "gru_fast_gradients",
     "gru_forward",
     "gru_gradients",
     "gru_loss",

@@ -8,7 +8,8 @@ here, for PyTorch's form and for the form of Cho et al. (2014) each, and every m
   generic candidate activation g, so that it holds for tanh and every other differentiable
   activation: at T = 2 with two hidden units (every matrix product and transpose is seen) and at
   T = 3 with one;
-- NumPy's composed BPTT, and its forward pass, against the twins evaluated at 50 digits;
+- NumPy's composed BPTT, its fast path ([`rnn_math.gru.fast_path`][rnn_math.gru.fast_path]) and its
+  forward pass against the twins evaluated at 50 digits;
 - central differences and complex step on every entry of every gradient;
 - per-step copies: perturbing only step t's copy of a tied parameter gives the t-th term of its sum.
 """
@@ -20,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from rnn_math.gru.fast_path import gru_fast_gradients
 from rnn_math.gru.mistakes import MISTAKES
 from rnn_math.gru.params import PARAMETER_NAMES, GRUParams
 from rnn_math.gru.passes import (
@@ -146,6 +148,12 @@ def _exact_inputs():
     params, xs, targets, h_0 = small_problem()
     exact = {name: to_matrix(value) for name, value in params.as_dict().items()}
     return exact, [to_matrix(x) for x in xs], list(targets), to_matrix(h_0)
+
+
+def _fast(variant: str, replace: Replacements) -> dict[str, Any]:
+    """The fast path's gradients and errors on the small problem (it takes no replacements)."""
+    params, xs, targets, h_0 = small_problem()
+    return _with_errors(gru_fast_gradients(params, xs, targets, variant=variant, h_0=h_0))
 
 
 @cache
@@ -293,6 +301,14 @@ def checks() -> list[Check]:
                 ids,
                 partial(_composed, variant),
                 partial(twin_reference, variant),
+                attribution=with_errors,
+            ),
+            fifty_digits(
+                f"fast path against the twins at 50 digits, {variant}",
+                ids,
+                partial(_fast, variant),
+                partial(twin_reference, variant),
+                side=None,
                 attribution=with_errors,
             ),
             fifty_digits(

@@ -6,7 +6,8 @@ here and every mistake of [`rnn_math.lstm.mistakes`][rnn_math.lstm.mistakes] thr
 - the exact proof (SymPy's derivative of the unrolled loss minus every closed form is 0), for a
   generic candidate activation g (so for tanh and every differentiable candidate), at T = 3 with
   one hidden unit and at T = 2 with two (where a transposed weight would show);
-- NumPy's composer against the twins evaluated at 50 digits (every gradient, δ^t, ∂L/∂c^t, ŷ^t − y^t);
+- NumPy's composer and its fast path ([`rnn_math.lstm.fast_path`][rnn_math.lstm.fast_path]) against
+  the twins evaluated at 50 digits (every gradient, δ^t, ∂L/∂c^t, ŷ^t − y^t);
 - the forward pass against its twins at 50 digits;
 - central differences and complex step on every entry of every gradient, against the loss
   written out plainly ([`rnn_math.lstm.unrolled`][rnn_math.lstm.unrolled]);
@@ -31,6 +32,7 @@ from rnn_math.lstm.composer import (
     OUTPUT_FORWARD,
     lstm_gradients,
 )
+from rnn_math.lstm.fast_path import lstm_fast_gradients
 from rnn_math.lstm.mistakes import MISTAKES
 from rnn_math.lstm.params import PARAMETER_NAMES, LSTMParams
 from rnn_math.lstm.results import LSTMResult
@@ -151,6 +153,12 @@ def composed(replace: Replacements | None = None) -> dict[str, Any]:
     return _with_intermediates(lstm_gradients(params, xs, targets, h_0=h_0, c_0=c_0, replace=replace))
 
 
+def _fast(replace: Replacements) -> dict[str, Any]:
+    """The fast path's gradients, δ^t, ∂L/∂c^t and ŷ^t − y^t on the small problem (it takes no replacements)."""
+    params, xs, targets, h_0, c_0 = small_problem()
+    return _with_intermediates(lstm_fast_gradients(params, xs, targets, h_0=h_0, c_0=c_0))
+
+
 #: The per-step forward quantities the forward check compares, besides a^t, c^t, h^t and the output layer.
 STEP_FIELDS = ("a_i", "a_f", "a_g", "a_o", "i", "f", "g", "o")
 
@@ -263,6 +271,14 @@ def checks() -> list[Check]:
             GRADIENT_EQUATIONS,
             composed,
             twin_reference,
+            attribution=_attribution(GRADIENT_EQUATIONS, gradient_outputs(T, intermediates=True)),
+        ),
+        fifty_digits(
+            "LSTM fast path against the twins at 50 digits",
+            GRADIENT_EQUATIONS,
+            _fast,
+            twin_reference,
+            side=None,
             attribution=_attribution(GRADIENT_EQUATIONS, gradient_outputs(T, intermediates=True)),
         ),
         fifty_digits(

@@ -151,6 +151,16 @@ def forward_from_states(params: RNNParams, z: Array, h: Array, targets: NDArray[
     return fp
 
 
+def output_layer(U: Array, b_2: Array, h: Array, targets: NDArray[np.intp]) -> tuple[Array, Array, Array]:
+    """Logits θ, softmax ŷ and step losses of N rows h (N, D_h), θ and ŷ stored vocabulary-major (|V|, N).
+
+    The vanilla RNN's output layer as the fast path computes it (see `_output_layer`); the gated
+    cells' fast paths ([`rnn_math.lstm.fast_path`][rnn_math.lstm.fast_path],
+    [`rnn_math.gru.fast_path`][rnn_math.gru.fast_path]) borrow it with their hidden states.
+    """
+    return _output_layer(U, b_2, h, targets)
+
+
 def _output_layer(U: Array, b_2: Array, h: Array, targets: NDArray[np.intp]) -> tuple[Array, Array, Array]:
     """Logits, softmax and step losses of N rows h (N, D_h) at once, stored vocabulary-major (|V|, N).
 
@@ -177,6 +187,19 @@ def _output_layer(U: Array, b_2: Array, h: Array, targets: NDArray[np.intp]) -> 
         losses = loss_from_parts(wrong, peak + np.log(normaliser) - theta[targets, columns])
         y_hat /= normaliser
     return theta, y_hat, losses
+
+
+def output_error(y_hat: Array, targets: NDArray[np.intp]) -> Array:
+    """ŷ − y (eq-bptt-output-grad) of N rows from ŷ stored vocabulary-major (|V|, N), in the same storage.
+
+    The target's entry is −Σ_{j≠k} ŷ_j, summed with that entry zeroed (ŷ_k − 1 would cancel for a
+    confident model), as in `backward_time_major`; the gated cells' fast paths borrow it.
+    """
+    errors = y_hat.copy()
+    at_target = (targets, np.arange(y_hat.shape[1]))
+    errors[at_target] = 0
+    errors[at_target] = -np.sum(errors, axis=0)
+    return errors
 
 
 def _check_finite_loss(fp: ForwardPass) -> None:
