@@ -104,18 +104,18 @@ def planted(old: str, new: str) -> Any:
     return namespace["lstm_fast_gradients"]
 
 
-CELL_PATH = "grad_c[t] += states.gates[t + 1, :, D : 2 * D] * grad_c[t + 1]"
+CELL_PATH = "grad_c[t] += product"
 SLIPS = {
-    "the cell path f^{t+1} dL/dc^{t+1} dropped": (CELL_PATH, "pass", "grad_c_0"),
+    "the cell path f^{t+1} dL/dc^{t+1} dropped": (CELL_PATH, "pass  #", "grad_c_0"),
     "the forget gate's error paired with c^t": (
-        "delta[:, D : 2 * D] *= grad_c[t] * states.c[t]",
-        "delta[:, D : 2 * D] *= grad_c[t] * states.c[t + 1]",
+        "(1, states.c[t], grad_c[t])",
+        "(1, states.c[t + 1], grad_c[t])",
         "grad_W_hh",
     ),
     "the recurrent product left out of the backward loop": ("grad_h += from_next", "pass", "grad_W_ih"),
     "the output gate paired with c^t instead of tanh(c^t)": (
-        "delta[:, 3 * D :] *= grad_h * states.tanh_c[t]",
-        "delta[:, 3 * D :] *= grad_h * states.c[t + 1]",
+        "(3, states.tanh_c[t], grad_h)",
+        "(3, states.c[t + 1], grad_h)",
         "grad_b_ih",
     ),
 }
@@ -183,7 +183,7 @@ def test_a_slope_taken_from_the_gate_values_fails_the_saturated_comparison():
     params, xs, targets, h_0, c_0 = saturated()
     expected = gate_blocks(fifty_digit_gradients(params, xs, targets, h_0, c_0), 2)
     textbook = planted(
-        "sigmoid_derivative(states.a[t], out=delta)", "np.multiply(states.gates[t], 1 - states.gates[t], out=delta)"
+        "slope_from_exp(states.exps[t], delta, scratch)", "np.multiply(states.gates[t], 1 - states.gates[t], out=delta)"
     )
     got = gate_blocks(named(textbook(params, xs, targets, h_0=h_0, c_0=c_0)), 2)
     assert relative(got["W_ih[f]"], expected["W_ih[f]"]) > 1e-6  # a million times the tolerance above

@@ -29,13 +29,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from rnn_math.core.activations import sigmoid, sigmoid_derivative, tanh_derivative
+from rnn_math.core.activations import tanh_derivative
 from rnn_math.core.types import Array
 from rnn_math.core.validation import check_choice
 from rnn_math.gru.backward_equations import grad_b, grad_W_h, grad_W_i
 from rnn_math.gru.params import GRUParams
 from rnn_math.gru.passes import VARIANTS, GRUForward, GRUGradients
-from rnn_math.lstm.fast_path import check_gated_inputs, gated_output_layer
+from rnn_math.lstm.fast_path import check_gated_inputs, gated_output_layer, sigmoid_from_exp, slope_from_exp
 from rnn_math.rnn.backward_equations import grad_b_2, grad_U
 
 
@@ -62,12 +62,14 @@ class GRUStacked:
 @dataclass(frozen=True)
 class GRUStates:
     """The forward recurrence's arrays, time-major: a = [a_r, a_z, a_n] and gates = [r, z, n] (T, B, 3 D_h),
-    h (T + 1, B, D_h), and what the reset gate multiplied (T, B, D_h): W_hn h^{t-1} + b_hn, or h^{t-1} itself."""
+    h (T + 1, B, D_h), what the reset gate multiplied (T, B, D_h): W_hn h^{t-1} + b_hn, or h^{t-1} itself,
+    and exp(−|a|) of the two gates (T, B, 2 D_h), from which the backward pass takes σ' and σ(−a_z)."""
 
     a: Array
     gates: Array
     h: Array
     reset_input: Array
+    exps: Array
 
 
 def gru_recurrence(s: GRUStacked, xs: Array, h_0: Array) -> GRUStates:
@@ -84,13 +86,17 @@ def gru_recurrence(s: GRUStacked, xs: Array, h_0: Array) -> GRUStates:
     W_T = np.ascontiguousarray(s.W_h.T if pytorch else s.W_h[: 2 * D].T)
     W_hn_T = np.ascontiguousarray(s.W_h[2 * D :].T)
     recurrent = np.empty((B, W_T.shape[1]), dtype=dtype)
+    exps, scratch = np.empty((T, B, 2 * D), dtype=dtype), np.empty((B, 2 * D), dtype=dtype)
+    negative = np.empty((B, 2 * D), dtype=bool)
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow reaches the loss, checked there
         np.matmul(xs.reshape(T * B, d), s.W_i.T, out=a.reshape(T * B, 3 * D))
         a += s.b_x
         for t in range(T):
             np.dot(h[t], W_T, out=recurrent)
             a[t, :, : 2 * D] += recurrent[:, : 2 * D]
-            gates[t, :, : 2 * D] = sigmoid(a[t, :, : 2 * D])
+            np.copysign(a[t, :, : 2 * D], -1.0, out=exps[t])
+            np.exp(exps[t], out=exps[t])
+            sigmoid_from_exp(a[t, :, : 2 * D], exps[t], gates[t, :, : 2 * D], scratch, negative)
             r, z = gates[t, :, :D], gates[t, :, D : 2 * D]
             if pytorch:
                 np.add(recurrent[:, 2 * D :], s.b_hn, out=reset_input[t])  # W_hn h^{t-1} + b_hn
@@ -102,7 +108,7 @@ def gru_recurrence(s: GRUStacked, xs: Array, h_0: Array) -> GRUStates:
             np.tanh(a[t, :, 2 * D :], out=n)
             np.multiply(1 - z, n, out=h[t + 1])  # the composer's (1 − z^t) n^t + z^t h^{t-1}
             h[t + 1] += z * h[t]
-    return GRUStates(a, gates, h, reset_input)
+    return GRUStates(a, gates, h, reset_input, exps)
 
 
 def gru_backward(s: GRUStacked, U: Array, st: GRUStates, output_errors: Array) -> tuple[Array, Array, Array]:
@@ -121,7 +127,9 @@ def gru_backward(s: GRUStacked, U: Array, st: GRUStates, output_errors: Array) -
         carries = np.empty_like(st.reset_input)
         W = np.ascontiguousarray(s.W_h if pytorch else s.W_h[: 2 * D])
         W_hn = np.ascontiguousarray(s.W_h[2 * D :])
-        slopes = np.empty((B, 2 * D), dtype=deltas.dtype)
+        slopes, scratch = np.empty((B, 2 * D), dtype=deltas.dtype), np.empty((B, 2 * D), dtype=deltas.dtype)
+        keep = np.empty((B, D), dtype=deltas.dtype)
+        negative = np.empty((B, D), dtype=bool)
         for t in range(T - 1, -1, -1):
             grad_h = grad_h_all[t]
             if t < T - 1:
@@ -130,8 +138,11 @@ def gru_backward(s: GRUStacked, U: Array, st: GRUStates, output_errors: Array) -
             a_z = st.a[t, :, D : 2 * D]
             d_r, d_z, d_n = (deltas[t, :, k * D : (k + 1) * D] for k in range(3))
             tanh_derivative(st.a[t, :, 2 * D :], out=d_n)
-            d_n *= grad_h * sigmoid(-a_z)  # 1 − z^t as σ(−a_z^t): exact where z^t is near 1
-            sigmoid_derivative(st.a[t, :, : 2 * D], out=slopes)
+            e_z = st.exps[t, :, D:]
+            sigmoid_from_exp(-a_z, e_z, keep, scratch[:, :D], negative)  # 1 − z^t as σ(−a_z^t): exact near z = 1
+            keep *= grad_h
+            d_n *= keep
+            slope_from_exp(st.exps[t], slopes, scratch)
             np.multiply(grad_h * (st.h[t] - n), slopes[:, D:], out=d_z)
             if pytorch:
                 np.multiply(d_n * st.reset_input[t], slopes[:, :D], out=d_r)

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from rnn_math.core.activations import sigmoid, sigmoid_derivative, tanh_derivative
+from rnn_math.core.activations import tanh_derivative
 from rnn_math.core.types import Array
 from rnn_math.core.validation import as_float_array, check_shapes, check_targets
 from rnn_math.lstm.backward_equations import grad_biases, grad_c_0, grad_h_0, grad_W_hh, grad_W_ih, grad_x
@@ -70,12 +70,39 @@ def check_gated_inputs(
     return time_major(x3), np.ascontiguousarray((k if x.ndim == 3 else k[None]).T), checked
 
 
+def sigmoid_from_exp(z: Array, e: Array, out: Array, scratch: Array, negative: NDArray[np.bool_]) -> None:
+    """σ(z) into `out` from e = exp(−|z|): 1/(1 + e) where z ≥ 0, e/(1 + e) where z < 0.
+
+    The branches and operations of the activation module's `sigmoid` (so the same values), with
+    the exponential computed once by the caller and kept: the backward pass reads σ'(z) from it
+    (`slope_from_exp`) instead of exponentiating again. `scratch` and `negative` are buffers of z's shape.
+    """
+    np.add(e, 1.0, out=scratch)
+    np.divide(1.0, scratch, out=out)
+    np.less(z, 0, out=negative)
+    np.divide(e, scratch, out=out, where=negative)
+
+
+def slope_from_exp(e: Array, out: Array, scratch: Array) -> Array:
+    """e/(1 + e)² into `out`: σ'(z) for e = exp(−|z|), and tanh'(z)/4 for e = exp(−2|z|).
+
+    The accurate forms of [`rnn_math.core.activations`][rnn_math.core.activations]: only positive
+    numbers are added, multiplied and divided, so the slope is exact to a few roundings however far
+    the unit saturates (1 − s² or s(1 − s) of a stored output would cancel to 0). For tanh,
+    4 e/(1 + e)² = 4/(e^z + e^{−z})² = 1 − tanh²(z).
+    """
+    np.add(e, 1.0, out=scratch)
+    np.multiply(scratch, scratch, out=scratch)
+    return np.divide(e, scratch, out=out)
+
+
 @dataclass(frozen=True)
 class LSTMStates:
     """The forward recurrence's arrays, time-major.
 
     a and the gates i, f, g, o stacked (T, B, 4 D_h); c^0..c^T and h^0..h^T (T + 1, B, D_h);
-    tanh(c^t) for t = 1..T (T, B, D_h), kept for the backward pass.
+    tanh(c^t) for t = 1..T (T, B, D_h); and ``exps``, exp(−|a|) in the gates' blocks and
+    exp(−2|a_g|) in the candidate's (T, B, 4 D_h), from which the backward pass takes the slopes.
     """
 
     a: Array
@@ -83,6 +110,11 @@ class LSTMStates:
     c: Array
     tanh_c: Array
     h: Array
+    exps: Array
+
+
+#: The factor of |a| in the exponential kept per block i, f, g, o: 2 for the candidate's tanh.
+_EXP_SCALE = (1.0, 1.0, 2.0, 1.0)
 
 
 def lstm_recurrence(params: LSTMParams, xs: Array, h_0: Array, c_0: Array) -> LSTMStates:
@@ -90,33 +122,40 @@ def lstm_recurrence(params: LSTMParams, xs: Array, h_0: Array, c_0: Array) -> LS
 
     The input part of a^t does not depend on the recurrence, so it is one product over all T·B
     rows, written straight into ``a``; in the loop only ``W_hh h^{t-1}`` remains, one product for
-    the four gates, added in place. The gates are stored stacked like a (i, f, g, o).
+    the four gates, added in place. The gates are stored stacked like a (i, f, g, o). One
+    exponential per gate unit serves the sigmoid here and the slopes in the backward pass.
     """
     T, B, d = xs.shape
     D = params.dims.D_h
     dtype = params.dtype
     a = np.empty((T, B, 4 * D), dtype=dtype)
-    gates = np.empty_like(a)
+    gates, exps = np.empty_like(a), np.empty_like(a)
     c = np.empty((T + 1, B, D), dtype=dtype)
     tanh_c = np.empty((T, B, D), dtype=dtype)
     h = np.empty_like(c)
     c[0], h[0] = c_0, h_0
     W_hh_T = np.ascontiguousarray(params.W_hh.T)  # packed once, not by BLAS at every step
-    recurrent = np.empty((B, 4 * D), dtype=dtype)
+    recurrent, scratch = np.empty((B, 4 * D), dtype=dtype), np.empty((B, 4 * D), dtype=dtype)
+    negative = np.empty((B, 4 * D), dtype=bool)
+    scale = np.repeat(np.asarray(_EXP_SCALE, dtype=dtype), D)
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow reaches the loss, checked there
         np.matmul(xs.reshape(T * B, d), params.W_ih.T, out=a.reshape(T * B, 4 * D))
         a += params.b_ih + params.b_hh
         for t in range(T):
             np.dot(h[t], W_hh_T, out=recurrent)
             a[t] += recurrent
-            gates[t] = sigmoid(a[t])  # i, f and o; the candidate's block is overwritten next
+            np.copysign(a[t], -1.0, out=exps[t])
+            exps[t] *= scale
+            np.exp(exps[t], out=exps[t])
+            sigmoid_from_exp(a[t], exps[t], gates[t], scratch, negative)  # i, f, o; g is overwritten next
             np.tanh(a[t, :, 2 * D : 3 * D], out=gates[t, :, 2 * D : 3 * D])
             i, f, g, o = (gates[t, :, k * D : (k + 1) * D] for k in range(4))
             np.multiply(f, c[t], out=c[t + 1])
-            c[t + 1] += i * g
+            np.multiply(i, g, out=scratch[:, :D])
+            c[t + 1] += scratch[:, :D]
             np.tanh(c[t + 1], out=tanh_c[t])
             np.multiply(o, tanh_c[t], out=h[t + 1])
-    return LSTMStates(a, gates, c, tanh_c, h)
+    return LSTMStates(a, gates, c, tanh_c, h, exps)
 
 
 def gated_output_layer(
@@ -140,8 +179,9 @@ def lstm_backward(params: LSTMParams, states: LSTMStates, output_errors: Array) 
     """δ^t (T, B, 4 D_h) and ∂L/∂c^t (T, B, D_h) of every step (eq-lstm-hidden-grad … eq-lstm-gate-stack).
 
     ``U^T (ŷ^t − y^t)`` of all steps is one product; per step, one product ``W_hh^T δ^{t+1}``
-    over the stacked error reaches h^t from all four gates. The slopes are written into δ^t and
-    multiplied in place: σ' at the gates' pre-activations, tanh' at a_g^t and at c^t.
+    over the stacked error reaches h^t from all four gates. The slopes are written into δ^t from
+    the forward pass's exponentials and multiplied in place: σ' at the gates' pre-activations,
+    tanh' at a_g^t, and tanh' at c^t by the activation module's derivative.
     """
     T, B, D = states.tanh_c.shape
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported on the gradients
@@ -150,7 +190,8 @@ def lstm_backward(params: LSTMParams, states: LSTMStates, output_errors: Array) 
         grad_c = np.empty_like(states.tanh_c)
         W_hh = np.ascontiguousarray(params.W_hh)
         from_next = np.empty((B, D), dtype=deltas.dtype)
-        slope_c = np.empty((B, D), dtype=deltas.dtype)
+        slope_c, product = np.empty((B, D), dtype=deltas.dtype), np.empty((B, D), dtype=deltas.dtype)
+        scratch = np.empty((B, 4 * D), dtype=deltas.dtype)
         for t in range(T - 1, -1, -1):
             grad_h = grad_h_all[t]
             if t < T - 1:
@@ -161,14 +202,15 @@ def lstm_backward(params: LSTMParams, states: LSTMStates, output_errors: Array) 
             np.multiply(grad_h, o, out=grad_c[t])
             grad_c[t] *= slope_c
             if t < T - 1:
-                grad_c[t] += states.gates[t + 1, :, D : 2 * D] * grad_c[t + 1]  # the cell path, f^{t+1}
+                np.multiply(states.gates[t + 1, :, D : 2 * D], grad_c[t + 1], out=product)
+                grad_c[t] += product  # the cell path, f^{t+1} ⊙ ∂L/∂c^{t+1}
             delta = deltas[t]
-            sigmoid_derivative(states.a[t], out=delta)
-            tanh_derivative(states.a[t, :, 2 * D : 3 * D], out=delta[:, 2 * D : 3 * D])
-            delta[:, :D] *= grad_c[t] * g
-            delta[:, D : 2 * D] *= grad_c[t] * states.c[t]
-            delta[:, 2 * D : 3 * D] *= grad_c[t] * i
-            delta[:, 3 * D :] *= grad_h * states.tanh_c[t]
+            slope_from_exp(states.exps[t], delta, scratch)
+            delta[:, 2 * D : 3 * D] *= 4.0  # tanh'(a_g) = 4 e/(1 + e)², e = exp(−2|a_g|)
+            for block, partner, error in ((0, g, grad_c[t]), (1, states.c[t], grad_c[t]), (2, i, grad_c[t]),
+                                          (3, states.tanh_c[t], grad_h)):  # fmt: skip
+                np.multiply(error, partner, out=product)
+                delta[:, block * D : (block + 1) * D] *= product
     return deltas, grad_c
 
 
