@@ -40,6 +40,12 @@ def passing(eq_id: str, model: str = "rnn") -> EquationReport:
     )
 
 
+@pytest.fixture(autouse=True)
+def no_lemmas(monkeypatch):
+    """The lemmas are tested in test_lemmas.py; here a table of equations is enough (and quick)."""
+    monkeypatch.setattr(engine, "verify_lemmas", lambda **_: [])
+
+
 @pytest.fixture
 def no_run(monkeypatch):
     """The engine's checks must not start: selection and file errors come first."""

@@ -6,7 +6,8 @@ the negative controls (each catalogued mistake must be rejected). This module on
 and saves their results:
 
 - a table on stdout, grouped by model: the equation's number and id, each check's worst error,
-  the controls rejected (k/n) and whether it passed; progress goes to stderr;
+  the controls rejected (k/n) and whether it passed; then the lemmas that extend the exact proofs
+  to every sequence length, one row each with its sizes, controls and timing; progress goes to stderr;
 - ``--equation ID`` (an id or a former, published alias) and ``--model NAME`` select;
   ``--list`` lists the models and their equations without running anything;
 - ``--json FILE`` also writes the results, atomically, refusing an existing file without
@@ -32,6 +33,7 @@ from typing import Any, BinaryIO, TextIO
 
 from rnn_math.apps.errors import InputError
 from rnn_math.apps.safe_files import check_output_paths, write_atomically
+from rnn_math.verification.lemmas import LemmaReport
 from rnn_math.verification.report import EquationReport
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "SelectionError",
     "add_verify_parser",
     "equation_numbers",
+    "format_lemmas",
     "format_listing",
     "format_table",
     "results_json",
@@ -155,10 +158,9 @@ def _row(report: EquationReport, numbers: dict[str, str]) -> tuple[str, ...]:
     )
 
 
-def _aligned(rows: Sequence[Sequence[str]]) -> list[str]:
+def _aligned(rows: Sequence[Sequence[str]], left: frozenset[int] = frozenset({1, 2})) -> list[str]:
+    # text columns (`left`) to the left, numbers to the right, as a reader scans them
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    # text columns to the left, numbers to the right, as a reader scans them
-    left = {1, 2}
     return [
         "  ".join(
             cell.ljust(w) if i in left else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
@@ -203,6 +205,51 @@ def format_table(
     return "\n".join(out) + "\n"
 
 
+_LEMMA_HEADER = ("lemma", "sizes", "proof", "controls", "seconds", "pass")
+
+
+def _sizes(report: LemmaReport) -> str:
+    return ", ".join(f"{name} = {value}" for name, value in report.sizes.items()) or "—"
+
+
+def format_lemmas(lemmas: Sequence[LemmaReport], titles: dict[str, str] | None = None) -> str:
+    """The lemmas as a text table grouped by model (proof, controls rejected k/n, the proof's seconds
+    and, after a +, its controls'), then one line per failure; empty when there are none.
+
+    Parameters
+    ----------
+    lemmas
+        The engine's lemma reports, in the order of the declarations.
+    titles
+        Model name → its title, for the group headings (the name alone otherwise).
+    """
+    titles = titles or {}
+    if not lemmas:
+        return ""
+    rows = [_LEMMA_HEADER] + [
+        (
+            r.name,
+            _sizes(r),
+            "proven" if r.proven else "FAILED",
+            f"{r.controls_rejected}/{r.controls}",
+            f"{r.seconds:.1f} + {r.controls_seconds:.1f}",
+            "yes" if r.passed else "NO",
+        )
+        for r in lemmas
+    ]
+    lines = _aligned(rows, frozenset({0, 1, 2}))
+    out, last_model = ["", "Lemmas: the exact proofs for every sequence length", lines[0]], None
+    for report, line in zip(lemmas, lines[1:], strict=True):
+        if report.model != last_model:
+            out.append(report.model + (f": {titles[report.model]}" if report.model in titles else ""))
+            last_model = report.model
+        out.append(line)
+    failed = [r for r in lemmas if not r.passed]
+    out += [f"FAILED lemma {r.model}: {r.name}: {'; '.join(r.failures)}" for r in failed]
+    out.append(f"{len(failed)} of {len(lemmas)} lemmas failed" if failed else f"{len(lemmas)} lemmas: all passed")
+    return "\n".join(out) + "\n"
+
+
 def format_listing(declared: Sequence[tuple[str, str, str]], numbers: dict[str, str], titles: dict[str, str]) -> str:
     """``--list``: every model with its equations (number, id, title), nothing run."""
     out: list[str] = []
@@ -217,14 +264,17 @@ def format_listing(declared: Sequence[tuple[str, str, str]], numbers: dict[str, 
     return "\n".join(out)
 
 
-def results_json(reports: Sequence[EquationReport], numbers: dict[str, str]) -> dict[str, Any]:
-    """What ``--json`` writes: the package version and each report, with the equation's number."""
+def results_json(
+    reports: Sequence[EquationReport], numbers: dict[str, str], lemmas: Sequence[LemmaReport] = ()
+) -> dict[str, Any]:
+    """What ``--json`` writes: the package version, each report with the equation's number, each lemma."""
     from rnn_math import __version__
 
     return {
         "rnn_math": __version__,
-        "passed": all(r.passed for r in reports),
+        "passed": all(r.passed for r in reports) and all(r.passed for r in lemmas),
         "equations": [{"number": numbers.get(r.eq_id), **r.to_json()} for r in reports],
+        "lemmas": [r.to_json() for r in lemmas],
     }
 
 
@@ -302,16 +352,19 @@ def run_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     step, close = _progress(err, total)
     try:
         reports = engine.verify(model=selection.model, equation=selection.equation, progress=step)
+        lemmas = engine.verify_lemmas(model=selection.model, equation=selection.equation, progress=step)
     finally:
         close()
     out.write(format_table(reports, numbers, titles))
+    out.write(format_lemmas(lemmas, titles))
     out.flush()
     if target is not None:
-        text = json.dumps(results_json(reports, numbers), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+        text = json.dumps(results_json(reports, numbers, lemmas), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
         content = text.encode("utf-8")
 
         def write(file: BinaryIO) -> None:
             file.write(content)
 
         write_atomically(target, write, what="--json")
-    return 0 if reports and all(r.passed for r in reports) else EXIT_FAILED
+    passed = reports and all(r.passed for r in reports) and all(r.passed for r in lemmas)
+    return 0 if passed else EXIT_FAILED

@@ -10,7 +10,9 @@ here and every mistake of [`rnn_math.rnn.mistakes`][rnn_math.rnn.mistakes] and
 - the forward pass against its twins at 50 digits;
 - central differences and complex step on every entry of every gradient, sigmoid and tanh, for one
   sequence and for a batch of two;
-- per-step copies: perturbing only step t's copy of a tied parameter gives the t-th term of its sum.
+- per-step copies: perturbing only step t's copy of a tied parameter gives the t-th term of its sum;
+- the lemmas of [`rnn_math.rnn.lemmas`][rnn_math.rnn.lemmas] (base case, one step, tied weights),
+  which extend the exact proof to every sequence length.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import numpy as np
 from rnn_math.rnn.bptt import BPTTResult, bptt
 from rnn_math.rnn.composer import BACKWARD_EQUATIONS, FORWARD_EQUATIONS, rnn_gradients
 from rnn_math.rnn.forward import forward
+from rnn_math.rnn.lemmas import LEMMAS
 from rnn_math.rnn.mistakes import MISTAKES
 from rnn_math.rnn.params import PARAMETER_NAMES, RNNParams
 from rnn_math.rnn.sum_mistakes import SUM_MISTAKES
@@ -266,5 +269,6 @@ RNN = declare(
         symbolic_composer=symbolic_composer,
         loss=sequence_loss,
         order=20,
+        lemmas=LEMMAS,
     )
 )

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rnn_math.core.registry import registry
+from rnn_math.verification.lemmas import Lemma
 from rnn_math.verification.mistakes import Mistake
 
 #: What a check measures, and the name of the report's field that holds it.
@@ -264,10 +265,17 @@ class Model:
     loss: Callable[..., Any] | None = None
     order: int = 0
     borrowed: tuple[str, ...] = ()
+    lemmas: tuple[Lemma, ...] = ()
 
     def __post_init__(self) -> None:
         if len(set(self.equations)) != len(self.equations):
             raise ValueError(f"equations: model {self.name!r} lists an equation twice")
+        for lemma in self.lemmas:
+            outside = set(lemma.equations) - set(self.equations) - set(self.borrowed)
+            if outside:
+                raise ValueError(f"lemmas: {lemma.name!r} covers {sorted(outside)}, not equations of {self.name!r}")
+        if len({lemma.name for lemma in self.lemmas}) != len(self.lemmas):
+            raise ValueError(f"lemmas: model {self.name!r} has two lemmas of the same name")
         for mistake in self.mistakes:
             if mistake.model != self.name:
                 raise ValueError(f"mistakes: {mistake.name!r} is a mistake of {mistake.model!r}, not of {self.name!r}")

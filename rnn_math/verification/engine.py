@@ -14,11 +14,13 @@ downstream): a wrong small gradient fails its own equation, and no other.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from rnn_math.core.registry import registry
 from rnn_math.verification.declaration import KINDS, Check, Measurement, Model, declared_models, worst_value
+from rnn_math.verification.lemmas import Lemma, LemmaReport
 from rnn_math.verification.mistakes import Mistake
 from rnn_math.verification.report import EquationReport
 
@@ -256,3 +258,81 @@ def _with_borrowed_controls(
     if not escaped:
         return reports
     return [replace(r, passed=False, failures=(*r.failures, *escaped)) for r in reports]
+
+
+def lemma_check(lemma: Lemma) -> Check:
+    """A lemma as a check of the equations it covers: an exact proof with one output, the lemma itself."""
+
+    def measure(replace: Mapping[str, Callable[..., object]]) -> Measurement:
+        return {"exact": {"lemma": lemma.prove(replace)}}
+
+    return Check(f"lemma: {lemma.name}", lemma.equations, "sympy", measure)
+
+
+def run_lemma(model: Model, lemma: Lemma) -> LemmaReport:
+    """Prove one lemma of `model` on the correct equations and on each mistake that replaces one it covers."""
+    durations: list[float] = []
+    check = lemma_check(lemma)
+
+    def timed(replace: Mapping[str, Callable[..., object]]) -> Measurement:
+        start = time.perf_counter()
+        try:
+            return check.measure_outputs(replace)
+        finally:
+            durations.append(time.perf_counter() - start)
+
+    outcome = run_check(dataclasses.replace(check, measure_outputs=timed), model.mistakes)
+    failures = [] if outcome.passed else ["the identity does not hold for the correct equations"]
+    accepted = [name for name, rejected in outcome.rejected.items() if not rejected]
+    failures += [f"mistake {name!r} is accepted" for name in accepted]
+    if not outcome.rejected:
+        failures.append("no catalogued mistake replaces an equation it covers: nothing shows it can fail")
+    return LemmaReport(
+        name=lemma.name,
+        model=model.name,
+        statement=lemma.statement,
+        equations=lemma.equations,
+        sizes=dict(lemma.sizes),
+        code=lemma.code,
+        proven=outcome.passed,
+        controls=len(outcome.rejected),
+        controls_rejected=len(outcome.rejected) - len(accepted),
+        passed=not failures,
+        seconds=durations[0],
+        controls_seconds=sum(durations[1:]),
+        failures=tuple(failures),
+    )
+
+
+def verify_lemmas(
+    *, model: str | None = None, equation: str | None = None, progress: Callable[[str], None] | None = None
+) -> list[LemmaReport]:
+    """Prove the lemmas of every declared model (or of one model, or those covering one equation).
+
+    Parameters
+    ----------
+    model, equation
+        As for [`verify`][rnn_math.verification.engine.verify]; with `equation`, only the lemmas
+        that cover it.
+    progress
+        Called with a short label before each lemma.
+
+    Returns
+    -------
+    list[LemmaReport]
+        One report per lemma, in the order of the declarations.
+
+    Raises
+    ------
+    ValueError
+        If `model` or `equation` is not known.
+    """
+    reports = []
+    for declared, eq_ids in _select(model, equation):
+        for lemma in declared.lemmas:
+            if equation is not None and not set(eq_ids) & set(lemma.equations):
+                continue
+            if progress is not None:
+                progress(f"{declared.name}: lemma: {lemma.name}")
+            reports.append(run_lemma(declared, lemma))
+    return reports
