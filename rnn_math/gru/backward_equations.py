@@ -11,17 +11,8 @@ from __future__ import annotations
 
 from rnn_math.core.activations import get_activation, sigmoid, sigmoid_derivative
 from rnn_math.core.registry import equation
+from rnn_math.core.sums import sum_outer, sum_rows
 from rnn_math.core.types import Array
-
-
-def sum_outer(left: Array, right: Array) -> Array:
-    """Σ over every leading axis of the outer products left_i right_iᵀ: (..., m), (..., n) → (m, n)."""
-    return left.reshape(-1, left.shape[-1]).T @ right.reshape(-1, right.shape[-1])
-
-
-def sum_rows(values: Array) -> Array:
-    """Σ over every leading axis: (..., m) → (m,)."""
-    return values.reshape(-1, values.shape[-1]).sum(axis=0)
 
 
 @equation(

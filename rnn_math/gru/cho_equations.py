@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from rnn_math.core.activations import sigmoid_derivative
 from rnn_math.core.registry import equation
+from rnn_math.core.sums import sum_outer, sum_rows
 from rnn_math.core.types import Array
-from rnn_math.gru.backward_equations import sum_outer, sum_rows
 
 
 @equation(

@@ -16,14 +16,10 @@ import numpy as np
 
 from rnn_math.core.activations import sigmoid_derivative, tanh, tanh_derivative
 from rnn_math.core.registry import equation
+from rnn_math.core.sums import sum_outer, sum_rows
 from rnn_math.core.types import Array
 from rnn_math.lstm.params import GATE_ORDER
 from rnn_math.lstm.results import LSTMStep
-
-
-def sum_outer(left: Array, right: Array) -> Array:
-    """Σ over every leading axis of the outer products left_i right_iᵀ: (..., m), (..., n) → (m, n)."""
-    return left.reshape(-1, left.shape[-1]).T @ right.reshape(-1, right.shape[-1])
 
 
 @equation(
@@ -280,7 +276,7 @@ def grad_biases(deltas: Array) -> Array:
     numpy.ndarray
         Shape (4 D_h,), like each bias.
     """
-    return deltas.reshape(-1, deltas.shape[-1]).sum(axis=0)
+    return sum_rows(deltas)
 
 
 @equation(

@@ -13,17 +13,8 @@ from numpy.typing import NDArray
 
 from rnn_math.core.activations import get_activation
 from rnn_math.core.registry import equation
+from rnn_math.core.sums import sum_outer, sum_rows
 from rnn_math.core.types import Array
-
-
-def _sum_outer(left: Array, right: Array) -> Array:
-    """Σ over every leading axis of the outer products left_i right_iᵀ: (..., m), (..., n) → (m, n)."""
-    return left.reshape(-1, left.shape[-1]).T @ right.reshape(-1, right.shape[-1])
-
-
-def _sum_rows(values: Array) -> Array:
-    """Σ over every leading axis: (..., m) → (m,)."""
-    return values.reshape(-1, values.shape[-1]).sum(axis=0)
 
 
 @equation(
@@ -80,7 +71,7 @@ def grad_U(output_grads: Array, h: Array) -> Array:
     numpy.ndarray
         Shape (|V|, D_h), like U.
     """
-    return _sum_outer(output_grads, h)
+    return sum_outer(output_grads, h)
 
 
 @equation(
@@ -101,7 +92,7 @@ def grad_b_2(output_grads: Array) -> Array:
     numpy.ndarray
         Shape (|V|,), like b_2.
     """
-    return _sum_rows(output_grads)
+    return sum_rows(output_grads)
 
 
 @equation(
@@ -179,7 +170,7 @@ def grad_W_h(deltas: Array, h_prev: Array) -> Array:
     numpy.ndarray
         Shape (D_h, D_h), like W_h.
     """
-    return _sum_outer(deltas, h_prev)
+    return sum_outer(deltas, h_prev)
 
 
 @equation(
@@ -202,7 +193,7 @@ def grad_W_e(deltas: Array, xs: Array) -> Array:
     numpy.ndarray
         Shape (D_h, d), like W_e.
     """
-    return _sum_outer(deltas, xs)
+    return sum_outer(deltas, xs)
 
 
 @equation(
@@ -223,7 +214,7 @@ def grad_b_1(deltas: Array) -> Array:
     numpy.ndarray
         Shape (D_h,), like b_1.
     """
-    return _sum_rows(deltas)
+    return sum_rows(deltas)
 
 
 @equation(
