@@ -80,4 +80,4 @@ def mistakes() -> str:
 
 def checks_used() -> str:
     """The GRU's checks, as its declaration names them."""
-    return "; ".join(check.name for check in gru_model().checks()) + "."
+    return "; ".join(mistakes_page.typeset_name(check.name) for check in gru_model().checks()) + "."

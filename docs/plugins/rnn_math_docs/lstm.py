@@ -57,7 +57,7 @@ def mistakes() -> str:
 
 def checks_used() -> str:
     """The LSTM's checks, as its declaration names them."""
-    return "; ".join(check.name for check in lstm_model().checks()) + "."
+    return "; ".join(mistakes_page.typeset_name(check.name) for check in lstm_model().checks()) + "."
 
 
 def forget_products(forget_bias: float) -> dict[int, float]:

@@ -1,8 +1,10 @@
 """Content of the Common-mistakes page: every catalogued mistake, and what each check measured on it.
 
-The catalogues are the model declarations' ([`models`][rnn_math.verification.engine.models]): for
-each mistake the page shows the right equation (its number, linked, and its LaTeX from the
-registry) beside the wrong one, and what every check of the verification engine that substitutes
+The catalogues are the model declarations' ([`models`][rnn_math.verification.engine.models]): every
+declared model or group of equations with a catalogue gets a section, in the engine's order, so a
+model declared with mistakes appears here without an edit of this module. For each mistake the
+page shows the right equation (its number, linked, and its LaTeX from the registry) beside the
+wrong one, and what every check of the verification engine that substitutes
 the mistake measured, computed when the site is built on the declarations' tiny networks: whether
 the exact proof still holds, and the worst 50-digit, central-difference and complex-step errors
 against the margin a wrong formula must exceed.
@@ -10,6 +12,7 @@ against the margin a wrong formula must exceed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -57,6 +60,11 @@ def _model(name: str) -> Model:
     return next(m for m in models() if m.name == name)
 
 
+def catalogued() -> list[Model]:
+    """Every declared model and group of equations that has a catalogue of mistakes, in the engine's order."""
+    return [model for model in models() if model.mistakes]
+
+
 @cache
 def _measurements(model_name: str) -> dict[str, tuple[Measurement, ...]]:
     """Run every check of a model on its mistakes: the engine's own run, measured value by value."""
@@ -87,9 +95,24 @@ def seq2seq_evidence(name: str) -> Evidence:
     return evidence(next(m for m in _model("seq2seq").mistakes if m.name == name))
 
 
-def _inline(latex: str) -> str:
+def inline_math(latex: str) -> str:
     """LaTeX as inline math that survives a Markdown table cell."""
     return "$" + " ".join(latex.replace("|", r"\vert ").split()) + "$"
+
+
+#: A size set in a check's name: "T = 3", "D_h = 2", "T = T' = 2".
+_SETTING = re.compile(r"(?<![\w-])((?:[A-Za-z](?:_[A-Za-z0-9]+)?'? = )+\d+)")
+#: A subscripted symbol written plainly: "D_h", "W_hn".
+_SUBSCRIPT = re.compile(r"(?<![\w-])([A-Za-z]+)_([A-Za-z0-9]+)\b")
+
+
+def typeset_name(text: str) -> str:
+    """A check's name with its sizes and subscripted symbols as inline math, never a raw ``_``.
+
+    ``"exact proof, g, T = 3, D_h = 2"`` becomes ``"exact proof, g, $T = 3$, $D_{h} = 2$"``.
+    """
+    text = _SETTING.sub(lambda m: "$" + _SUBSCRIPT.sub(r"\1_{\2}", m[1]) + "$", text)
+    return _SUBSCRIPT.sub(r"$\1_{\2}$", text)
 
 
 def _number(eq_id: str) -> str:
@@ -109,10 +132,8 @@ def _verdict(found: Evidence) -> str:
             parts.append(f"**{_KIND_NAMES[kind]}**: fails in {failed} of {len(values)} runs")
         else:
             worst = min(values, key=lambda m: float(m.value))  # the run where the mistake came closest
-            parts.append(
-                f"**{_KIND_NAMES[kind]}**: error at least ${scientific(float(worst.value))}$ "
-                f"(a wrong formula must exceed ${scientific(float(worst.bound), 0)}$)"
-            )
+            margin = "" if worst.bound is None else f" (a wrong formula must exceed ${scientific(worst.bound, 0)}$)"
+            parts.append(f"**{_KIND_NAMES[kind]}**: error at least ${scientific(float(worst.value))}${margin}")
     verdict = "rejected by every check" if found.rejected else "**not rejected by every check**"
     return "; ".join(parts) + f". Verdict: {verdict}."
 
@@ -125,8 +146,8 @@ def _block(mistake: Mistake) -> str:
             "",
             "| | |",
             "|---|---|",
-            f"| right {_number(eq_id)} | {_inline(lookup(eq_id).latex)} |",
-            f"| wrong | {_inline(mistake.wrong_latex)} |",
+            f"| right {_number(eq_id)} | {inline_math(lookup(eq_id).latex)} |",
+            f"| wrong | {inline_math(mistake.wrong_latex)} |",
             "",
             mistake.description,
             "",
@@ -151,11 +172,15 @@ def seq2seq_mistakes() -> str:
     return model_mistakes("seq2seq")
 
 
+def catalogues() -> str:
+    """One section per declared model or group with a catalogue: its title, then one block per mistake."""
+    return "\n".join(f"## {model.title}\n\n{model_mistakes(model.name)}" for model in catalogued())
+
+
 def sizes() -> str:
     """The checks the measurements on this page come from, by model, as the declarations name them."""
     lines = []
-    for name in ("rnn", "seq2seq"):
-        model = _model(name)
-        checks = "; ".join(check.name for check in model.checks() if check.side is not None)
-        lines.append(f"{model.title}: {checks}.")
-    return " ".join(lines)
+    for model in catalogued():
+        checks = "; ".join(typeset_name(check.name) for check in model.checks() if check.side is not None)
+        lines.append(f"- **{model.title}**: {checks}.")
+    return "\n".join(lines)

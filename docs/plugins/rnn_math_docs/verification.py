@@ -21,6 +21,7 @@ from rnn_math.verification.declaration import KINDS
 from rnn_math.verification.mistakes import all_mistakes
 from rnn_math_docs.docs_index import scan_docs
 from rnn_math_docs.formatting import markdown_table, scientific
+from rnn_math_docs.mistakes import inline_math, typeset_name
 
 #: How each kind of check is named on the page.
 CHECK_NAMES = {
@@ -158,14 +159,17 @@ def checks_run() -> str:
     """Every check of every declaration, by name: what the table's columns summarise."""
     lines = []
     for model in engine.models():
-        names = "; ".join(check.name for check in model.checks())
+        names = "; ".join(typeset_name(check.name) for check in model.checks())
         lines.append(f"- **{model.title}** (`--model {model.name}`): {names}.")
     return "\n".join(lines)
 
 
 def mistakes_table() -> str:
     """The catalogued mistakes: the equation each corrupts, the wrong formula, what is wrong."""
-    rows = [[m.title, _ref(m.eq_id), f"${m.wrong_latex}$", m.description.replace("|", "\\|")] for m in all_mistakes()]
+    # inline_math writes | as \vert: a bare | in |V| would end the table cell inside the formula
+    rows = [
+        [m.title, _ref(m.eq_id), inline_math(m.wrong_latex), m.description.replace("|", "\\|")] for m in all_mistakes()
+    ]
     return markdown_table(["mistake", "corrupts", "wrong formula", "what is wrong"], rows, "llll")
 
 
