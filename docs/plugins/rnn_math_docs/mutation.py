@@ -214,6 +214,10 @@ def summarise(mutants: list[dict[str, str]], equivalents: dict[str, dict[str, st
 def run(max_children: int = 2) -> dict:
     """Run mutmut afresh over the configured modules and write ``docs/data/mutation.json``."""
     os.chdir(ROOT)
+    from rnn_math.apps.bench.machine import describe_machine
+
+    described = describe_machine()
+    machine = {key: described[key] for key in ("cpu", "logical_cpus", "system")}
     shutil.rmtree(ROOT / "mutants", ignore_errors=True)  # a fresh run, never a cached verdict
     os.environ.setdefault("HYPOTHESIS_PROFILE", "mutation")
     # A progress bar starts tqdm's monitor thread. mutmut forks one process per mutant, and a child
@@ -237,6 +241,7 @@ def run(max_children: int = 2) -> dict:
     record = {
         "command": COMMAND,
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "machine": machine,
         "mutmut": mutmut_version,
         "seconds": round(seconds),
         "mutated": mutmut_settings()["only_mutate"],
@@ -257,8 +262,16 @@ def load_results(path: Path | None = None) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
+def machine_text(record: dict) -> str:
+    """The machine of a recorded run, or that the record does not name one (runs before it was recorded)."""
+    machine = record.get("machine")
+    if not machine:
+        return "on a machine the record does not name"
+    return f"on {machine['cpu']} ({machine['logical_cpus']} logical CPUs, {machine['system']})"
+
+
 def report() -> str:
-    """Markdown: the score, date and command of the recorded run, per module, and every survivor."""
+    """Markdown: the score, date, machine and command of the recorded run, per module, and every survivor."""
     record = load_results()
     if record is None:
         return f"No mutation run is recorded yet: `{COMMAND}` records one."
@@ -266,7 +279,8 @@ def report() -> str:
         f"**Score {record['score']:.1%}**: of {record['total']} mutants, {record['caught']} were caught by the "
         f"tests and {record['equivalent']} are equivalent (justified below); "
         f"{record['unexplained']} {'is' if record['unexplained'] == 1 else 'are'} unexplained. "
-        f"Run on {record['date']} with mutmut {record['mutmut']} in {record['seconds'] // 60} min "
+        f"Run on {record['date']} {machine_text(record)} with mutmut {record['mutmut']} "
+        f"in {record['seconds'] // 60} min "
         f"{record['seconds'] % 60} s; reproduce with `{record['command']}`.",
         "",
         markdown_table(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -173,14 +174,30 @@ def long_run_command() -> str:
     return f"```bash\n{long_run()['command']}\n```"
 
 
+def long_run_provenance(report: dict | None = None) -> str:
+    """When and on what the long run was recorded, as far as its report says (``report["recorded"]``).
+
+    The command writes no date or machine; the report's ``recorded`` entry says what is known and
+    how, and a machine it does not name is said to be unknown, never guessed.
+    """
+    recorded = (report or long_run())["recorded"]
+    day = date.fromisoformat(recorded["date"])
+    machine = recorded["machine"] or "not recorded, so the run time below says little about another computer"
+    return (
+        f"**Recorded** on or before {day.day} {day:%B %Y}: the run wrote no date of its own, and that is the day "
+        f"its report was added to the package's repository. **Machine:** {machine}."
+    )
+
+
 def long_run_summary() -> str:
-    """The long run's settings, corpus and final loss."""
+    """When it was recorded, the long run's settings, corpus and final loss."""
     report = long_run()
     summary, corpus = report["summary"], report["corpus"]
     return (
+        long_run_provenance(report) + "\n\n"
         f"It ran {summary['steps']} steps on the {corpus['source']} corpus "
-        f"($\\lvert V \\rvert = {corpus['vocab_size']}$) in {summary['seconds_this_run']:.0f} seconds "
-        f"on the machine that wrote the report, with these settings:\n\n"
+        f"($\\lvert V \\rvert = {corpus['vocab_size']}$) in {summary['seconds_this_run']:.0f} seconds, "
+        f"with these settings:\n\n"
         + _settings_table(report["settings"])
         + "\n\nWhere it ended:\n\n"
         + _loss_table(summary["smoothed_nats"], corpus["vocab_size"])
