@@ -44,8 +44,10 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# One worker per core, each test file on one worker (its module fixtures computed once); the
+# workers share one strict build of the site (tests/conftest.py).
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 mutation: setup
 	PYTHONPATH=docs/plugins $(BIN)/python -m rnn_math_docs.mutation
@@ -54,7 +56,7 @@ timings: setup
 	$(BIN)/python tools/build_timings.py
 
 test-all: setup
-	$(BIN)/python -m pytest -m "slow or not slow"
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "slow or not slow"
 
 clean:
 	rm -rf $(VENV) node_modules site .pytest_cache .cache

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,14 +31,8 @@ settings.register_profile("mutation", parent=settings.get_profile("ci"), derando
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build the site once with ``mkdocs build --strict`` and return its folder.
-
-    A strict build fails on any warning: a dangling link or anchor, an unresolved
-    cross-reference, an unknown equation marker.
-    """
-    site_dir = tmp_path_factory.mktemp("site")
+def _build_site(site_dir: Path) -> str | None:
+    """Build the site strictly into `site_dir`; the build's output if it failed, else None."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
@@ -46,6 +41,29 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         text=True,
         env=env,
     )
-    if result.returncode != 0:
-        pytest.fail(f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}", pytrace=False)
+    return None if result.returncode == 0 else f"{result.stdout}\n{result.stderr}"
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build the site once with ``mkdocs build --strict`` and return its folder.
+
+    A strict build fails on any warning: a dangling link or anchor, an unresolved
+    cross-reference, an unknown equation marker. When the tests run in parallel (``make test``
+    runs pytest-xdist), the first worker to need the site builds it and the others wait for it:
+    one build per run, not one per worker.
+    """
+    parallel = "PYTEST_XDIST_WORKER" in os.environ
+    shared = tmp_path_factory.getbasetemp().parent if parallel else tmp_path_factory.getbasetemp()
+    site_dir, failure = shared / "site", shared / "site-build-failure.txt"
+    with FileLock(shared / "site.lock"):
+        if not failure.exists() and not site_dir.is_dir():
+            partial = shared / "site.partial"
+            output = _build_site(partial)
+            if output is None:
+                partial.rename(site_dir)  # whole or not at all: a waiting worker never sees half a site
+            else:
+                failure.write_text(output, encoding="utf-8")
+    if failure.exists():
+        pytest.fail(f"mkdocs build --strict failed:\n{failure.read_text(encoding='utf-8')}", pytrace=False)
     return site_dir
