@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import rnn_math.apps.training.train_loop as loop
+import rnn_math.apps.training.cells as cells
 from rnn_math.apps.cli import main
 from rnn_math.apps.errors import TrainingDivergedError
 from rnn_math.apps.training.checkpoint import load_checkpoint
@@ -89,7 +89,7 @@ def test_bptt_refusing_overflowing_logits_is_reported_as_divergence(monkeypatch)
     def overflowing(*args, **kwargs):
         raise ValueError("theta: the logits overflowed")
 
-    monkeypatch.setattr(loop, "bptt", overflowing)
+    monkeypatch.setattr(cells, "bptt", overflowing)  # the rnn cell's gradients
     with pytest.raises(TrainingDivergedError, match="^training diverged at step 1: theta: the logits overflowed"):
         train_step(initial_state(settings, len(vocab)), vocab.encode(text), settings, len(vocab))
 

@@ -121,7 +121,8 @@ def test_the_packaged_corpus_is_read_as_utf_8_whatever_the_locale(monkeypatch):
 def test_a_sampling_step_applies_the_activation_it_is_given():
     x = np.eye(3)[1]
     z = PARAMS.W_h @ np.zeros(4) + PARAMS.W_e @ x + PARAMS.b_1
-    h_t, _ = sampling.step(PARAMS, np.zeros(4), x, "tanh")
+    state, _ = sampling.step(PARAMS, {"h": np.zeros(4)}, x, "tanh")
+    h_t = state["h"]
     np.testing.assert_allclose(h_t, np.tanh(z), rtol=1e-14, atol=0)
     assert np.any(h_t < 0)  # a sigmoid would give none
 
@@ -151,9 +152,9 @@ def test_parameters_whose_output_size_is_not_the_vocabularys_are_refused_with_bo
 def test_a_given_initial_state_is_the_state_the_first_step_reads(monkeypatch):
     first, real_step = [], sampling.step
 
-    def spy(params, h_prev, x_t, activation):
-        first.append(h_prev.copy())
-        return real_step(params, h_prev, x_t, activation)
+    def spy(params, state, x_t, activation):
+        first.append(state["h"].copy())
+        return real_step(params, state, x_t, activation)
 
     monkeypatch.setattr(sampling, "step", spy)
     sample(PARAMS, VOCAB, activation="tanh", length=1, rng=RNG(1), prime="a", h_0=np.full(4, 0.5))
@@ -171,9 +172,9 @@ def test_float32_parameters_are_sampled_in_float32_throughout(monkeypatch):
     p32 = RNNParams(**{name: value.astype(np.float32) for name, value in PARAMS.as_dict().items()})
     seen, real_step = [], sampling.step
 
-    def spy(params, h_prev, x_t, activation):
-        seen.append((h_prev.dtype, x_t.dtype))
-        return real_step(params, h_prev, x_t, activation)
+    def spy(params, state, x_t, activation):
+        seen.append((state["h"].dtype, x_t.dtype))
+        return real_step(params, state, x_t, activation)
 
     monkeypatch.setattr(sampling, "step", spy)
     sample(p32, VOCAB, activation="tanh", length=3, rng=RNG(0), prime="ab")

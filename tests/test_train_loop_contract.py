@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from rnn_math.apps.errors import TrainingDivergedError
-from rnn_math.apps.training import train_loop
+from rnn_math.apps.training import cells, train_loop
 from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.apps.training.train_loop import LossHistory, clip_gradients, initial_state, train_step
 from rnn_math.core.clipping import clip_by_global_norm, clip_elementwise
@@ -58,7 +58,7 @@ def test_no_clipping_leaves_the_gradients_as_they_are():
 
 
 def fake_bptt(change):
-    real = train_loop.bptt
+    real = cells.bptt
 
     def run(*args, **kwargs):
         return change(real(*args, **kwargs))
@@ -67,7 +67,7 @@ def fake_bptt(change):
 
 
 def test_a_step_whose_loss_is_not_finite_stops_naming_the_step_and_the_loss(monkeypatch):
-    monkeypatch.setattr(train_loop, "bptt", fake_bptt(lambda result: dataclasses.replace(result, loss=np.inf)))
+    monkeypatch.setattr(cells, "bptt", fake_bptt(lambda result: dataclasses.replace(result, loss=np.inf)))
     with pytest.raises(TrainingDivergedError, match=r"^training diverged at step 1: the loss is inf$"):
         train_step(initial_state(SETTINGS, 3), DATA, SETTINGS, 3)
 
@@ -77,7 +77,7 @@ def test_a_step_whose_gradient_is_not_finite_stops_naming_the_step_and_the_gradi
         grads = dataclasses.replace(result.grads, grad_W_e=np.full_like(result.grads.grad_W_e, np.nan))
         return dataclasses.replace(result, grads=grads)
 
-    monkeypatch.setattr(train_loop, "bptt", fake_bptt(blown))
+    monkeypatch.setattr(cells, "bptt", fake_bptt(blown))
     with pytest.raises(
         TrainingDivergedError, match=f"^{re.escape('training diverged at step 1: the gradient of W_e is not finite')}$"
     ):
@@ -122,7 +122,7 @@ def test_a_step_whose_hidden_state_is_not_finite_stops_naming_it(monkeypatch):
         h[-1] = np.nan
         return dataclasses.replace(result, forward=dataclasses.replace(result.forward, h=h))
 
-    monkeypatch.setattr(train_loop, "bptt", fake_bptt(blown))
+    monkeypatch.setattr(cells, "bptt", fake_bptt(blown))
     with pytest.raises(TrainingDivergedError, match=r"^training diverged at step 1: the hidden state h is not finite$"):
         train_step(initial_state(SETTINGS, 3), DATA, SETTINGS, 3)
 

@@ -25,7 +25,7 @@ def test_the_long_run_report_was_written_by_the_command_it_records():
     assert argv[:2] == ["rnn-math", "train"]
     args = build_parser().parse_args(argv[1:])
     given = {field: getattr(args, field) for field in SETTING_OPTIONS if getattr(args, field) is not None}
-    assert TrainSettings(**(TrainSettings().as_dict() | given)).as_dict() == report["settings"]
+    assert TrainSettings(**(TrainSettings().as_dict() | given)) == TrainSettings.from_record(report["settings"])
     assert report["summary"]["steps"] == args.steps and args.corpus is None
     assert report["corpus"]["sha256"] == default_corpus().sha256  # the shipped corpus, as it is now
     assert report["curve"][-1] == [args.steps, report["summary"]["smoothed_nats"]]

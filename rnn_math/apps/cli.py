@@ -23,6 +23,7 @@ from typing import NoReturn, TextIO
 
 from rnn_math import __version__
 from rnn_math.apps.errors import InputError
+from rnn_math.apps.training.cells import CELLS
 from rnn_math.apps.training.checkpoint import load_checkpoint
 from rnn_math.apps.training.sampling import MAX_SAMPLE_LENGTH, generate
 from rnn_math.apps.training.settings import CLIPPING, OPTIMIZERS, TrainSettings
@@ -98,9 +99,16 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument(
         "corpus", nargs="?", help="UTF-8 text file to train on (default: the shipped corpus of 600 invented names)"
     )
+    tr.add_argument(
+        "--cell",
+        choices=tuple(CELLS),
+        help=f"recurrent cell: the vanilla RNN, an LSTM or a GRU (default {defaults.cell})",
+    )
     tr.add_argument("--hidden-size", type=positive_int, help=f"hidden units D_h (default {defaults.hidden_size})")
     tr.add_argument(
-        "--activation", choices=tuple(ACTIVATIONS), help=f"hidden activation (default {defaults.activation})"
+        "--activation",
+        choices=tuple(ACTIVATIONS),
+        help=f"hidden activation of the rnn cell (default {defaults.activation}; the gated cells use tanh)",
     )
     tr.add_argument(
         "--seq-length",
@@ -165,7 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     tr.set_defaults(handler=run_train)
 
     sa = commands.add_parser(
-        "sample", help="generate text from a checkpoint", description="Generate text from a trained checkpoint."
+        "sample",
+        help="generate text from a checkpoint",
+        description="Generate text from a trained checkpoint (of any cell: the one it records).",
     )
     sa.add_argument(
         "--checkpoint", default=DEFAULT_CHECKPOINT, help=f"checkpoint to sample from (default {DEFAULT_CHECKPOINT})"

@@ -4,7 +4,8 @@ The application behind ``rnn-math train`` and ``rnn-math sample``: a corpus and 
 the settings of a run, the loss in per-character units, the training loop (truncated BPTT,
 clipping, SGD or Adagrad), checkpoints that resume bit for bit, and sampling at a temperature.
 The modules read in that order: [`corpus`][rnn_math.apps.training.corpus],
-[`settings`][rnn_math.apps.training.settings], [`metrics`][rnn_math.apps.training.metrics],
+[`settings`][rnn_math.apps.training.settings], [`cells`][rnn_math.apps.training.cells] (the vanilla
+RNN, the LSTM or the GRU, ``--cell``), [`metrics`][rnn_math.apps.training.metrics],
 [`train_loop`][rnn_math.apps.training.train_loop], [`checkpoint`][rnn_math.apps.training.checkpoint]
 (with [`checkpoint_fields`][rnn_math.apps.training.checkpoint_fields]),
 [`sampling`][rnn_math.apps.training.sampling] and the command itself,
@@ -22,6 +23,7 @@ print(sample(state.params, vocab, activation=settings.activation, length=60, rng
 """
 
 from rnn_math.apps.errors import InputError, TrainingDivergedError
+from rnn_math.apps.training.cells import CELLS, Cell, cell_of, parameter_count
 from rnn_math.apps.training.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from rnn_math.apps.training.corpus import CharVocabulary, Corpus, default_corpus, one_hot, read_corpus
 from rnn_math.apps.training.metrics import bits_per_char, loss_per_char, perplexity, smoothed_loss, uniform_loss
@@ -30,8 +32,10 @@ from rnn_math.apps.training.settings import CLIPPING, OPTIMIZERS, TrainSettings
 from rnn_math.apps.training.train_loop import LossHistory, TrainState, initial_state, smoothed_curve, train, train_step
 
 __all__ = [
+    "CELLS",
     "CLIPPING",
     "OPTIMIZERS",
+    "Cell",
     "CharVocabulary",
     "Checkpoint",
     "Corpus",
@@ -42,12 +46,14 @@ __all__ = [
     "TrainState",
     "TrainingDivergedError",
     "bits_per_char",
+    "cell_of",
     "default_corpus",
     "generate",
     "initial_state",
     "load_checkpoint",
     "loss_per_char",
     "one_hot",
+    "parameter_count",
     "perplexity",
     "read_corpus",
     "sample",

@@ -1,10 +1,11 @@
 """Checkpoints: a training run saved to one ``.npz`` file, written atomically, read back with checks.
 
 A checkpoint holds everything needed to continue *exactly* as if the run had never stopped:
-the parameters, Adagrad's memory, the vocabulary, the settings, the step count, the position in
-the corpus, the hidden state carried into the next chunk, the smoothed loss and its history, and
-the state of the random generator. Arrays are stored as they are (float64 stays float64), so a
-resumed run reproduces an uninterrupted one bit for bit.
+the parameters, Adagrad's memory, the vocabulary, the settings (the cell among them), the step
+count, the position in the corpus, the hidden state (and the LSTM's cell state) carried into the
+next chunk, the smoothed loss and its history, and the state of the random generator. Arrays
+are stored as they are (float64 stays float64), so a resumed run reproduces an uninterrupted one
+bit for bit.
 
 The file is written to a temporary file in the same folder, synced to disk and then renamed over
 the old one (``os.replace``, atomic on POSIX and Windows): an interrupted save leaves the previous
@@ -30,7 +31,6 @@ from rnn_math.apps.training.checkpoint_fields import FORMAT_VERSION, read_checkp
 from rnn_math.apps.training.corpus import CharVocabulary
 from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.apps.training.train_loop import TrainState
-from rnn_math.rnn.params import PARAMETER_NAMES
 
 
 @dataclass
@@ -65,25 +65,29 @@ def _json(value: object) -> np.ndarray:
 def checkpoint_arrays(checkpoint: Checkpoint) -> dict[str, np.ndarray]:
     """The named arrays a checkpoint file holds (strings as 0-d JSON text)."""
     state = checkpoint.state
-    arrays = {f"param_{name}": getattr(state.params, name) for name in PARAMETER_NAMES}
-    arrays |= {f"memory_{name}": state.memory[name] for name in PARAMETER_NAMES}
-    return arrays | {
-        "h": state.h,
-        "losses": np.array(list(state.losses), dtype=np.float64),
-        "vocab": _json(list(checkpoint.vocab.chars)),
-        "settings": _json(checkpoint.settings.as_dict()),
-        "progress": _json(
-            {
-                "format": FORMAT_VERSION,
-                "step": state.step,
-                "position": state.position,
-                "smoothed": state.smoothed,
-                "corpus_source": checkpoint.corpus_source,
-                "corpus_sha256": checkpoint.corpus_sha256,
-            }
-        ),
-        "rng": _json(state.rng.bit_generator.state),
-    }
+    params = state.params.as_dict()
+    arrays = {f"param_{name}": value for name, value in params.items()}
+    arrays |= {f"memory_{name}": state.memory[name] for name in params}
+    return (
+        arrays
+        | state.carried()
+        | {
+            "losses": np.array(list(state.losses), dtype=np.float64),
+            "vocab": _json(list(checkpoint.vocab.chars)),
+            "settings": _json(checkpoint.settings.as_dict()),
+            "progress": _json(
+                {
+                    "format": FORMAT_VERSION,
+                    "step": state.step,
+                    "position": state.position,
+                    "smoothed": state.smoothed,
+                    "corpus_source": checkpoint.corpus_source,
+                    "corpus_sha256": checkpoint.corpus_sha256,
+                }
+            ),
+            "rng": _json(state.rng.bit_generator.state),
+        }
+    )
 
 
 def save_checkpoint(path: str | Path, checkpoint: Checkpoint) -> Path:
@@ -134,5 +138,6 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
         smoothed=fields.smoothed,
         losses=fields.losses,
         rng=fields.rng,
+        c=fields.c,
     )
     return Checkpoint(fields.settings, fields.vocab, state, fields.corpus_source, fields.corpus_sha256)

@@ -23,24 +23,32 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rnn_math.apps.errors import InputError
+from rnn_math.apps.training.cells import CELLS, Cell, Params
 from rnn_math.apps.training.corpus import CharVocabulary
 from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.apps.training.train_loop import LossHistory
-from rnn_math.rnn.params import PARAMETER_NAMES, RNNParams
 
 #: Bumped whenever the layout changes, so an old file is refused with a sentence, not a KeyError.
+#: (Recording the cell did not change it: a file without one is a vanilla RNN's, read as before.)
 FORMAT_VERSION = 1
-#: The entries of a checkpoint file, no more and no fewer.
-ENTRIES = (
-    *(f"param_{name}" for name in PARAMETER_NAMES),
-    *(f"memory_{name}" for name in PARAMETER_NAMES),
-    "h",
-    "losses",
-    "vocab",
-    "settings",
-    "progress",
-    "rng",
-)
+
+
+def checkpoint_entries(cell: Cell) -> tuple[str, ...]:
+    """The entries of a checkpoint of `cell`, no more and no fewer."""
+    return (
+        *(f"param_{name}" for name in cell.parameter_names),
+        *(f"memory_{name}" for name in cell.parameter_names),
+        *cell.state_names,
+        "losses",
+        "vocab",
+        "settings",
+        "progress",
+        "rng",
+    )
+
+
+#: The entries of a vanilla RNN's checkpoint file (the layout of every checkpoint before the cell).
+ENTRIES = checkpoint_entries(CELLS["rnn"])
 #: The keys of the ``progress`` entry.
 PROGRESS_KEYS = ("format", "step", "position", "smoothed", "corpus_source", "corpus_sha256")
 
@@ -51,7 +59,7 @@ class CheckpointFields:
 
     settings: TrainSettings
     vocab: CharVocabulary
-    params: RNNParams
+    params: Params
     memory: dict[str, NDArray[np.float64]]
     h: NDArray[np.float64]
     losses: LossHistory
@@ -61,6 +69,7 @@ class CheckpointFields:
     rng: np.random.Generator
     corpus_source: str
     corpus_sha256: str
+    c: NDArray[np.float64] | None = None
 
 
 class _Refuse:
@@ -148,14 +157,12 @@ def _finite_non_negative(value: object, field: str, refuse: _Refuse) -> float:
 
 
 def _settings(raw: object, refuse: _Refuse) -> TrainSettings:
-    known = set(TrainSettings.__dataclass_fields__)
-    if not isinstance(raw, dict) or set(raw) != known:
-        got = f"keys {sorted(raw)}" if isinstance(raw, dict) else type(raw).__name__
-        raise refuse("settings", f"exactly the keys {sorted(known)}", got)
+    if not isinstance(raw, dict):
+        raise refuse("settings", f"exactly the keys {sorted(TrainSettings.__dataclass_fields__)}", type(raw).__name__)
     try:
-        return TrainSettings(**raw)
+        return TrainSettings.from_record(raw)  # a file without a cell was written for the vanilla RNN
     except InputError as error:
-        raise InputError(f"checkpoint: {refuse.source}: settings: {error}") from None
+        raise InputError(f"checkpoint: {refuse.source}: {error}") from None
 
 
 def _vocab(raw: object, refuse: _Refuse) -> CharVocabulary:
@@ -208,14 +215,20 @@ def _progress(raw: object, seq_length: int, refuse: _Refuse) -> dict:
     }
 
 
-def _hidden_state(stored: dict[str, np.ndarray], settings: TrainSettings, refuse: _Refuse) -> np.ndarray:
-    h = _float_array(stored, "h", (settings.hidden_size,), refuse)
-    low = 0.0 if settings.activation == "sigmoid" else -1.0
-    if h.size and (h.min() < low or h.max() > 1.0):  # h is an activation's output
-        raise refuse(
-            "h", f"values in [{low:g}, 1] (outputs of {settings.activation})", f"values from {h.min():g} to {h.max():g}"
-        )
-    return h
+def _carried_states(stored: dict[str, np.ndarray], settings: TrainSettings, refuse: _Refuse) -> dict[str, np.ndarray]:
+    """h (and the LSTM's c), each (D_h,), finite, and within its range where it has one."""
+    states = {}
+    for name, bound in CELLS[settings.cell].bounds(settings.activation).items():
+        value = _float_array(stored, name, (settings.hidden_size,), refuse)
+        if bound is not None and value.size and (value.min() < bound[0] or value.max() > bound[1]):
+            source = f"outputs of {settings.activation}" if settings.cell == "rnn" else f"the {settings.cell}'s {name}"
+            raise refuse(
+                name,
+                f"values in [{bound[0]:g}, {bound[1]:g}] ({source})",
+                f"values from {value.min():g} to {value.max():g}",
+            )
+        states[name] = value
+    return states
 
 
 def read_checkpoint_fields(path: str | Path) -> CheckpointFields:
@@ -229,18 +242,28 @@ def read_checkpoint_fields(path: str | Path) -> CheckpointFields:
     source = Path(path)
     refuse = _Refuse(source)
     stored = read_archive(source)
-    missing = [key for key in ENTRIES if key not in stored]
-    if missing:
+    if "settings" not in stored:  # without it the cell is unknown: name what a vanilla RNN's file has
+        missing = [key for key in ENTRIES if key not in stored]
         raise InputError(f"checkpoint: {source} lacks {', '.join(missing)}; is it an rnn-math checkpoint?")
-    extra = sorted(set(stored) - set(ENTRIES))
-    if extra:
-        raise InputError(f"checkpoint: {source} has entries an rnn-math checkpoint does not: {', '.join(extra)}")
     settings = _settings(_json_entry(stored, "settings", refuse), refuse)
+    cell = CELLS[settings.cell]
+    entries = checkpoint_entries(cell)
+    missing = [key for key in entries if key not in stored]
+    if missing:
+        raise InputError(
+            f"checkpoint: {source} lacks {', '.join(missing)}; is it an rnn-math checkpoint of the {cell.name} cell?"
+        )
+    extra = sorted(set(stored) - set(entries))
+    if extra:
+        raise InputError(
+            f"checkpoint: {source} has entries an rnn-math checkpoint does not: {', '.join(extra)} "
+            f"(for the {cell.name} cell)"
+        )
     vocab = _vocab(_json_entry(stored, "vocab", refuse), refuse)
     progress = _progress(_json_entry(stored, "progress", refuse), settings.seq_length, refuse)
     rng = _rng(_json_entry(stored, "rng", refuse), refuse)
     V, D_h = len(vocab), settings.hidden_size
-    shapes = {"W_h": (D_h, D_h), "W_e": (D_h, V), "b_1": (D_h,), "U": (V, D_h), "b_2": (V,)}
+    shapes = cell.shapes(D_h, V)
     for name, shape in shapes.items():
         for kind in ("param", "memory"):
             if stored[f"{kind}_{name}"].shape != shape:
@@ -248,10 +271,10 @@ def read_checkpoint_fields(path: str | Path) -> CheckpointFields:
                     f"checkpoint: {source}: {kind} {name} has shape {stored[f'{kind}_{name}'].shape}, "
                     f"expected {shape} for |V| = {V} and hidden size {D_h}"
                 )
-    params = RNNParams(
-        **{name: _float_array(stored, f"param_{name}", shapes[name], refuse) for name in PARAMETER_NAMES}
+    params: Params = cell.params_type(
+        **{name: _float_array(stored, f"param_{name}", shapes[name], refuse) for name in cell.parameter_names}
     )
-    memory = {name: _float_array(stored, f"memory_{name}", shapes[name], refuse) for name in PARAMETER_NAMES}
+    memory = {name: _float_array(stored, f"memory_{name}", shapes[name], refuse) for name in cell.parameter_names}
     for name, value in memory.items():
         if np.any(value < 0):  # a sum of squares
             raise refuse(
@@ -266,12 +289,13 @@ def read_checkpoint_fields(path: str | Path) -> CheckpointFields:
         )
     if not np.all(np.isfinite(losses)) or np.any(losses < 0):
         raise refuse("losses", "finite non-negative values (cross-entropies)", "NaN, infinite or negative entries")
+    states = _carried_states(stored, settings, refuse)
     return CheckpointFields(
         settings=settings,
         vocab=vocab,
         params=params,
         memory=memory,
-        h=_hidden_state(stored, settings, refuse),
+        h=states["h"],
         losses=LossHistory(losses.tolist()),
         step=progress["step"],
         position=progress["position"],
@@ -279,4 +303,5 @@ def read_checkpoint_fields(path: str | Path) -> CheckpointFields:
         rng=rng,
         corpus_source=progress["corpus_source"],
         corpus_sha256=progress["corpus_sha256"],
+        c=states.get("c"),
     )

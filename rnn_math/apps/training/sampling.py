@@ -1,8 +1,10 @@
 """Generating text from a trained model: the forward pass run one character at a time.
 
 Each generated character is fed back as the next input. The step is exactly the forward pass of
-[`rnn_math.rnn.forward`][rnn_math.rnn.forward] (pre-activation, hidden state, logits, softmax); the only
-new ingredient is the temperature, which sharpens or flattens the distribution drawn from.
+the model's cell, read off the type of its parameters ([`cell_of`][rnn_math.apps.training.cells.cell_of]):
+for the vanilla RNN that of [`rnn_math.rnn.forward`][rnn_math.rnn.forward] (pre-activation, hidden
+state, logits, softmax), for the LSTM and the GRU their forward equations. The only new
+ingredient is the temperature, which sharpens or flattens the distribution drawn from.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ from numbers import Integral, Real
 import numpy as np
 
 from rnn_math.apps.errors import InputError
+from rnn_math.apps.training.cells import CarriedState, Cell, Params, cell_of
 from rnn_math.apps.training.corpus import CharVocabulary, one_hot
 from rnn_math.core.registry import equation
 from rnn_math.core.types import Array
-from rnn_math.rnn.forward import hidden_state, output_logits, pre_activation, softmax
-from rnn_math.rnn.params import RNNParams
+from rnn_math.rnn.forward import softmax
 
 
 @equation(
@@ -94,8 +96,8 @@ def draw(p: Array, rng: np.random.Generator) -> int:
     return min(int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right")), len(p) - 1)
 
 
-def step(params: RNNParams, h_prev: Array, x_t: Array, activation: str) -> tuple[Array, Array]:
-    """One step of the forward pass: the next hidden state and its logits.
+def step(params: Params, state: CarriedState, x_t: Array, activation: str) -> tuple[CarriedState, Array]:
+    """One step of the forward pass of the parameters' cell: the next carried state and its logits.
 
     Raises
     ------
@@ -103,17 +105,20 @@ def step(params: RNNParams, h_prev: Array, x_t: Array, activation: str) -> tuple
         If the logits are not finite (weights too large for the floating-point range).
     """
     with np.errstate(over="ignore", invalid="ignore"):  # reported just below, as a sentence
-        h_t = hidden_state(pre_activation(params.W_h, h_prev, params.W_e, x_t, params.b_1), activation)
-        theta_t = output_logits(params.U, h_t, params.b_2)
+        state_t, theta_t = cell_of(params).step(params, state, x_t, activation)
     if not np.all(np.isfinite(theta_t)):
         raise LogitsOverflow(
             "params: the logits overflow the floating-point range; these weights cannot be sampled from"
         )
-    return h_t, theta_t
+    return state_t, theta_t
 
 
-def _check_inputs(params: RNNParams, vocab: CharVocabulary, rng: object, prime: str, h_0: object) -> Array:
-    """Check everything but the length and τ; return h^0 (zeros when `h_0` is None)."""
+def _check_inputs(params: Params, vocab: CharVocabulary, rng: object, prime: str, h_0: object) -> CarriedState:
+    """Check everything but the length and τ; return the state before the prime.
+
+    h^0 is `h_0`, or zeros when it is None; the LSTM's c^0 is zeros.
+    """
+    cell: Cell = cell_of(params)
     if not isinstance(rng, np.random.Generator):
         raise InputError(
             f"rng: expected a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}"
@@ -125,19 +130,20 @@ def _check_inputs(params: RNNParams, vocab: CharVocabulary, rng: object, prime: 
             f"params: expected d = |V| = {len(vocab)} (one-hot inputs over the vocabulary), "
             f"got d = {params.dims.d}, |V| = {params.dims.V}"
         )
-    D_h = params.dims.D_h
+    D_h, dtype = params.dims.D_h, params.U.dtype
+    zeros = {name: np.zeros(D_h, dtype=dtype) for name in cell.state_names}
     if h_0 is None:
-        return np.zeros(D_h, dtype=params.dtype)
+        return zeros
     h = np.asarray(h_0)
     if h.dtype.kind != "f" or h.shape != (D_h,):
         raise InputError(f"h_0: expected a float array of shape ({D_h},), got dtype {h.dtype} and shape {h.shape}")
     if not np.all(np.isfinite(h)):
         raise InputError(f"h_0: expected finite values, got {int(np.sum(~np.isfinite(h)))} NaN or infinite entries")
-    return h.astype(params.dtype, copy=False)
+    return zeros | {"h": h.astype(dtype, copy=False)}
 
 
 def generate(
-    params: RNNParams,
+    params: Params,
     vocab: CharVocabulary,
     *,
     activation: str,
@@ -157,20 +163,20 @@ def generate(
         On bad input (checked before the first character is yielded, when iteration starts).
     """
     tau = check_temperature(temperature)
-    h = _check_inputs(params, vocab, rng, prime, h_0)
-    V = len(vocab)
+    state = _check_inputs(params, vocab, rng, prime, h_0)
+    V, dtype = len(vocab), params.U.dtype
     indices = vocab.encode(prime, what="prime")
     theta: Array = np.zeros(V)
     for index in indices:  # every character of the prime, the last one included
-        h, theta = step(params, h, one_hot(index, V, params.dtype), activation)
+        state, theta = step(params, state, one_hot(index, V, dtype), activation)
     while True:
         index = draw(sampling_distribution(theta, tau), rng)
         yield vocab.chars[index]
-        h, theta = step(params, h, one_hot(index, V, params.dtype), activation)
+        state, theta = step(params, state, one_hot(index, V, dtype), activation)
 
 
 def sample(
-    params: RNNParams,
+    params: Params,
     vocab: CharVocabulary,
     *,
     activation: str,
@@ -185,11 +191,13 @@ def sample(
     Parameters
     ----------
     params
-        A trained model, with d = |V| (one-hot inputs).
+        A trained model of any cell (``RNNParams``, ``LSTMParams`` or ``GRUParams``), with
+        d = |V| (one-hot inputs).
     vocab
         Its vocabulary.
     activation
-        The activation it was trained with.
+        The activation it was trained with (the vanilla RNN's; the gated cells ignore it, their
+        candidate is tanh).
     length
         Number of characters to generate, 0 to `MAX_SAMPLE_LENGTH`
         ([`generate`][rnn_math.apps.training.sampling.generate] streams longer texts).
@@ -203,7 +211,8 @@ def sample(
         τ of the sampling distribution, a positive number (Python or NumPy). So small that the
         probabilities underflow: the most likely character every time.
     h_0
-        The state before the prime, shape (D_h,) and finite; zeros if omitted.
+        The hidden state before the prime, shape (D_h,) and finite; zeros if omitted (the
+        LSTM's cell state starts at zeros).
 
     Returns
     -------

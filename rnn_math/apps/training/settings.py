@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
 from numbers import Integral, Real
 from typing import TypeGuard
 
 from rnn_math.apps.errors import InputError
+from rnn_math.apps.training.cells import CELLS
 from rnn_math.core.activations import ACTIVATIONS
 
 #: Update rules the loop knows ([`rnn_math.core.optimizers`][rnn_math.core.optimizers]).
@@ -50,10 +52,13 @@ class TrainSettings:
 
     Attributes
     ----------
+    cell
+        The recurrent cell: ``"rnn"`` (the vanilla RNN), ``"lstm"`` or ``"gru"``
+        ([`CELLS`][rnn_math.apps.training.cells.CELLS]).
     hidden_size
         D_h.
     activation
-        ``"tanh"`` or ``"sigmoid"``.
+        ``"tanh"`` or ``"sigmoid"`` for the vanilla RNN; the gated cells' candidate is tanh.
     seq_length
         T, the characters per chunk (the truncation length of BPTT).
     learning_rate
@@ -73,6 +78,7 @@ class TrainSettings:
         β of the smoothed loss.
     """
 
+    cell: str = "rnn"
     hidden_size: int = 64
     activation: str = "tanh"
     seq_length: int = 25
@@ -90,7 +96,14 @@ class TrainSettings:
         _positive_float("learning_rate", self.learning_rate)
         _positive_float("clip_threshold", self.clip_threshold)
         _positive_float("init_scale", self.init_scale)
+        _choice("cell", self.cell, tuple(CELLS))
         _choice("activation", self.activation, tuple(ACTIVATIONS))
+        if self.activation not in CELLS[self.cell].activations:
+            raise InputError(
+                f"activation: the {self.cell} cell's candidate is "
+                f"{' or '.join(CELLS[self.cell].activations)}, got {self.activation!r} "
+                f"(the activation is a choice of the rnn cell)"
+            )
         _choice("optimizer", self.optimizer, OPTIMIZERS)
         _choice("clip", self.clip, CLIPPING)
         if isinstance(self.seed, bool) or not isinstance(self.seed, Integral) or self.seed < 0:
@@ -107,3 +120,27 @@ class TrainSettings:
     def as_dict(self) -> dict[str, object]:
         """The settings as plain values (for JSON)."""
         return asdict(self)
+
+    @classmethod
+    def from_record(cls, raw: Mapping[str, object]) -> TrainSettings:
+        """The settings a checkpoint or a report recorded, checked as on creation.
+
+        A record written before the cell was recorded has no ``cell``: every such run trained
+        the vanilla RNN, so it reads as ``"rnn"``.
+
+        Raises
+        ------
+        InputError
+            If the keys are not exactly the settings' (``cell`` optional), or a value is invalid.
+        """
+        known = {f.name for f in fields(cls)}
+        if set(raw) | RECORDED_LATER.keys() != known:
+            raise InputError(f"settings: expected exactly the keys {sorted(known)}, got keys {sorted(raw)}")
+        try:
+            return cls(**(RECORDED_LATER | dict(raw)))  # type: ignore[arg-type]
+        except InputError as error:
+            raise InputError(f"settings: {error}") from None
+
+
+#: Settings added after the first checkpoints were written, with the value those checkpoints meant.
+RECORDED_LATER: dict[str, object] = {"cell": "rnn"}

@@ -39,6 +39,7 @@ EXIT_INTERRUPTED = 130
 
 #: Options of `train` that are model or run settings: option name → TrainSettings field.
 SETTING_OPTIONS = {
+    "cell": "--cell",
     "hidden_size": "--hidden-size",
     "activation": "--activation",
     "seq_length": "--seq-length",
@@ -63,6 +64,12 @@ def resume_run(args: argparse.Namespace) -> tuple[Checkpoint, Corpus]:
     saved = checkpoint.settings.as_dict()
     for field, option in SETTING_OPTIONS.items():
         value = getattr(args, field)
+        if field == "cell" and value is not None and value != saved[field]:
+            raise InputError(
+                f"--cell {value}: the checkpoint {args.resume} holds a model of the {saved[field]} cell, "
+                f"not the {value} cell asked for; resume it with --cell {saved[field]} (or no --cell), "
+                f"or train the {value} cell from the start into another --checkpoint"
+            )
         if value is not None and value != saved[field]:
             what = "a different shape" if field == "hidden_size" else "a different run"
             raise InputError(

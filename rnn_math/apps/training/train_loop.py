@@ -21,14 +21,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rnn_math.apps.errors import InputError, TrainingDivergedError
+from rnn_math.apps.training.cells import CELLS, CarriedState, Params, initial_params
 from rnn_math.apps.training.corpus import check_long_enough, one_hot
 from rnn_math.apps.training.metrics import loss_per_char, smoothed_loss, uniform_loss
 from rnn_math.apps.training.settings import TrainSettings
 from rnn_math.core.clipping import clip_by_global_norm, clip_elementwise
 from rnn_math.core.optimizers import adagrad_memory, adagrad_update, sgd_update
 from rnn_math.core.types import Array
-from rnn_math.rnn.bptt import bptt
-from rnn_math.rnn.params import PARAMETER_NAMES, RNNParams
 
 
 class _Buffer:
@@ -106,7 +105,8 @@ class TrainState:
     Attributes
     ----------
     params
-        The current parameters.
+        The current parameters, of the settings' cell
+        ([`CELLS`][rnn_math.apps.training.cells.CELLS]).
     memory
         Adagrad's M_P for each parameter (zeros for SGD, which does not use it).
     step
@@ -122,9 +122,12 @@ class TrainState:
     rng
         The random generator (initial weights, then sampled text). Sampling draws from it
         between steps; a step does not use it.
+    c
+        The LSTM's cell state carried into the next chunk, shape (D_h,); None for the cells
+        without one.
     """
 
-    params: RNNParams
+    params: Params
     memory: Mapping[str, Array]
     step: int
     position: int
@@ -132,31 +135,31 @@ class TrainState:
     smoothed: float
     losses: LossHistory = field(default_factory=LossHistory)
     rng: np.random.Generator = field(default_factory=np.random.default_rng)
+    c: Array | None = None
+
+    def carried(self) -> CarriedState:
+        """The states carried into the next chunk, by name (h, and c for the LSTM)."""
+        return {"h": self.h} if self.c is None else {"h": self.h, "c": self.c}
 
 
 def initial_state(settings: TrainSettings, vocab_size: int) -> TrainState:
-    """A fresh model: weights N(0, init_scale²) drawn from the seeded generator, biases 0.
+    """A fresh model of the settings' cell: weights N(0, init_scale²) drawn from the seeded generator, biases 0.
 
     Parameters
     ----------
     settings
-        The run's settings (hidden size, scale, seed).
+        The run's settings (cell, hidden size, scale, seed).
     vocab_size
         |V|, which is also d, the width of the one-hot inputs.
     """
     if isinstance(vocab_size, bool) or not isinstance(vocab_size, (int, np.integer)) or vocab_size < 1:
         raise InputError(f"vocab_size: expected a positive integer, got {vocab_size!r}")
     rng = np.random.default_rng(settings.seed)
-    D_h, V, s = settings.hidden_size, int(vocab_size), settings.init_scale
-    params = RNNParams(
-        W_h=s * rng.standard_normal((D_h, D_h)),
-        W_e=s * rng.standard_normal((D_h, V)),
-        b_1=np.zeros(D_h),
-        U=s * rng.standard_normal((V, D_h)),
-        b_2=np.zeros(V),
-    )
+    D_h, V, cell = settings.hidden_size, int(vocab_size), CELLS[settings.cell]
+    params = initial_params(cell, D_h, V, settings.init_scale, rng)
     memory = {name: np.zeros_like(value) for name, value in params.as_dict().items()}
-    return TrainState(params, memory, 0, 0, np.zeros(D_h), uniform_loss(V), LossHistory(), rng)
+    c = np.zeros(D_h) if "c" in cell.state_names else None
+    return TrainState(params, memory, 0, 0, np.zeros(D_h), uniform_loss(V), LossHistory(), rng, c)
 
 
 def clip_gradients(grads: Mapping[str, Array], settings: TrainSettings) -> dict[str, Array]:
@@ -169,18 +172,18 @@ def clip_gradients(grads: Mapping[str, Array], settings: TrainSettings) -> dict[
 
 
 def apply_update(
-    params: RNNParams, grads: Mapping[str, Array], memory: Mapping[str, Array], settings: TrainSettings
+    params: Params, grads: Mapping[str, Array], memory: Mapping[str, Array], settings: TrainSettings
 ) -> tuple[dict[str, Array], dict[str, Array]]:
     """New parameter arrays and Adagrad memory after one update with the settings' rule.
 
-    Plain arrays, not yet an [`RNNParams`][rnn_math.rnn.params.RNNParams]: the caller checks them for
-    overflow first, so that a diverged update is reported as such.
+    Plain arrays, not yet parameters of the cell (whose constructor refuses non-finite values):
+    the caller checks them for overflow first, so that a diverged update is reported as such.
     """
     new_params: dict[str, Array] = {}
     new_memory: dict[str, Array] = {}
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported by the caller's check
-        for name in PARAMETER_NAMES:
-            param, grad = getattr(params, name), grads[name]
+        for name, param in params.as_dict().items():
+            grad = grads[name]
             if settings.optimizer == "adagrad":
                 new_memory[name] = adagrad_memory(memory[name], grad)
                 new_params[name] = adagrad_update(param, grad, new_memory[name], settings.learning_rate)
@@ -200,10 +203,13 @@ def _first_not_finite(arrays: Mapping[str, Array], kind: str) -> str | None:
 def train_step(state: TrainState, data: NDArray[np.integer], settings: TrainSettings, vocab_size: int) -> TrainState:
     """One update: the next chunk's BPTT, clipping, the update rule; return the new state.
 
-    The chunk is ``data[position : position + T]`` with targets shifted by one character. The
-    last hidden state of a chunk is the first of the next, so information flows across chunk
-    boundaries forward (though gradients stop at them: truncated BPTT). When fewer than T + 1
-    characters remain, the walk starts again at the beginning of the corpus with h = 0.
+    The loss and gradients come from the settings' cell
+    ([`CELLS`][rnn_math.apps.training.cells.CELLS]: the composer each cell's page proves). The
+    chunk is ``data[position : position + T]`` with targets shifted by one character. The last
+    hidden state of a chunk is the first of the next, so information flows across chunk
+    boundaries forward (though gradients stop at them: truncated BPTT); the LSTM carries its
+    cell state c the same way. When fewer than T + 1 characters remain, the walk starts again at
+    the beginning of the corpus with h = 0 (and c = 0).
 
     Raises
     ------
@@ -211,42 +217,43 @@ def train_step(state: TrainState, data: NDArray[np.integer], settings: TrainSett
         If the loss, a gradient, a new parameter, the new memory or the hidden state is not
         finite; `state` is left as it was, the last good state.
     """
-    T, step = settings.seq_length, state.step + 1
-    position, h_0 = state.position, state.h
+    T, step, cell = settings.seq_length, state.step + 1, CELLS[settings.cell]
+    position, carried = state.position, state.carried()
     if position + T + 1 > len(data):
-        position, h_0 = 0, np.zeros_like(state.h)
+        position, carried = 0, {name: np.zeros_like(value) for name, value in carried.items()}
     inputs = one_hot(data[position : position + T], vocab_size)
     targets = data[position + 1 : position + T + 1]
     try:
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is caught by the checks below
-            result = bptt(state.params, inputs, targets, activation=settings.activation, h_0=h_0)
+            result = cell.gradients(state.params, inputs, targets, carried, settings.activation)
     except ValueError as error:  # bptt refuses logits that overflow: the parameters have blown up
         raise TrainingDivergedError(step, str(error)) from None
     loss = loss_per_char(result.loss, T)
     if not math.isfinite(loss):
         raise TrainingDivergedError(step, f"the loss is {loss}")
-    grads = result.grads.as_dict()
+    grads = result.grads
     problem = _first_not_finite(grads, "the gradient of")
     if problem is not None:  # before clipping, which would refuse it less clearly
         raise TrainingDivergedError(step, problem)
     new_params, new_memory = apply_update(state.params, clip_gradients(grads, settings), state.memory, settings)
-    h_T = result.forward.h[-1].copy()
     problem = (
         _first_not_finite(new_params, "the updated parameter")
         or _first_not_finite(new_memory, "the Adagrad memory of")
-        or _first_not_finite({"h": h_T}, "the hidden state")
+        or _first_not_finite({"h": result.state["h"]}, "the hidden state")
+        or _first_not_finite({name: v for name, v in result.state.items() if name != "h"}, "the cell state")
     )
     if problem is not None:
         raise TrainingDivergedError(step, problem)
     return TrainState(
-        params=RNNParams(**new_params),
+        params=cell.params_type(**new_params),
         memory=new_memory,
         step=step,
         position=position + T,
-        h=h_T,
+        h=result.state["h"],
         smoothed=smoothed_loss(state.smoothed, loss, settings.smoothing),
         losses=state.losses.appended(loss),
         rng=state.rng,
+        c=result.state.get("c"),
     )
 
 
