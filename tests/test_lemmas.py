@@ -12,6 +12,7 @@ import sympy as sp
 from rnn_math.apps.cli import main
 from rnn_math.rnn import lemmas as rnn_lemmas
 from rnn_math.rnn.declaration import RNN
+from rnn_math.seq2seq.declaration import SEQ2SEQ
 from rnn_math.symbolic.rnn import bptt as sym_bptt
 from rnn_math.verification import engine
 from rnn_math.verification.declaration import Model
@@ -19,27 +20,38 @@ from rnn_math.verification.lemmas import Lemma, chain_rule_through_ties, downstr
 from rnn_math.verification.proof import symbol_matrix
 
 LEMMAS = {lemma.name: lemma for lemma in RNN.lemmas}
+SEQ2SEQ_LEMMAS = {lemma.name: lemma for lemma in SEQ2SEQ.lemmas}
+DECLARED = [pytest.param(lemma, id=f"{m.name}: {lemma.name}") for m in engine.models() for lemma in m.lemmas]
 CONTROLS = [
-    pytest.param(lemma, mistake, id=f"{lemma.name}: {mistake.name}")
-    for lemma in RNN.lemmas
-    for mistake in RNN.mistakes
-    if set(mistake.sympy) & set(lemma.equations)
+    pytest.param(lemma, mistake, id=f"{m.name}: {lemma.name}: {mistake.name}")
+    for m in engine.models()
+    for lemma in m.lemmas
+    for mistake in m.mistakes
+    if {eq_id.split("@")[0] for eq_id in mistake.sympy} & set(lemma.equations)
 ]
 
 
-@pytest.mark.parametrize("lemma", RNN.lemmas, ids=lambda lemma: lemma.name)
-def test_each_rnn_lemma_is_proven_on_the_registered_equations(lemma):
+def _reached(model: Model) -> set[str]:
+    return {p.values[1].name for p in CONTROLS if p.values[1].model == model.name}
+
+
+@pytest.mark.parametrize("lemma", DECLARED)
+def test_each_declared_lemma_is_proven_on_the_registered_equations(lemma):
     assert lemma.prove({}) is True
 
 
 @pytest.mark.parametrize(("lemma", "mistake"), CONTROLS)
-def test_each_rnn_lemma_rejects_every_mistake_of_an_equation_it_covers(lemma, mistake):
+def test_each_lemma_rejects_every_mistake_of_its_model_that_replaces_an_equation_it_covers(lemma, mistake):
     assert lemma.prove(mistake.sympy) is False
 
 
 def test_every_catalogued_mistake_of_the_rnns_backward_pass_reaches_a_lemma():
     backward = {m.name for m in RNN.mistakes if set(m.eq_ids) & set(rnn_lemmas.BACKWARD_EQUATIONS)}
-    assert {m.name for _, m in (p.values for p in CONTROLS)} == backward
+    assert _reached(RNN) == backward
+
+
+def test_every_catalogued_mistake_of_the_encoder_decoder_reaches_a_lemma():
+    assert _reached(SEQ2SEQ) == {m.name for m in SEQ2SEQ.mistakes}
 
 
 def test_the_one_step_lemma_rejects_a_planted_delta_with_the_activation_instead_of_its_slope():
@@ -60,8 +72,8 @@ def test_the_base_case_holds_without_the_recurrent_term_so_it_does_not_claim_to_
     # At t = T nothing follows: dropping W_hᵀ δ^{T+1} changes nothing there. Only the one-step
     # lemma can reject that mistake, and only it lists the hidden-state gradient.
     no_recurrent = next(m for m in RNN.mistakes if m.name == "no-recurrent-term")
-    assert LEMMAS["base case, t = T"].prove(no_recurrent.sympy) is True
-    assert "eq-bptt-hidden-grad" not in LEMMAS["base case, t = T"].equations
+    assert LEMMAS["base case"].prove(no_recurrent.sympy) is True
+    assert "eq-bptt-hidden-grad" not in LEMMAS["base case"].equations
     assert "eq-bptt-hidden-grad" in LEMMAS["one-step lemma"].equations
 
 
@@ -96,6 +108,22 @@ def test_the_lemma_sizes_are_the_ones_the_proofs_use():
 
 def test_a_lemma_names_the_function_that_proves_it():
     assert LEMMAS["tied-weight lemma"].code == "rnn_math.rnn.lemmas.tied_weights"
+
+
+def test_the_encoder_lemma_rejects_a_planted_encoder_state_gradient_without_the_transpose():
+    # No catalogued mistake corrupts this equation; a planted one shows the lemma would notice.
+    def untransposed(W_h, delta_enc_next):
+        return W_h * delta_enc_next
+
+    lemma = SEQ2SEQ_LEMMAS["hand-off and encoder steps"]
+    assert lemma.prove({"eq-encoder-state-grad": untransposed}) is False
+
+
+def test_the_decoder_lemma_rejects_a_planted_output_gradient_with_the_wrong_target():
+    def shifted(theta_t, target_t):
+        return sym_bptt.output_gradient(theta_t, (target_t + 1) % theta_t.rows)
+
+    assert SEQ2SEQ_LEMMAS["decoder one-step lemma"].prove({"eq-bptt-output-grad": shifted}) is False
 
 
 # --- the engine ----------------------------------------------------------------------------------
@@ -180,3 +208,31 @@ def test_the_sum_twins_over_one_step_are_that_steps_term():
     # The lemmas read step t's copies' gradients off the sum equations over one step.
     d, h = symbol_matrix("d", 2), symbol_matrix("h", 2)
     assert sym_bptt.grad_W_h([d], [h]) == d * h.T
+
+
+# --- the Verification page -----------------------------------------------------------------------
+
+
+def test_the_page_has_one_row_per_declared_lemma_proven_with_its_controls_and_code():
+    from rnn_math_docs import lemmas as page
+
+    rows = page.table().splitlines()[2:]
+    declared = [(m, lemma) for m in engine.models() for lemma in m.lemmas]
+    reports = page.lemma_reports()
+    assert len(rows) == len(declared) == len(reports)
+    for row, (model, lemma), report in zip(rows, declared, reports, strict=True):
+        cells = [cell.strip() for cell in row.strip("|").split(" | ")]
+        assert cells[:2] == [model.title, lemma.name]
+        assert report.controls_rejected == report.controls > 0
+        assert cells[4:7] == ["proven", f"{report.controls} of {report.controls}", "yes"]
+        assert cells[7] == f"[`{lemma.code.rsplit('.', 1)[-1]}`][{lemma.code}]"
+
+
+def test_the_pages_sizes_are_the_declarations_own():
+    from rnn_math_docs import lemmas as page
+    from rnn_math_docs.mistakes import inline_math
+
+    sentence = page.sizes()
+    for lemma in RNN.lemmas:
+        shown = ", ".join(inline_math(f"{name} = {value}") for name, value in lemma.sizes.items())
+        assert f"the {lemma.name} at {shown}" in sentence

@@ -7,7 +7,9 @@ here and every mistake of [`rnn_math.seq2seq.mistakes`][rnn_math.seq2seq.mistake
   (T = T' = 2, two hidden units, scalar embeddings, every entry a symbol);
 - NumPy's backward pass against the closed form evaluated at 50 digits, on a batch of two pairs;
 - the forward pass against its twins at 50 digits;
-- central differences and complex step on every entry of every gradient.
+- central differences and complex step on every entry of every gradient;
+- the lemmas of [`rnn_math.seq2seq.lemmas`][rnn_math.seq2seq.lemmas] (the decoder's steps, the
+  hand-off and the encoder's steps), which extend the exact proof to every pair of lengths.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from rnn_math.seq2seq.lemmas import LEMMAS
 from rnn_math.seq2seq.mistakes import MISTAKES
 from rnn_math.seq2seq.params import PARAMETER_NAMES, Seq2SeqParams
 from rnn_math.seq2seq.passes import BACKWARD_EQUATIONS as COMPOSED
@@ -253,5 +256,6 @@ SEQ2SEQ = declare(
         loss=loss,
         order=70,
         borrowed=ENCODER_FORWARD + tuple(eq_id for eq_id in CHECKED if eq_id not in BACKWARD_EQUATIONS),
+        lemmas=LEMMAS,
     )
 )
