@@ -110,7 +110,7 @@ def global_norm(grads: Mapping[str, Array]) -> float:
 
     Notes
     -----
-    The squares are summed after dividing by the largest magnitude, so a gradient of 1e200
+    The squares are summed after dividing by the largest magnitude, so a gradient of 10²⁰⁰
     (an exploding one) gives its norm instead of overflowing to infinity.
     """
     checked = check_grads(grads)

@@ -155,7 +155,7 @@ def numerical_gradients(
         The estimators (``"central"``, ``"complex"``), as for
         [`check_gradients`][rnn_math.verification.gradcheck.check_gradients].
     tolerances
-        Bounds by method; the gradient checker's defaults otherwise (1e-7 and 1e-13).
+        Bounds by method; the gradient checker's defaults otherwise (10⁻⁷ and 10⁻¹³).
     attribution
         By equation, the names of the gradients it produces (or that are nearest downstream of it).
     step

@@ -1,9 +1,9 @@
 """A gradient checker for any scalar function of named arrays: central differences and complex step.
 
 In the spirit of ``torch.autograd.gradcheck``, but stronger in two ways. It runs two independent
-estimators: central finite differences, accurate to about 1e-8 in float64, and complex-step
+estimators: central finite differences, accurate to about 10⁻⁸ in float64, and complex-step
 differentiation, which has no subtraction and so no cancellation, accurate to float64 rounding
-(about 1e-15) when the function is analytic. And it reports, for every parameter and method, the
+(about 10⁻¹⁵) when the function is analytic. And it reports, for every parameter and method, the
 largest entry-wise and the norm-wise relative error against a stated tolerance, so that a reader
 sees how close a gradient came, not only whether it passed.
 
@@ -179,7 +179,7 @@ def complex_step(
     name, index
         Which entry of which parameter (flat index or tuple).
     step
-        The step h, finite and positive (default 1e-20).
+        The step h, finite and positive (default 10⁻²⁰).
 
     Returns
     -------
@@ -305,7 +305,7 @@ def check_gradients(
         Estimators to run: ``"central"``, ``"complex"`` or both (default).
     tolerances
         Norm-wise relative-error bounds by method, finite and non-negative (0 asks for exact
-        agreement); defaults are ``DEFAULT_TOLERANCES`` (1e-7 and 1e-13).
+        agreement); defaults are ``DEFAULT_TOLERANCES`` (10⁻⁷ and 10⁻¹³).
     max_entries
         The size threshold: a parameter with at most this many entries (by default
         ``DEFAULT_MAX_ENTRIES`` = 200) is checked entry by entry, every one of them; a larger one

@@ -7,7 +7,7 @@ Run ``python -m rnn_math.apps.bench.bench`` (or ``python -m rnn_math bench``). I
    imported, by running the command in a fresh interpreter if they are not set yet; PyTorch
    gets ``torch.set_num_threads(1)``);
 2. checks, before timing, that each peer's loss and gradients agree with ours (relative
-   1e-10 in float64, 1e-4 in float32); a peer that disagrees is not timed, one that is not
+   10⁻¹⁰ in float64, 10⁻⁴ in float32); a peer that disagrees is not timed, one that is not
    installed is reported as skipped;
 3. times the implementations *interleaved*, round after round in a freshly shuffled order (so
    that none always runs right after the same other one, whose leftovers in the caches it would
