@@ -28,6 +28,8 @@ from rnn_math_docs.plots import new_figure, svg_figure
 #: The short run: small enough to train while the site builds.
 SHORT_SETTINGS = TrainSettings(hidden_size=32, seed=0)
 SHORT_STEPS = 1000
+#: When the short run samples, besides before the first step: early on (a tenth of the way) and at the end.
+SHORT_SAMPLE_STEPS = (SHORT_STEPS // 10, SHORT_STEPS)
 SHORT_SAMPLE_LENGTH = 160
 #: The long run's report, written by the command it records.
 LONG_RUN_REPORT = DEFAULT_DOCS_DIR / "data" / "long_run.json"
@@ -46,7 +48,7 @@ class ShortRun:
 
 @cache
 def short_run() -> ShortRun:
-    """Train the short run once per build, sampling at the start, half-way and at the end."""
+    """Train the short run once per build, sampling before the first step and at `SHORT_SAMPLE_STEPS`."""
     corpus = default_corpus()
     vocab = CharVocabulary.from_text(corpus.text)
     data = vocab.encode(corpus.text)
@@ -63,7 +65,7 @@ def short_run() -> ShortRun:
     take_sample(state)
     final = state
     for final in train(state, data, settings, len(vocab), SHORT_STEPS):
-        if final.step in (SHORT_STEPS // 10, SHORT_STEPS):
+        if final.step in SHORT_SAMPLE_STEPS:
             take_sample(final)
     curve = smoothed_curve(final.losses, len(vocab), settings.smoothing)
     return ShortRun(settings, len(vocab), curve, final.smoothed, samples)
@@ -157,6 +159,12 @@ def short_run_curve() -> str:
         f"Smoothed loss of the short run, computed when this page was built "
         f"({SHORT_STEPS} steps of {run.settings.seq_length} characters).",
     )
+
+
+def short_run_early_stage() -> str:
+    """When the short run's early sample is taken, for the sentence that describes it."""
+    early = SHORT_SAMPLE_STEPS[0]
+    return f"after {early} steps ({number(100 * early / SHORT_STEPS, 0)} % of the run)"
 
 
 def short_run_samples() -> str:
