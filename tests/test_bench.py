@@ -17,13 +17,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnn_math.apps.bench import bench
+from rnn_math.apps.bench import bench, gated, gated_case
 from rnn_math.apps.bench import peers as bench_peers
 from rnn_math.apps.bench import textbook as bench_textbook
 from rnn_math.apps.bench.machine import THREAD_ENV
 from rnn_math.core.activations import tanh_derivative
 from rnn_math.rnn.params import RNNParams
-from rnn_math_docs import performance
+from rnn_math_docs import gated_performance, performance
 from tests.conftest import ROOT
 
 SIZES = ("S1", "S2", "S3")
@@ -52,7 +52,8 @@ def test_the_command_prints_one_table_per_size_and_dtype_and_the_scaling_table(t
     for size in SIZES:
         for dtype in DTYPES:
             assert f"{size} {dtype}: " in stdout
-    assert sum(line.split()[:1] == ["impl"] for line in stdout.splitlines()) == len(SIZES) * len(DTYPES)
+    gated = len(("LSTM", "GRU")) * len(("S2", "S3"))  # the gated cells' cases, float32 by default
+    assert sum(line.split()[:1] == ["impl"] for line in stdout.splitlines()) == len(SIZES) * len(DTYPES) + gated
     assert "Scaling over T" in stdout
     header = next(line for line in stdout.splitlines() if "median ms" in line).split()
     assert header == ["impl", "median", "ms", "q1", "ms", "q3", "ms", "GFLOP/s", "%", "peak", "cpu/wall", "ours/peer"]
@@ -386,3 +387,107 @@ def test_the_benchmark_imports_no_private_name_even_to_time_bptts_own_steps():
     assert (
         _private_imports(bench) == [] and _private_imports(bench_format) == [] and _private_imports(bench_peers) == []
     )
+
+
+# --- the gated cells: the LSTM's and the GRU's fast paths against nn.LSTM / nn.GRU and JAX -------------
+
+
+def test_the_gated_cells_are_raced_at_s2_and_s3_in_the_same_run(tiny_run):
+    stdout, report = tiny_run
+    cases = {(c["cell"], c["size"], c["dtype"]) for c in report["gated_cases"]}
+    assert cases == {(cell, size, "float32") for cell in ("lstm", "gru") for size in ("S2", "S3")}
+    for case in report["gated_cases"]:
+        assert f"{case['cell'].upper()} {case['size']} {case['dtype']}: " in stdout
+        size = bench.TINY_SIZES[case["size"]]
+        assert case["flops"] == gated.gated_flops(case["cell"], size.B, size.T, size.d, size.D_h, size.V)
+        assert [st["stage"] for st in case["stages"]] == list(bench_peers.STAGES)
+        assert sum(st["flops"] for st in case["stages"]) == case["flops"]
+        for name in ("torch", "jax"):
+            r = case["implementations"][name]
+            if report["peers"][name] == "ok":
+                assert r["max_relative_difference"] <= bench.AGREEMENT[case["dtype"]] and r["numpy_time_ratio"] > 0
+            else:
+                assert r["status"].startswith("skipped") and "median_ms" not in r
+    assert set(report["machine"]["load_average"]) == {"start", "end"}
+
+
+@pytest.mark.parametrize("peer", ["torch", "jax"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_each_gated_peer_computes_the_gradients_of_our_fast_path(cell, dtype, peer):
+    """The honest correctness check of a peer: the same loss and every gradient as ours, array by array."""
+    pytest.importorskip(peer)
+    problem = gated.GatedProblem.random(cell, 3, 5, 4, 6, 5, dtype=dtype)
+    ours = gated.make_gated_numpy(problem)()
+    theirs = gated.GATED_IMPLEMENTATIONS[peer](problem)()
+    assert set(theirs) == set(gated.gated_names(cell))
+    limit = bench.AGREEMENT[np.dtype(dtype).name]
+    for name in gated.gated_names(cell):  # per gradient: a small one must not hide behind a large one
+        assert gated.gated_disagreement(cell, {**ours, name: ours[name]}, {**ours, name: theirs[name]}) <= limit, name
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_the_gated_stages_compute_exactly_what_the_fast_path_computes(cell):
+    problem = gated.GatedProblem.random(cell, 3, 5, 4, 6, 5, dtype=np.float64)
+    seconds, staged = gated.make_gated_staged(problem)()
+    ours = gated.make_gated_numpy(problem)()
+    assert len(seconds) == len(bench_peers.STAGES) and all(s >= 0 for s in seconds)
+    for name in gated.gated_names(cell):
+        np.testing.assert_array_equal(staged[name], ours[name])
+
+
+def test_a_gated_peer_whose_gradients_differ_is_not_timed(monkeypatch):
+    """Negative control for the gate: the GRU's W_hn gradient off by one part in a million."""
+
+    def slightly_wrong(problem):
+        run = gated.make_gated_numpy(problem)
+        return lambda: {**run(), "W_hn": run()["W_hn"] * (1 + 1e-6)}
+
+    monkeypatch.setitem(gated.GATED_IMPLEMENTATIONS, "torch", slightly_wrong)
+    case = gated_case.run_gated_case(
+        "gru", bench.TINY_SIZES["S2"], "float64", ["torch"], {"torch": None}, rounds=2, peak_n=8, budget=0
+    )
+    r = case["implementations"]["torch"]
+    assert r["status"].startswith("not timed") and "median_ms" not in r
+    assert 1e-7 < r["max_relative_difference"] < 1e-5
+
+
+def test_the_gated_flop_count_is_the_nine_products_with_stacked_gates():
+    B, T, d, D_h, V = 2, 3, 5, 7, 11
+    for cell, G in (("lstm", 4), ("gru", 3)):
+        products = [(G * D_h, d), (G * D_h, D_h), (D_h, V)] * 3  # forward, backward, gradients
+        assert gated.gated_flops(cell, B, T, d, D_h, V) == sum(2 * B * T * m * n for m, n in products)
+        assert sum(gated.gated_stage_flops(cell, B, T, d, D_h, V)) == gated.gated_flops(cell, B, T, d, D_h, V)
+
+
+def test_an_existing_results_file_is_kept_unless_forced(tmp_path, capsys):
+    existing = tmp_path / "benchmark.json"
+    existing.write_text("{}")
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--output", str(existing)])
+    assert "--force" in capsys.readouterr().err
+    assert bench.parse_args(["--output", str(existing), "--force"]).force
+    assert existing.read_text() == "{}"
+
+
+def test_the_page_renders_the_gated_rows(tiny_run, tmp_path, monkeypatch):
+    _, report = tiny_run
+    path = tmp_path / "benchmark.json"
+    path.write_text(json.dumps(report))
+    monkeypatch.setattr(performance, "RESULTS", path)
+    table = gated_performance.gated_table()
+    assert len(table.splitlines()) == 2 + len(report["gated_cases"])
+    for case in report["gated_cases"]:
+        for name in ("torch", "jax"):
+            r = case["implementations"][name]
+            if "numpy_time_ratio" in r:
+                assert f"**{r['numpy_time_ratio']:.2f}×**" in table
+                if name == "torch":
+                    assert f"{r['numpy_time_ratio']:.2f}×" in gated_performance.gated_ratio_range()
+    stages = gated_performance.gated_stages()
+    assert all(stage in stages for stage in bench_peers.STAGES)
+    assert "Load average" in performance.setup()
+    path.write_text(json.dumps({**report, "gated_cases": []}))
+    monkeypatch.setattr(performance, "RESULTS", tmp_path / "benchmark.json")
+    performance._load.cache_clear()
+    assert gated_performance.gated_table() == gated_performance.NO_GATED

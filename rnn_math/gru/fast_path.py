@@ -238,8 +238,9 @@ def gru_fast_gradients(
         return v.reshape(-1, T, B).transpose(2, 1, 0)
 
     a, gates = bm(st.a), bm(st.gates)
-    blocks = [part[..., k * D : (k + 1) * D] for k in range(3) for part in (a, gates)]
-    forward = GRUForward(*blocks, h=bm(st.h), theta=by_vocabulary(theta), y_hat=by_vocabulary(y_hat),
+    blocks = {f"a_{g}": a[..., k * D : (k + 1) * D] for k, g in enumerate("rzn")}
+    blocks |= {g: gates[..., k * D : (k + 1) * D] for k, g in enumerate("rzn")}
+    forward = GRUForward(**blocks, h=bm(st.h), theta=by_vocabulary(theta), y_hat=by_vocabulary(y_hat),
                          step_losses=losses.T, loss=loss)  # fmt: skip
     named = {g: bm(deltas[..., k * D : (k + 1) * D]) for k, g in enumerate("rzn")}
     return GRUGradients(loss, grads, carries[0], bm(grad_xs), named, by_vocabulary(errors), bm(carries), forward)

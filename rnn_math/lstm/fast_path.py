@@ -32,7 +32,7 @@ from rnn_math.core.activations import tanh_derivative
 from rnn_math.core.types import Array
 from rnn_math.core.validation import as_float_array, check_shapes, check_targets
 from rnn_math.lstm.backward_equations import grad_biases, grad_c_0, grad_h_0, grad_W_hh, grad_W_ih, grad_x
-from rnn_math.lstm.params import LSTMParams
+from rnn_math.lstm.params import GATE_ORDER, LSTMParams
 from rnn_math.lstm.results import LSTMForward, LSTMResult
 from rnn_math.rnn.backward_equations import grad_b_2, grad_U
 from rnn_math.rnn.fast_path import output_error, output_layer, time_major
@@ -288,9 +288,10 @@ def _result(st: LSTMStates, theta: Array, y_hat: Array, errors: Array, losses: A
         return v.reshape(-1, T, B).transpose(2, 1, 0)
 
     a, gates = bm(st.a), bm(st.gates)
-    blocks = [a[..., k * D : (k + 1) * D] for k in range(4)] + [gates[..., k * D : (k + 1) * D] for k in range(4)]
+    blocks = {f"a_{g}": a[..., k * D : (k + 1) * D] for k, g in enumerate(GATE_ORDER)}
+    blocks |= {g: gates[..., k * D : (k + 1) * D] for k, g in enumerate(GATE_ORDER)}
     forward = LSTMForward(
-        a, *blocks, c=bm(st.c), h=bm(st.h), theta=by_vocabulary(theta), y_hat=by_vocabulary(y_hat),
+        a=a, **blocks, c=bm(st.c), h=bm(st.h), theta=by_vocabulary(theta), y_hat=by_vocabulary(y_hat),
         step_losses=losses.T, loss=loss,
     )  # fmt: skip
     return LSTMResult(loss, grads, g_h0, g_c0, bm(g_xs), bm(deltas), bm(grad_c), by_vocabulary(errors), forward)

@@ -104,6 +104,10 @@ def setup() -> str:
         ["Versions", f"Python {m['python']}, NumPy {m['numpy']}; peers: {peers}"],
         ["Run time", f"{r['seconds']:.0f} s"],
     ]
+    if m.get("load_average"):  # 1-, 5- and 15-minute load averages: how busy the shared machine was
+        rows.append(
+            ["Load average", "; ".join(f"{when}: {', '.join(map(str, v))}" for when, v in m["load_average"].items())]
+        )
     if skipped:
         rows.append(["Skipped", "; ".join(skipped)])
     return markdown_table(["", "Recorded run"], rows)

@@ -4,7 +4,9 @@ Run it as ``python -m rnn_math bench``. Its modules: [`bench`][rnn_math.apps.ben
 command: interleaved timing, the JSON record), [`machine`][rnn_math.apps.bench.machine] (one
 thread in every library, one CPU, and the machine's description),
 [`peers`][rnn_math.apps.bench.peers] (the implementations it races, each checked against `bptt`
-before it is timed) and [`format`][rnn_math.apps.bench.format] (the printed tables).
+before it is timed), [`gated`][rnn_math.apps.bench.gated] and
+[`gated_case`][rnn_math.apps.bench.gated_case] (the LSTM's and the GRU's fast paths against
+their peers) and [`format`][rnn_math.apps.bench.format] (the printed tables).
 
 The names below are what a reader may import to race an implementation of their own. The
 command's ``main`` stays in its module, so that ``python -m rnn_math.apps.bench.bench`` runs a

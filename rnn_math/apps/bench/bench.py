@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import shlex
 import sys
 import time
@@ -43,6 +44,7 @@ from typing import Any
 
 from rnn_math.apps.bench.format import format_case, format_scaling
 from rnn_math.apps.bench.machine import describe_machine, peer_versions, pin_to_one_cpu, run_pinned, threads_pinned
+from rnn_math.apps.safe_files import write_atomically
 
 
 @dataclass(frozen=True)
@@ -87,14 +89,14 @@ TINY_SCALING_T = (3, 6)
 AGREEMENT = {"float64": 1e-10, "float32": 1e-4}
 
 
-def _quartiles(samples: Sequence[float]) -> tuple[float, float, float]:
+def quartiles(samples: Sequence[float]) -> tuple[float, float, float]:
     import numpy as np
 
     q1, median, q3 = np.percentile(np.asarray(samples), [25, 50, 75])
     return float(q1), float(median), float(q3)
 
 
-def _timed(run: Callable[[], Any]) -> tuple[float, float]:
+def timed(run: Callable[[], Any]) -> tuple[float, float]:
     """Wall seconds of one call, and the process's CPU seconds over wall seconds."""
     wall, cpu = time.perf_counter(), time.process_time()
     run()
@@ -115,7 +117,7 @@ def _record_laps(staged: Callable[[], tuple[list[float], Any]], laps: list[list[
     laps.append(staged()[0])
 
 
-def _peak_run(n: int, dtype: str) -> Callable[[], Any]:
+def peak_run(n: int, dtype: str) -> Callable[[], Any]:
     import numpy as np
 
     rng = np.random.default_rng(0)
@@ -185,7 +187,7 @@ def run_case(
             continue
         runs[name] = run
     peak_flops = 2 * peak_n**3
-    runs["peak"] = _peak_run(peak_n, dtype)
+    runs["peak"] = peak_run(peak_n, dtype)
     stage_samples: dict[str, list[list[float]]] = {"stages": [], "textbook stages": []}
     for key, make in (("stages", make_numpy_staged), ("textbook stages", make_textbook_staged)):
         runs[key] = partial(_record_laps, make(problem), stage_samples[key])
@@ -194,7 +196,7 @@ def run_case(
     # As many rounds as fit in the budget (at least `rounds`), each round running every
     # implementation once, in a new random order, so that slow phases of a shared machine hit
     # all of them and no implementation always inherits the caches of the same predecessor.
-    first = {name: _timed(run)[0] for name, run in runs.items()}
+    first = {name: timed(run)[0] for name, run in runs.items()}
     count = max(rounds, min(200, int(budget / max(sum(first.values()), 1e-9))))
     names = list(runs)
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
@@ -203,8 +205,8 @@ def run_case(
     order = np.random.default_rng(0)
     for _ in range(count):
         for name in order.permutation(names):
-            samples[name].append(_timed(runs[name]))
-    peak_q = _quartiles([peak_flops / wall for wall, _ in samples["peak"]])
+            samples[name].append(timed(runs[name]))
+    peak_q = quartiles([peak_flops / wall for wall, _ in samples["peak"]])
     case: dict[str, Any] = {
         "size": size.name,
         "dtype": dtype,
@@ -227,7 +229,7 @@ def run_case(
     for name in names:
         if name in AUXILIARY:
             continue
-        q1, median, q3 = _quartiles([wall for wall, _ in samples[name]])
+        q1, median, q3 = quartiles([wall for wall, _ in samples[name]])
         gflops = size.flops() / median / 1e9
         results[name].update(
             median_ms=median * 1e3,
@@ -235,7 +237,7 @@ def run_case(
             q3_ms=q3 * 1e3,
             gflops=gflops,
             fraction_of_peak=gflops / case["peak"]["gflops_median"],
-            cpu_over_wall=_quartiles([ratio for _, ratio in samples[name]])[1],
+            cpu_over_wall=quartiles([ratio for _, ratio in samples[name]])[1],
         )
     for name in names:
         if name not in ("numpy", *AUXILIARY):
@@ -251,7 +253,7 @@ def _stage_rows(size: Size, samples: list[list[float]], peak_gflops: float) -> l
 
     rows = []
     for k, (stage, flops) in enumerate(zip(STAGES, stage_flops(size.B, size.T, size.d, size.D_h, size.V), strict=True)):
-        q1, median, q3 = _quartiles([laps[k] for laps in samples])
+        q1, median, q3 = quartiles([laps[k] for laps in samples])
         gflops = flops / median / 1e9 if median > 0 else 0.0
         rows.append(
             {
@@ -267,6 +269,10 @@ def _stage_rows(size: Size, samples: list[list[float]], peak_gflops: float) -> l
     return rows
 
 
+def _load_average() -> list[float] | None:
+    return [round(v, 2) for v in os.getloadavg()] if hasattr(os, "getloadavg") else None
+
+
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m rnn_math bench", description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="S1,S2,S3", help="comma-separated subset of S1,S2,S3 (default: all)")
@@ -276,21 +282,29 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--budget", type=float, default=20.0, help="seconds of timing per case, roughly (default 20)")
     parser.add_argument("--no-scaling", action="store_true", help="skip the scaling table over T")
     parser.add_argument("--tiny", action="store_true", help="toy sizes, to check that the command works")
+    parser.add_argument("--cells", default="lstm,gru", help="gated cells raced at S2 and S3: lstm, gru (empty: none)")
+    parser.add_argument("--cell-dtypes", default="float32", help="dtypes of the gated cells' cases (default float32)")
     parser.add_argument("--output", type=Path, help="write the results as JSON to this file")
+    parser.add_argument("--force", action="store_true", help="replace the --output file if it exists")
     args = parser.parse_args(argv)
     args.sizes = [s for s in args.sizes.split(",") if s]
     args.dtypes = [s for s in args.dtypes.split(",") if s]
     args.peers = [s for s in args.peers.split(",") if s]
+    args.cells, args.cell_dtypes = ([s for s in v.split(",") if s] for v in (args.cells, args.cell_dtypes))
     for value, known, option in (
         (args.sizes, SIZES, "--sizes"),
         (args.dtypes, AGREEMENT, "--dtypes"),
         (args.peers, ("torch", "jax"), "--peers"),
+        (args.cells, ("lstm", "gru"), "--cells"),
+        (args.cell_dtypes, AGREEMENT, "--cell-dtypes"),
     ):
         unknown = [v for v in value if v not in known]
         if unknown:
             parser.error(f"{option}: expected a comma-separated subset of {', '.join(known)}, got {', '.join(unknown)}")
     if args.rounds < 1 or args.budget < 0:
         parser.error(f"--rounds must be at least 1 and --budget non-negative, got {args.rounds} and {args.budget}")
+    if args.output is not None and args.output.exists() and not args.force:
+        parser.error(f"--output: {args.output} exists; pass --force to replace it")
     return args
 
 
@@ -302,6 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_pinned(argv)
     pin_to_one_cpu()
 
+    from rnn_math.apps.bench.gated_case import run_gated_case
     from rnn_math.apps.bench.peers import peer_status
 
     statuses = {name: peer_status(name) for name in args.peers}
@@ -317,7 +332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "peak_n": peak_n,
         "budget": 0.0 if args.tiny else args.budget,
     }  # tiny: --rounds only
-    started = dt.datetime.now(dt.UTC)
+    started, load_start = dt.datetime.now(dt.UTC), _load_average()
     report: dict[str, Any] = {
         "command": shlex.join(["python", "-m", "rnn_math", "bench", *argv]),
         "date": started.isoformat(timespec="seconds"),
@@ -327,6 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "activation": "tanh",
         "tiny": args.tiny,
         "cases": [],
+        "gated_cases": [],
         "scaling": [],
     }
     print(f"rnn-math benchmark, {report['date']}, {report['machine']['cpu']}, one thread per library")
@@ -344,6 +360,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 format_case(case) + f"\n  numpy peak traced memory {case['numpy_peak_bytes'] / 2**20:.2f} MiB\n",
                 flush=True,
             )
+        if size_name in ("S2", "S3"):
+            for cell, dtype in ((c, t) for c in args.cells for t in args.cell_dtypes):
+                gated = run_gated_case(cell, sizes[size_name], dtype, args.peers, statuses, **timing)
+                failed |= any(r["status"].startswith("not timed") for r in gated["implementations"].values())
+                report["gated_cases"].append(gated)
+                print(cell.upper() + " " + format_case(gated) + "\n", flush=True)
     if not args.no_scaling:
         base = sizes["S2"]
         for T in scaling_t:
@@ -359,10 +381,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 }
             )
         print(format_scaling(report["scaling"]))
+    # The machine may be shared: the load averages (1, 5, 15 minutes) before and after the run say how busy it was.
+    report["machine"]["load_average"] = {"start": load_start, "end": _load_average()}
     report["seconds"] = round((dt.datetime.now(dt.UTC) - started).total_seconds(), 1)
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(json.dumps(report, indent=1) + "\n")
+        text = (json.dumps(report, indent=1) + "\n").encode()
+        write_atomically(args.output, lambda file: file.write(text), what="--output")
         print(f"results written to {args.output}")
     return 1 if failed else 0
 

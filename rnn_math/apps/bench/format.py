@@ -27,7 +27,8 @@ def format_case(case: dict[str, Any]) -> str:
     if stages:
         total = sum(st["median_ms"] for st in stages)
         lines.append(
-            f"  where our time goes (stage medians add up to {total:.3f} ms; last column: the textbook slope's):"
+            f"  where our time goes (stage medians add up to {total:.3f} ms"
+            + ("; last column: the textbook slope's):" if textbook else "):")
         )
         for st, tb in zip(stages, textbook or [None] * len(stages), strict=True):
             peak = f"{100 * st['fraction_of_peak']:>7.1f}%" if st["flops"] else f"{'-':>8}"
