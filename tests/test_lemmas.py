@@ -230,9 +230,15 @@ def test_the_page_has_one_row_per_declared_lemma_proven_with_its_controls_and_co
 
 def test_the_pages_sizes_are_the_declarations_own():
     from rnn_math_docs import lemmas as page
-    from rnn_math_docs.mistakes import inline_math
 
     sentence = page.sizes()
-    for lemma in RNN.lemmas:
-        shown = ", ".join(inline_math(f"{name} = {value}") for name, value in lemma.sizes.items())
+    for lemma in (*RNN.lemmas, *SEQ2SEQ.lemmas):
+        shown = ", ".join(page.size_math(name, value) for name, value in lemma.sizes.items())
         assert f"the {lemma.name} at {shown}" in sentence
+
+
+def test_a_size_with_a_word_as_subscript_is_set_as_text():
+    from rnn_math_docs import lemmas as page
+
+    assert page.size_math("d_hi", 1) == r"$d_{\text{hi}} = 1$"
+    assert page.size_math("|V|", 2) == r"$\vert V\vert = 2$"

@@ -7,6 +7,7 @@ equation they cover. The sizes shown are the declarations' own, the very values 
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from rnn_math.verification import engine
@@ -27,9 +28,18 @@ def _ref(eq_id: str) -> str:
     return f"[({index.number(eq_id)})][{eq_id}]" if eq_id in index.placements else f"`{eq_id}`"
 
 
+#: A subscript of more than one letter, which math mode would otherwise set as a product: ``d_hi``.
+_WORD_SUBSCRIPT = re.compile(r"_([A-Za-z]{2,})")
+
+
+def size_math(name: str, value: int) -> str:
+    """One size as inline math: ``d_hi = 1`` as $d_{\text{hi}} = 1$ (``|V|`` written so a table cell survives it)."""
+    return inline_math(_WORD_SUBSCRIPT.sub(r"_{\\text{\1}}", f"{name} = {value}"))
+
+
 def sizes_cell(report: LemmaReport) -> str:
-    """The sizes a lemma is proven at, each as inline math (``|V|`` written so a table cell survives it)."""
-    return ", ".join(inline_math(f"{name} = {value}") for name, value in report.sizes.items())
+    """The sizes a lemma is proven at, each as inline math."""
+    return ", ".join(size_math(name, value) for name, value in report.sizes.items())
 
 
 def _code_link(report: LemmaReport) -> str:
