@@ -1,7 +1,7 @@
 """The recurrent cells a character model can be trained with: one table from a cell's name to its parts.
 
 Training, checkpoints and sampling do not know which cell they run: they look it up here, once,
-in [`CELLS`][rnn_math.apps.training.cells.CELLS], and use what it names:
+in `CELLS`, and use what it names:
 
 - `"rnn"`: [`RNNParams`][rnn_math.rnn.params.RNNParams], carries h, loss and gradients by
   [`bptt`][rnn_math.rnn.bptt.bptt];

@@ -54,7 +54,7 @@ class TrainSettings:
     ----------
     cell
         The recurrent cell: ``"rnn"`` (the vanilla RNN), ``"lstm"`` or ``"gru"``
-        ([`CELLS`][rnn_math.apps.training.cells.CELLS]).
+        ([`CELLS`][rnn_math.apps.training.cells]).
     hidden_size
         D_h.
     activation

@@ -106,7 +106,7 @@ class TrainState:
     ----------
     params
         The current parameters, of the settings' cell
-        ([`CELLS`][rnn_math.apps.training.cells.CELLS]).
+        ([`CELLS`][rnn_math.apps.training.cells]).
     memory
         Adagrad's M_P for each parameter (zeros for SGD, which does not use it).
     step
@@ -204,7 +204,7 @@ def train_step(state: TrainState, data: NDArray[np.integer], settings: TrainSett
     """One update: the next chunk's BPTT, clipping, the update rule; return the new state.
 
     The loss and gradients come from the settings' cell
-    ([`CELLS`][rnn_math.apps.training.cells.CELLS]: the composer each cell's page proves). The
+    ([`CELLS`][rnn_math.apps.training.cells]: the composer each cell's page proves). The
     chunk is ``data[position : position + T]`` with targets shifted by one character. The last
     hidden state of a chunk is the first of the next, so information flows across chunk
     boundaries forward (though gradients stop at them: truncated BPTT); the LSTM carries its
