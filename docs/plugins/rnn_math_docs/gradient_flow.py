@@ -49,18 +49,28 @@ def _central_jacobian(W_h, W_e, b_1, xs, h, k, t, activation, step=1e-6):
     return np.stack([(h_t(h[k] + e) - h_t(h[k] - e)) / (2 * step) for e in eye], axis=1)
 
 
+#: Steps of the random model whose Jacobian is compared with central differences (from h^1 to h^T).
+CHECK_T = 6
+
+
+def jacobian_check_steps() -> str:
+    """The number of steps of the Jacobian check's random model."""
+    return str(CHECK_T)
+
+
 def jacobian_check() -> str:
     """The product, and two plausible wrong versions, against central differences of h^t in h^k."""
     rows = []
+    T = CHECK_T
     for activation in ACTIVATIONS:
         rng = np.random.default_rng(4)
         W_h = rng.standard_normal((3, 3)) / (get_activation(activation).derivative_bound * np.sqrt(3))
-        W_e, b_1, xs = rng.standard_normal((3, 2)), 0.5 * rng.standard_normal(3), rng.standard_normal((6, 2))
+        W_e, b_1, xs = rng.standard_normal((3, 2)), 0.5 * rng.standard_normal(3), rng.standard_normal((T, 2))
         z, h = hidden_states(W_h, W_e, b_1, xs, activation=activation, h_0=rng.uniform(-0.5, 0.5, 3))
-        estimate = _central_jacobian(W_h, W_e, b_1, xs, h, 1, 6, activation)
-        right = hidden_jacobian(W_h, z, 1, 6, activation)
+        estimate = _central_jacobian(W_h, W_e, b_1, xs, h, 1, T, activation)
+        right = hidden_jacobian(W_h, z, 1, T, activation)
         reversed_order = np.eye(3)
-        for j in range(2, 7):
+        for j in range(2, T + 1):
             reversed_order = reversed_order @ step_jacobian(W_h, z[j - 1], activation)
 
         def error(value: np.ndarray, estimate: np.ndarray = estimate) -> str:
@@ -75,27 +85,39 @@ def jacobian_check() -> str:
 # ---- the bound on many random models ----------------------------------------------------------
 
 
+#: The random models of the tightness table: how many per activation, their steps, the smallest
+#: and largest width, and the range of λ_1 in multiples of 1/γ.
+RANDOM_MODELS, RANDOM_T, RANDOM_WIDTHS, RANDOM_LAMBDA = 200, 20, (2, 8), (0.3, 3.0)
+
+
+def random_models_setting() -> str:
+    """The widths and the range of λ_1 of the random models."""
+    low, high = RANDOM_LAMBDA
+    return f"widths {RANDOM_WIDTHS[0]} to {RANDOM_WIDTHS[1]}, $\\lambda_1$ from ${low:g}/\\gamma$ to ${high:g}/\\gamma$"
+
+
 @cache
 def _random_model_ratios() -> dict[str, np.ndarray]:
-    """‖∂h^t/∂h^0‖ / (γλ_1)^t for 200 random models per activation, lags 1..20 (rows: models)."""
+    """‖∂h^t/∂h^0‖ / (γλ_1)^t for the random models of each activation, lags 1..T (rows: models)."""
     ratios: dict[str, np.ndarray] = {}
     for activation in ACTIVATIONS:
         rng = np.random.default_rng(2013)
         gamma = get_activation(activation).derivative_bound
-        table = np.empty((200, 20))
-        for m in range(200):
-            D_h = int(rng.integers(2, 9))
+        table = np.empty((RANDOM_MODELS, RANDOM_T))
+        for m in range(RANDOM_MODELS):
+            D_h = int(rng.integers(RANDOM_WIDTHS[0], RANDOM_WIDTHS[1] + 1))
             W_h = rng.standard_normal((D_h, D_h))
-            W_h *= np.exp(rng.uniform(np.log(0.3), np.log(3.0))) / (gamma * largest_singular_value(W_h))
+            low, high = np.log(RANDOM_LAMBDA)
+            W_h *= np.exp(rng.uniform(low, high)) / (gamma * largest_singular_value(W_h))
             z, _ = hidden_states(
                 W_h,
                 rng.standard_normal((D_h, 2)),
                 rng.normal(0, 0.5, D_h),
-                rng.normal(0, 0.5, (20, 2)),
+                rng.normal(0, 0.5, (RANDOM_T, 2)),
                 activation=activation,
             )
             J = np.eye(D_h)
-            for t in range(1, 21):
+            for t in range(1, RANDOM_T + 1):
                 J = step_jacobian(W_h, z[t - 1], activation) @ J
                 table[m, t - 1] = np.linalg.norm(J, 2) / jacobian_norm_bound(W_h, t, activation)
         ratios[activation] = table
@@ -165,6 +187,28 @@ def _threshold_cases() -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray, st
     ]  # fmt: skip
 
 
+def threshold_setting() -> str:
+    """The threshold examples' width and steps, read off the cases and `THRESHOLD_T`."""
+    widths = {W_h.shape[0] for _, W_h, _, _, _ in _threshold_cases()}
+    if len(widths) != 1:
+        raise ValueError(f"threshold examples: expected one width for all, got {sorted(widths)}")
+    (width,) = widths
+    return f"{width} hidden units and no input, for {THRESHOLD_T} steps"
+
+
+def saturated_lambda() -> str:
+    """λ_1 of the saturated examples, as a multiple of 1/γ (the same for both activations)."""
+    factors = {
+        round(get_activation(activation).derivative_bound * largest_singular_value(W_h), 12)
+        for activation, W_h, _, _, label in _threshold_cases()
+        if "saturated" in label
+    }
+    if len(factors) != 1:
+        raise ValueError(f"saturated examples: expected one multiple of 1/γ for both, got {sorted(factors)}")
+    (factor,) = factors
+    return f"$\\lambda_1 = {factor:g}/\\gamma$"
+
+
 def threshold_examples() -> str:
     """One example per case: sufficient for vanishing, necessary for exploding, neither converse."""
     T = THRESHOLD_T
@@ -220,10 +264,14 @@ def saturated_cases() -> str:
 # ---- figure: gradient norm against lag ----------------------------------------------------------
 
 
+#: Sizes of the lag figure's models: steps, hidden width, input width, vocabulary, sequences.
+LAG_SIZES = {"T": 50, "D_h": 16, "d": 4, "V": 8, "B": 16}
+
+
 @cache
 def _lag_curves() -> dict[tuple[str, float], tuple[np.ndarray, np.ndarray]]:
     """‖∂L^T/∂h^k‖ (mean over a batch) and its bound, for k = T..0, per activation and λ_1."""
-    T, D_h, d, V, B = 50, 16, 4, 8, 16
+    T, D_h, d, V, B = (LAG_SIZES[name] for name in ("T", "D_h", "d", "V", "B"))
     curves = {}
     for activation in ACTIVATIONS:
         gamma = get_activation(activation).derivative_bound
@@ -272,8 +320,8 @@ def lag_figure() -> str:
     axes[1].legend(fontsize=8, loc="lower left")
     return svg_figure(
         figure,
-        "Solid: ‖∂L<sup>T</sup>/∂h<sup>k</sup>‖ (geometric mean over 16 random sequences, 16 hidden "
-        "units, W<sub>h</sub> a scaled orthogonal matrix). Dashed: the bound "
+        f"Solid: ‖∂L<sup>T</sup>/∂h<sup>k</sup>‖ (geometric mean over {LAG_SIZES['B']} random sequences, "
+        f"{LAG_SIZES['D_h']} hidden units, W<sub>h</sub> a scaled orthogonal matrix). Dashed: the bound "
         "(γλ<sub>1</sub>)<sup>T−k</sup>‖∂L<sup>T</sup>/∂h<sup>T</sup>‖. Computed when this page was built.",
     )
 
@@ -281,10 +329,19 @@ def lag_figure() -> str:
 # ---- figure: truncation error against k ---------------------------------------------------------
 
 
+#: Sizes of the truncation figure's models: steps, hidden width, input width, vocabulary, sequences.
+TRUNCATION_SIZES = {"T": 40, "D_h": 16, "d": 4, "V": 8, "B": 8}
+
+
+def truncation_steps() -> str:
+    """The length of the truncation figure's sequences."""
+    return str(TRUNCATION_SIZES["T"])
+
+
 @cache
 def _truncation_errors() -> dict[tuple[str, float], np.ndarray]:
     """‖∇_{W_h} L̃_k − ∇_{W_h} L‖ / ‖∇_{W_h} L‖ for k = 1..T, per activation and λ_1."""
-    T, D_h, d, V, B = 40, 16, 4, 8, 8
+    T, D_h, d, V, B = (TRUNCATION_SIZES[name] for name in ("T", "D_h", "d", "V", "B"))
     errors = {}
     for activation in ACTIVATIONS:
         gamma = get_activation(activation).derivative_bound
@@ -336,7 +393,8 @@ def truncation_figure() -> str:
     return svg_figure(
         figure,
         "‖∇<sub>W<sub>h</sub></sub>L̃<sub>k</sub> − ∇<sub>W<sub>h</sub></sub>L‖ / ‖∇<sub>W<sub>h</sub></sub>L‖ "
-        "for T = 40 (8 random sequences, 16 hidden units). At k = T the truncated gradient is the "
+        f"for T = {TRUNCATION_SIZES['T']} ({TRUNCATION_SIZES['B']} random sequences, "
+        f"{TRUNCATION_SIZES['D_h']} hidden units). At k = T the truncated gradient is the "
         "full one. Computed when this page was built.",
     )
 
@@ -344,7 +402,8 @@ def truncation_figure() -> str:
 def truncation_table() -> str:
     """The relative error at a few k, read off the same computation as the figure."""
     errors = _truncation_errors()
-    ks = (1, 5, 10, 20, 39, 40)
+    T = TRUNCATION_SIZES["T"]
+    ks = (1, 5, 10, 20, T - 1, T)
     rows = []
     for activation in ACTIVATIONS:
         for factor in LAMBDA_FACTORS:
@@ -357,6 +416,13 @@ def truncation_table() -> str:
 
 #: The norm threshold of the clipping example (min-char-rnn's limit), unless the gradient is shorter.
 CLIP_NORM = 5.0
+#: Steps of the clipping example's sequence.
+CLIP_T = 20
+
+
+def clipping_steps() -> str:
+    """The length of the clipping example's sequence."""
+    return str(CLIP_T)
 
 
 @cache
@@ -364,7 +430,7 @@ def _clipping_setting() -> tuple[dict[str, np.ndarray], float, float]:
     """The example's gradient, its norm threshold c and its entry limit (half its largest entry)."""
     params = RNNParams.random(d=3, D_h=4, V=5, seed=4, scale=1.5)
     rng = np.random.default_rng(4)
-    xs, targets = rng.standard_normal((20, 3)), rng.integers(0, 5, 20)
+    xs, targets = rng.standard_normal((CLIP_T, 3)), rng.integers(0, 5, CLIP_T)
     grads = bptt(params, xs, targets, activation="tanh").grads.as_dict()
     norm = global_norm(grads)
     # Each threshold must bind, or the example would show nothing: c below the norm, and the

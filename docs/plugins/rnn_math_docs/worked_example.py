@@ -10,7 +10,7 @@ import numpy as np
 
 from rnn_math.core.registry import lookup
 from rnn_math.core.types import Array
-from rnn_math.rnn.example import EncoderTrace, NOTES_b_1, NOTES_W_e, NOTES_W_h, notes_encoder
+from rnn_math.rnn.example import NOTES_TOKENS, EncoderTrace, NOTES_b_1, NOTES_W_e, NOTES_W_h, NOTES_xs, notes_encoder
 from rnn_math.seq2seq.example import notes_translation_step
 from rnn_math_docs.formatting import latex_matrix, markdown_table, number
 
@@ -79,6 +79,18 @@ def encoder_backward(trace: EncoderTrace, W_h: Array, W_e: Array, grad_context: 
 @cache
 def _trace() -> EncoderTrace:
     return notes_encoder()
+
+
+def inputs() -> str:
+    """The sizes and the inputs the encoder runs on, read from the same constants as the computation."""
+    D_h, d = NOTES_W_e.shape
+    pairs = enumerate(zip(NOTES_TOKENS, NOTES_xs, strict=True))
+    words = " and ".join(f"“{token}” is $x_{t + 1} = {', '.join(f'{v:g}' for v in x)}$" for t, (token, x) in pairs)
+    size = f"a single number ($d = {d}$)" if d == 1 else f"a row of $d = {d}$ numbers"
+    return (
+        f"The hidden state has $D_h = {D_h}$ units, the activation is $\\tanh$, "
+        f"and each word's embedding is {size}: {words}"
+    )
 
 
 def parameters() -> str:
