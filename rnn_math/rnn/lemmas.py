@@ -142,26 +142,23 @@ def tied_weights(replace: Replacements, *, T: int, D_h: int, d: int, V: int) -> 
 
 LEMMAS: tuple[Lemma, ...] = (
     Lemma(
-        name="base case, t = T",
-        statement=r"\frac{\partial L^T}{\partial z^T} = \delta^T \text{ with } \delta^{T+1} = 0,"
-        r"\ \text{and every gradient of step } T\text{'s copies}",
+        name="base case",
+        statement=r"\delta^{T+1} = 0 \implies \partial L^T / \partial z^T = \delta^T",
         equations=STEP_EQUATIONS,
         prove=partial(base_case, D_h=STEP_SIZES["D_h"], d=STEP_SIZES["d"], V=STEP_SIZES["|V|"]),
         sizes=STEP_SIZES,
     ),
     Lemma(
         name="one-step lemma",
-        statement=r"\delta^{t+1} = \frac{\partial R}{\partial z^{t+1}} \implies "
-        r"\frac{\partial (L^t + R)}{\partial z^t} = \delta^t,\ "
-        r"\frac{\partial (L^t + R)}{\partial W_h^{(t)}} = \delta^t (h^{t-1})^\top,\ \dots",
-        equations=(*STEP_EQUATIONS, "eq-bptt-hidden-grad"),
+        statement=r"\delta^{t+1} = \partial R / \partial z^{t+1} \implies \partial (L^t + R) / \partial z^t = \delta^t",
+        equations=("eq-bptt-output-grad", "eq-bptt-hidden-grad", *STEP_EQUATIONS[1:]),
         prove=partial(one_step, D_h=STEP_SIZES["D_h"], d=STEP_SIZES["d"], V=STEP_SIZES["|V|"]),
         sizes=STEP_SIZES,
     ),
     Lemma(
         name="tied-weight lemma",
-        statement=r"\frac{\partial L}{\partial W} = \sum_{t=1}^{T} "
-        r"\frac{\partial \tilde L}{\partial W^{(t)}}\Big|_{W^{(1)} = \dots = W^{(T)} = W}",
+        statement=r"\partial L / \partial W = \textstyle\sum_{t=1}^{T} \partial \tilde L / \partial W^{(t)}"
+        r" \text{ at } W^{(t)} = W",
         equations=SUM_EQUATIONS,
         prove=partial(tied_weights, T=TIED_SIZES["T"], D_h=TIED_SIZES["D_h"], d=TIED_SIZES["d"], V=TIED_SIZES["|V|"]),
         sizes=TIED_SIZES,
