@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,12 +17,21 @@ from rnn_math_docs.formatting import scientific
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "verification.md"
 
 
-@pytest.fixture(scope="module")
-def reported(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """What a reader's ``rnn-math verify --json`` writes: a separate run of the engine from the page's."""
+@pytest.fixture(scope="module", autouse=True)
+def reported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """What a reader's ``rnn-math verify --json`` writes, and the page rendered from those results.
+
+    The page's computations take the engine's results from ``engine_results``; here they get the
+    very file the command wrote, so that one run of every proof serves the whole module (the
+    built site's page comes from a run of its own, in the build).
+    """
     target = tmp_path_factory.mktemp("verify") / "results.json"
     assert main(["verify", "--json", str(target)], out=io.StringIO(), err=io.StringIO()) == 0
-    return json.loads(target.read_text(encoding="utf-8"))
+    results = json.loads(target.read_text(encoding="utf-8"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(verification, "engine_results", lambda: results)
+        patch.setattr(equation_index, "engine_results", lambda: results)
+        yield results
 
 
 def _rows(markdown: str) -> list[list[str]]:

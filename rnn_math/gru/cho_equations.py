@@ -76,7 +76,7 @@ def cho_carry(
 
 @equation(
     "eq-gru-cho-grad-whn",
-    title="GRU (reset before the product): gradient of W_hn",
+    title="GRU (reset before the product): gradient of the candidate's recurrent weights",
     latex=r"\frac{\partial L}{\partial W_{hn}} = \sum_{t=1}^{T} \delta_n^t \left(r^t \odot h^{t-1}\right)^\top",
 )
 def cho_grad_W_hn(r: Array, deltas_n: Array, h_prev: Array) -> Array:
@@ -101,7 +101,7 @@ def cho_grad_W_hn(r: Array, deltas_n: Array, h_prev: Array) -> Array:
 
 @equation(
     "eq-gru-cho-grad-bhn",
-    title="GRU (reset before the product): gradient of b_hn",
+    title="GRU (reset before the product): gradient of the candidate's recurrent bias",
     latex=r"\frac{\partial L}{\partial b_{hn}} = \sum_{t=1}^{T} \delta_n^t",
 )
 def cho_grad_b_hn(r: Array, deltas_n: Array) -> Array:

@@ -11,13 +11,14 @@ import inspect
 
 import numpy as np
 
+from rnn_math.core.activations import sigmoid
 from rnn_math.core.registry import lookup
 from rnn_math.lstm.composer import LSTM_BACKWARD, OUTPUT_BACKWARD, lstm_forward, lstm_gradients
 from rnn_math.lstm.params import LSTMParams
 from rnn_math.verification.declaration import Model, declared_models
 from rnn_math_docs import mistakes as mistakes_page
 from rnn_math_docs.docs_index import scan_docs
-from rnn_math_docs.formatting import markdown_table, scientific
+from rnn_math_docs.formatting import markdown_table, number, scientific
 from rnn_math_docs.render import equation_reference
 
 #: The forget-gate biases the forget-path table compares: 0, and the common initialisation 1.
@@ -58,6 +59,12 @@ def mistakes() -> str:
 def checks_used() -> str:
     """The LSTM's checks, as its declaration names them."""
     return "; ".join(mistakes_page.typeset_name(check.name) for check in lstm_model().checks()) + "."
+
+
+def open_forget_gate() -> str:
+    """The forget gate of a unit whose pre-activation is only the larger bias of `FORGET_BIASES`."""
+    opened = FORGET_BIASES[1]
+    return f"$\\operatorname{{sigmoid}}({opened:g}) \\approx {number(float(sigmoid(opened)), 2)}$"
 
 
 def forget_products(forget_bias: float) -> dict[int, float]:

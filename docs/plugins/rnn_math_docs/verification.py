@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any
 
 from rnn_math.apps.verify_command import equation_numbers, results_json
+from rnn_math.core.registry import registry
 from rnn_math.rnn import saturation
 from rnn_math.seq2seq import saturation as seq2seq_saturation
 from rnn_math.verification import engine
@@ -165,12 +166,24 @@ def checks_run() -> str:
 
 
 def mistakes_table() -> str:
-    """The catalogued mistakes: the equation each corrupts, the wrong formula, what is wrong."""
+    """The vanilla RNN's catalogued mistakes: the equation each corrupts, its right and wrong formula, what is wrong.
+
+    Only the RNN's: this table stands in the BPTT chapter, before the other models are met; the
+    Common-mistakes page lists every model's.
+    """
+    equations = registry()
     # inline_math writes | as \vert: a bare | in |V| would end the table cell inside the formula
     rows = [
-        [m.title, _ref(m.eq_id), inline_math(m.wrong_latex), m.description.replace("|", "\\|")] for m in all_mistakes()
+        [
+            m.title,
+            _ref(m.eq_id),
+            inline_math(equations[m.eq_id].latex),
+            inline_math(m.wrong_latex),
+            m.description.replace("|", "\\|"),
+        ]
+        for m in all_mistakes("rnn")
     ]
-    return markdown_table(["mistake", "corrupts", "wrong formula", "what is wrong"], rows, "llll")
+    return markdown_table(["mistake", "corrupts", "right formula", "wrong formula", "what is wrong"], rows, "lllll")
 
 
 #: How a gradient's name reads in the saturation table; names not listed are shown as code.
