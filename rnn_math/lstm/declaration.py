@@ -33,6 +33,7 @@ from rnn_math.lstm.composer import (
     lstm_gradients,
 )
 from rnn_math.lstm.fast_path import lstm_fast_gradients
+from rnn_math.lstm.lemmas import LEMMAS
 from rnn_math.lstm.mistakes import MISTAKES
 from rnn_math.lstm.params import PARAMETER_NAMES, LSTMParams
 from rnn_math.lstm.results import LSTMResult
@@ -307,5 +308,6 @@ LSTM = declare(
         loss=sequence_loss,
         order=80,
         borrowed=OUTPUT_FORWARD + OUTPUT_BACKWARD,
+        lemmas=LEMMAS,
     )
 )
