@@ -10,6 +10,8 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
+from rnn_math.gru import lemmas as gru_lemmas
+from rnn_math.gru.declaration import GRU
 from rnn_math.lstm import lemmas as lstm_lemmas
 from rnn_math.lstm.declaration import LSTM
 from rnn_math.symbolic.lstm import backward as sym_lstm
@@ -129,3 +131,115 @@ def test_the_planted_wrong_versions_have_the_registered_signatures():
     W_ih = sp.ones(8, 1)
     assert PLANTED["eq-lstm-grad-x"](W_ih, delta).shape == sym_lstm.grad_x(W_ih, delta).shape
 
+
+# --- the GRU -------------------------------------------------------------------------------------
+
+GRU_LEMMAS = {lemma.name: lemma for lemma in GRU.lemmas}
+
+
+def _carry_dropped(U, output_grad_t, carry_next):
+    return U.T * output_grad_t
+
+
+def _cho_delta_r_untransposed(delta_n_t, W_hn, h_prev, a_r_t):
+    return (W_hn * delta_n_t).multiply_elementwise(h_prev).multiply_elementwise(_slope("sigmoid", a_r_t))
+
+
+def _x_without_the_reset_gate(W_ir, delta_r_t, W_iz, delta_z_t, W_in, delta_n_t):
+    return W_iz.T * delta_z_t + W_in.T * delta_n_t
+
+
+#: A plausible wrong version of each covered GRU equation that no catalogued GRU mistake replaces.
+GRU_PLANTED = {
+    "eq-gru-hidden-grad": _carry_dropped,
+    "eq-gru-cho-delta-r": _cho_delta_r_untransposed,
+    "eq-gru-grad-x": _x_without_the_reset_gate,
+}
+
+GRU_PLANTED_CASES = [
+    pytest.param(lemma, eq_id, id=f"{lemma.name}: {eq_id}")
+    for lemma in GRU.lemmas
+    for eq_id in lemma.equations
+    if eq_id in GRU_PLANTED
+]
+
+
+def test_every_catalogued_gru_mistake_reaches_a_lemma():
+    reached = {
+        m.name
+        for lemma in GRU.lemmas
+        for m in GRU.mistakes
+        if {e.split("@")[0] for e in m.sympy} & set(lemma.equations)
+    }
+    assert reached == {m.name for m in GRU.mistakes}
+
+
+def test_every_covered_gru_equation_is_replaced_by_a_catalogued_mistake_or_a_planted_one():
+    catalogued = {e.split("@")[0] for m in GRU.mistakes for e in m.sympy}
+    covered = {eq_id for lemma in GRU.lemmas for eq_id in lemma.equations}
+    assert covered <= catalogued | set(GRU_PLANTED)
+
+
+@pytest.mark.parametrize(("lemma", "eq_id"), GRU_PLANTED_CASES)
+def test_each_gru_lemma_rejects_a_planted_wrong_version_of_each_equation_without_a_catalogued_mistake(lemma, eq_id):
+    assert lemma.prove({eq_id: GRU_PLANTED[eq_id]}) is False
+
+
+def test_the_gru_base_case_holds_without_the_carry_so_it_does_not_claim_the_hidden_gradient():
+    for variant in ("PyTorch's form", "Cho et al.'s form"):
+        assert GRU_LEMMAS[f"base case, {variant}"].prove({"eq-gru-hidden-grad": _carry_dropped}) is True
+        assert "eq-gru-hidden-grad" not in GRU_LEMMAS[f"base case, {variant}"].equations
+        assert "eq-gru-hidden-grad" in GRU_LEMMAS[f"one-step lemma, {variant}"].equations
+
+
+def test_the_gru_one_step_lemma_covers_both_roads_of_h_into_the_next_step():
+    # h^{t−1} enters step t through the gates and directly (z^t ⊙ h^{t−1}): dropping either road from
+    # the carry is rejected, in both forms.
+    direct = next(m for m in GRU.mistakes if m.name == "gru-direct-path-dropped")
+    reset = next(m for m in GRU.mistakes if m.name == "gru-reset-path-dropped")
+    for variant in ("PyTorch's form", "Cho et al.'s form"):
+        lemma = GRU_LEMMAS[f"one-step lemma, {variant}"]
+        assert lemma.prove(direct.sympy) is False
+        assert lemma.prove(reset.sympy) is False
+
+
+def test_the_engine_reports_every_gru_lemma_passed_with_every_control_rejected():
+    reports = engine.verify_lemmas(model="gru")
+    assert len(reports) == 4
+    assert all(r.passed and r.controls == r.controls_rejected > 0 for r in reports)
+
+
+def test_the_gru_tied_weight_lemma_holds_for_both_forms():
+    assert gru_lemmas.tied_weights({}, **gru_lemmas.TIED_SIZES) is True
+
+
+def _halved(deltas):
+    return sp.Add(*deltas) / 2
+
+
+def _whn_without_reset(r, deltas_n, h_prev):
+    return sp.Add(*[d * h.T for d, h in zip(deltas_n, h_prev, strict=True)])
+
+
+def _bhn_without_reset(r, deltas_n):
+    return sp.Add(*deltas_n)
+
+
+def _bhn_with_reset(r, deltas_n):
+    return sp.Add(*[r_t.multiply_elementwise(d) for r_t, d in zip(r, deltas_n, strict=True)])
+
+
+@pytest.mark.parametrize(
+    ("eq_id", "wrong"),
+    [
+        ("eq-gru-grad-wi", _last_copy_only),
+        ("eq-gru-grad-wh", _last_copy_only),
+        ("eq-gru-grad-b", _halved),
+        ("eq-gru-grad-whn", _whn_without_reset),
+        ("eq-gru-grad-bhn", _bhn_without_reset),
+        ("eq-gru-cho-grad-whn", _whn_without_reset),
+        ("eq-gru-cho-grad-bhn", _bhn_with_reset),
+    ],
+)
+def test_the_gru_tied_weight_lemma_rejects_a_planted_wrong_sum(eq_id, wrong):
+    assert gru_lemmas.tied_weights({eq_id: wrong}, **gru_lemmas.TIED_SIZES) is False

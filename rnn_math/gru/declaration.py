@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from rnn_math.gru.fast_path import gru_fast_gradients
+from rnn_math.gru.lemmas import LEMMAS
 from rnn_math.gru.mistakes import MISTAKES
 from rnn_math.gru.params import PARAMETER_NAMES, GRUParams
 from rnn_math.gru.passes import (
@@ -338,5 +339,6 @@ GRU = declare(
         loss=gru_loss,
         order=90,
         borrowed=OUTPUT_FORWARD + OUTPUT_BACKWARD,
+        lemmas=LEMMAS,
     )
 )
