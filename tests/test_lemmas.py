@@ -232,9 +232,20 @@ def test_the_pages_sizes_are_the_declarations_own():
     from rnn_math_docs import lemmas as page
 
     sentence = page.sizes()
-    for lemma in (*RNN.lemmas, *SEQ2SEQ.lemmas):
-        shown = ", ".join(page.size_math(name, value) for name, value in lemma.sizes.items())
-        assert f"the {lemma.name} at {shown}" in sentence
+    for model in (RNN, SEQ2SEQ):
+        for lemma in model.lemmas:
+            shown = ", ".join(page.size_math(name, value) for name, value in lemma.sizes.items())
+            assert f"{model.title}, the {lemma.name} at {shown}" in sentence  # whose lemma, too
+
+
+def test_each_statement_on_the_page_names_its_model():
+    from rnn_math_docs import lemmas as page
+
+    items = page.statements().splitlines()
+    declared = [(m, lemma) for m in engine.models() for lemma in m.lemmas]
+    assert len(items) == len(declared)
+    for item, (model, lemma) in zip(items, declared, strict=True):
+        assert item.startswith(f"- **{model.title}, {lemma.name}**: ")
 
 
 def test_a_size_with_a_word_as_subscript_is_set_as_text():

@@ -52,12 +52,17 @@ def _controls(report: LemmaReport) -> str:
     return text if report.passed else f"**{text}**"
 
 
+def _model_titles() -> dict[str, str]:
+    """Each declared model's title by name: a lemma's name ("base case") alone does not say whose it is."""
+    return {m.name: m.title for m in engine.models()}
+
+
 def table() -> str:
     """One row per lemma: what it covers, its sizes, the proof's verdict, its controls and its code."""
-    titles = {m.name: m.title for m in engine.models()}
+    titles = _model_titles()
     rows = [
         [
-            titles.get(r.model, r.model),
+            titles[r.model],
             r.name,
             ", ".join(_ref(eq_id) for eq_id in r.equations),
             sizes_cell(r),
@@ -75,7 +80,8 @@ def table() -> str:
 
 def statements() -> str:
     """Each lemma's statement, from its declaration, one item per lemma."""
-    return "\n".join(f"- **{r.name}**: {inline_math(r.statement)}" for r in lemma_reports())
+    titles = _model_titles()
+    return "\n".join(f"- **{titles[r.model]}, {r.name}**: {inline_math(r.statement)}" for r in lemma_reports())
 
 
 def summary() -> str:
@@ -92,4 +98,5 @@ def summary() -> str:
 
 def sizes() -> str:
     """The sizes of every lemma, as a sentence: what the proofs are checked at, from the declarations."""
-    return "; ".join(f"the {r.name} at {sizes_cell(r)}" for r in lemma_reports())
+    titles = _model_titles()
+    return "; ".join(f"{titles[r.model]}, the {r.name} at {sizes_cell(r)}" for r in lemma_reports())
