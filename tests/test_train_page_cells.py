@@ -87,3 +87,19 @@ def test_a_record_trained_with_other_sizes_is_refused(monkeypatch):
     monkeypatch.setattr(cell_comparison, "recorded", lambda: record)
     with pytest.raises(ValueError, match="recorded with other hidden sizes"):
         cell_comparison.results_table()
+
+
+def test_the_settings_the_three_cells_share_are_the_training_defaults_not_typed(monkeypatch):
+    from dataclasses import replace
+
+    from rnn_math.apps.training.settings import TrainSettings
+
+    defaults = TrainSettings()
+    assert cell_comparison.default_settings() == (
+        f"Adagrad, $\\eta = {defaults.learning_rate:g}$, $T = {defaults.seq_length}$, "
+        f"clipping to $\\pm {defaults.clip_threshold:g}$, random seed {defaults.seed}"
+    )
+    changed = replace(defaults, learning_rate=0.05, seq_length=40)
+    monkeypatch.setattr(cell_comparison, "TrainSettings", lambda: changed)
+    assert "$\\eta = 0.05$" in cell_comparison.default_settings()
+    assert "$T = 40$" in cell_comparison.default_settings()

@@ -33,6 +33,7 @@ from rnn_math.apps.cli import main as rnn_math_main
 from rnn_math.apps.training.cells import CELLS, parameter_count
 from rnn_math.apps.training.corpus import CharVocabulary, default_corpus
 from rnn_math.apps.training.metrics import bits_per_char, perplexity, uniform_loss
+from rnn_math.apps.training.settings import TrainSettings
 from rnn_math_docs.docs_index import DEFAULT_DOCS_DIR
 from rnn_math_docs.formatting import markdown_table, number
 from rnn_math_docs.plots import new_figure, svg_figure
@@ -133,6 +134,16 @@ def _checked_record() -> dict:
     if any(report["corpus"]["sha256"] != default_corpus().sha256 for report in record["runs"].values()):
         raise ValueError(f"{RESULT_FILE.name} was recorded on another corpus; run `{COMMAND}` again")
     return record
+
+
+def default_settings() -> str:
+    """The training defaults every cell ran with, read from `TrainSettings` rather than typed."""
+    defaults = TrainSettings()
+    return (
+        f"{defaults.optimizer.capitalize()}, $\\eta = {defaults.learning_rate:g}$, "
+        f"$T = {defaults.seq_length}$, clipping to $\\pm {defaults.clip_threshold:g}$, "
+        f"random seed {defaults.seed}"
+    )
 
 
 def sizes_table() -> str:
