@@ -14,17 +14,21 @@ import sympy as sp
 
 from rnn_math.core.activations import get_activation
 from rnn_math.rnn.analysis_declaration import GRADIENT_FLOW
+from rnn_math.rnn.bptt import bptt
 from rnn_math.rnn.forward import hidden_states
 from rnn_math.rnn.gradient_flow import (
     hidden_jacobian,
     jacobian_norm_bound,
     largest_singular_value,
     step_jacobian,
+    unrolled_recurrent_gradient,
 )
+from rnn_math.rnn.params import RNNParams
 from rnn_math.symbolic.rnn import forward as sym_forward
 from rnn_math.symbolic.rnn import gradient_flow as sym
 from rnn_math.verification.engine import run_check, verify
 from rnn_math.verification.mistakes import get_mistake
+from rnn_math.verification.proof import generic_activation, prove_gradients, symbolic_rnn
 
 #: NumPy against 50 digits: a product of a few matrices rounds a few times.
 AGREES = 1e-13
@@ -59,18 +63,25 @@ def flow_reports():
     return {r.eq_id: r for r in verify(model="gradient-flow")}
 
 
-@pytest.mark.equation("eq-step-jacobian", "eq-jacobian-product", "eq-jacobian-bound", "eq-last-loss-hidden-grad")
-@pytest.mark.parametrize(
-    "eq_id", ["eq-step-jacobian", "eq-jacobian-product", "eq-jacobian-bound", "eq-last-loss-hidden-grad"]
-)
+FLOW_EQUATIONS = [
+    "eq-recurrent-grad-unrolled",
+    "eq-step-jacobian",
+    "eq-jacobian-product",
+    "eq-jacobian-bound",
+    "eq-last-loss-hidden-grad",
+]
+
+
+@pytest.mark.equation(*FLOW_EQUATIONS)
+@pytest.mark.parametrize("eq_id", FLOW_EQUATIONS)
 def test_each_flow_equation_equals_its_twin_and_rejects_its_wrong_versions(flow_reports, eq_id: str):
     report = flow_reports[eq_id]
     assert report.passed, report.failures
     assert report.fifty_digit <= AGREES and report.controls_rejected == report.controls >= 1
 
 
-@pytest.mark.equation("eq-jacobian-product", "eq-last-loss-hidden-grad")
-@pytest.mark.parametrize("eq_id", ["eq-jacobian-product", "eq-last-loss-hidden-grad"])
+@pytest.mark.equation("eq-recurrent-grad-unrolled", "eq-jacobian-product", "eq-last-loss-hidden-grad")
+@pytest.mark.parametrize("eq_id", ["eq-recurrent-grad-unrolled", "eq-jacobian-product", "eq-last-loss-hidden-grad"])
 def test_the_products_match_central_differences_of_the_rerun_recurrence(flow_reports, eq_id: str):
     assert flow_reports[eq_id].central <= FD_AGREES
 
@@ -82,6 +93,73 @@ def test_the_finite_difference_checks_reject_the_reversed_order_and_the_slope_at
     wrong = [get_mistake("jacobian-product-reversed"), get_mistake("jacobian-slope-at-h")]
     (outcome,) = [run_check(c, wrong) for c in checks]
     assert outcome.passed and outcome.rejected == {m.name: True for m in wrong}
+
+
+# ---- the double sum of the chapter's opening is BPTT's gradient, written out ---------------------
+
+
+def unrolled_case(activation: str, T: int = 5):
+    params = RNNParams.random(d=2, D_h=3, V=4, seed=11, scale=0.8)
+    rng = np.random.default_rng(11)
+    xs, targets = rng.standard_normal((T, 2)), rng.integers(0, 4, size=T)
+    return params, bptt(params, xs, targets, activation=activation)
+
+
+@pytest.mark.equation("eq-recurrent-grad-unrolled", "eq-bptt-grad-wh")
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_the_double_sum_over_time_equals_bptts_recurrent_gradient(activation: str):
+    params, result = unrolled_case(activation)
+    state = result.forward
+    unrolled = unrolled_recurrent_gradient(params.U, params.W_h, result.output_grads, state.z, state.h, activation)
+    scale = np.abs(result.grads.grad_W_h).max()
+    np.testing.assert_allclose(unrolled, result.grads.grad_W_h, rtol=0, atol=AGREES * scale)
+
+
+@pytest.mark.parametrize("name", ["unrolled-paired-with-h-k", "unrolled-untransposed-jacobian"])
+def test_a_wrong_double_sum_misses_bptts_recurrent_gradient(name: str):
+    params, result = unrolled_case("tanh")
+    state = result.forward
+    wrong = get_mistake(name).numpy["eq-recurrent-grad-unrolled"]
+    missed = wrong(params.U, params.W_h, result.output_grads, state.z, state.h, "tanh") - result.grads.grad_W_h
+    assert np.abs(missed).max() > 1e-3 * np.abs(result.grads.grad_W_h).max()
+
+
+def symbolic_unrolled_gradient(model, previous_state: bool = True):
+    """The twin of the double sum on a symbolic RNN (or the variant paired with h^k)."""
+    fwd = model.fwd
+    out = [
+        sym_forward.softmax(theta) - sp.eye(theta.shape[0])[:, k]
+        for theta, k in zip(fwd.theta, model.targets, strict=True)
+    ]
+    h = fwd.h if previous_state else fwd.h[1:] + [fwd.h[-1]]
+    return sym.unrolled_recurrent_gradient(
+        model.variables["U"], model.variables["W_h"], out, fwd.z, h, model.activation
+    )
+
+
+@pytest.mark.equation("eq-recurrent-grad-unrolled")
+def test_the_double_sum_is_exactly_the_derivative_of_the_loss_for_any_activation():
+    g, _ = generic_activation("g")
+    model = symbolic_rnn(2, 2, 1, 2, activation=g)
+    (proof,) = prove_gradients(
+        model.fwd.loss, {"W_h": model.variables["W_h"]}, {"W_h": symbolic_unrolled_gradient(model)}
+    )
+    assert proof.proven
+
+
+def test_the_exact_proof_rejects_the_double_sum_paired_with_h_k():
+    g, _ = generic_activation("g")
+    model = symbolic_rnn(2, 2, 1, 2, activation=g)
+    wrong = symbolic_unrolled_gradient(model, previous_state=False)
+    (proof,) = prove_gradients(model.fwd.loss, {"W_h": model.variables["W_h"]}, {"W_h": wrong}, stop_at_first=True)
+    assert not proof.proven
+
+
+def test_the_double_sum_names_a_state_sequence_of_the_wrong_length():
+    params, result = unrolled_case("tanh")
+    state = result.forward
+    with pytest.raises(ValueError, match=r"h: expected h\^0..h\^T, shape \(6, D_h\) for T = 5, got \(5, 3\)"):
+        unrolled_recurrent_gradient(params.U, params.W_h, result.output_grads, state.z, state.h[1:], "tanh")
 
 
 # ---- exact proof: the product is the Jacobian of the unrolled recurrence, for any σ -------------

@@ -33,7 +33,12 @@ from rnn_math.rnn.backward_equations import (
 )
 from rnn_math.rnn.forward import hidden_states
 from rnn_math.rnn.forward_equations import hidden_state, output_logits, pre_activation, softmax, step_loss, total_loss
-from rnn_math.rnn.gradient_flow import hidden_jacobian, jacobian_norm_bound, step_jacobian
+from rnn_math.rnn.gradient_flow import (
+    hidden_jacobian,
+    jacobian_norm_bound,
+    step_jacobian,
+    unrolled_recurrent_gradient,
+)
 from rnn_math.rnn.params import PARAMETER_NAMES, Dimensions, RNNParams
 from rnn_math.rnn.results import BPTTResult, ForwardPass, RNNGrads
 from rnn_math.rnn.truncated import truncated_bptt, truncated_objective
@@ -72,4 +77,5 @@ __all__ = [
     "step_jacobian",
     "hidden_jacobian",
     "jacobian_norm_bound",
+    "unrolled_recurrent_gradient",
 ]

@@ -13,7 +13,7 @@ import numpy as np
 
 from rnn_math.core.activations import get_activation
 from rnn_math.rnn.backward_equations import output_gradient
-from rnn_math.rnn.forward import hidden_states
+from rnn_math.rnn.forward import forward, hidden_states
 from rnn_math.rnn.forward_equations import output_logits, step_loss
 from rnn_math.rnn.gradient_flow import hidden_jacobian, step_jacobian
 from rnn_math.rnn.params import RNNParams
@@ -124,8 +124,57 @@ def _last_loss_check(activation: str) -> Check:
     )
 
 
+def _unrolled_case(activation: str) -> tuple[RNNParams, Any, Any, Any, Any]:
+    """A small model, T = 4: its parameters, inputs, targets, ŷ^t − y^t, and the forward pass."""
+    params = RNNParams.random(d=2, D_h=3, V=4, seed=6, scale=0.8)
+    rng = np.random.default_rng(6)
+    xs, targets = rng.standard_normal((4, 2)), rng.integers(0, 4, size=4)
+    state = forward(params, xs, targets, activation=activation)
+    return params, xs, targets, output_gradient(state.y_hat, targets), state
+
+
+def _unrolled_checks(activation: str) -> tuple[Check, Check]:
+    """The double sum against its twin at 50 digits, and against central differences of L in W_h."""
+    params, xs, targets, out, state = _unrolled_case(activation)
+    digits = sampled_equation(
+        "eq-recurrent-grad-unrolled",
+        arguments(params.U, params.W_h, out, state.z, state.h, activation),
+        arguments(
+            to_matrix(params.U), to_matrix(params.W_h), columns(out), columns(state.z), columns(state.h), activation
+        ),
+        tolerance=AGREES,
+    )
+
+    def loss(arrays: Any) -> Any:
+        return forward(RNNParams(**{**params.as_dict(), "W_h": arrays["W_h"]}), xs, targets, activation=activation).loss
+
+    def gradients(replace: Replacements) -> dict[str, Any]:
+        unrolled = one_equation("eq-recurrent-grad-unrolled", replace)
+        return {"W_h": unrolled(params.U, params.W_h, out, state.z, state.h, activation)}
+
+    differences = numerical_gradients(
+        f"eq-recurrent-grad-unrolled against finite differences of L in W_h, {activation}",
+        ("eq-recurrent-grad-unrolled",),
+        loss,
+        {"W_h": params.W_h},
+        gradients,
+        methods=CENTRAL,
+    )
+    return digits, differences
+
+
 def _flow_checks() -> list[Check]:
     checks = []
+    unrolled = {a: _unrolled_checks(a) for a in ACTIVATIONS}
+    checks.append(
+        worst_of("eq-recurrent-grad-unrolled at 50 digits, sigmoid and tanh", [unrolled[a][0] for a in ACTIVATIONS])
+    )
+    checks.append(
+        worst_of(
+            "eq-recurrent-grad-unrolled against finite differences, sigmoid and tanh",
+            [unrolled[a][1] for a in ACTIVATIONS],
+        )
+    )
     jacobian_cases = {a: flow_model(2, a) for a in ACTIVATIONS}
     step_cases = {a: flow_model(1, a) for a in ACTIVATIONS}
     checks.append(
@@ -216,6 +265,22 @@ def _untransposed_last_loss(U, W_h, output_grad_T, z, activation="sigmoid"):
     return np.stack([hidden_jacobian(W_h, z, k, T, activation) @ (output_grad_T @ U) for k in range(T + 1)])
 
 
+def _unrolled_variant(*, state_shift: int, transposed: bool) -> Any:
+    """The double sum with the outer product taken with h^{k - state_shift}, the Jacobian maybe untransposed."""
+
+    def wrong(U, W_h, output_grads, z, h, activation="sigmoid"):
+        slope = get_activation(activation).derivative
+        gradient = np.zeros_like(W_h)
+        for t in range(1, len(z) + 1):
+            for k in range(1, t + 1):
+                jacobian = hidden_jacobian(W_h, z, k, t, activation)
+                carried = (jacobian.T if transposed else jacobian) @ (U.T @ output_grads[t - 1])
+                gradient += np.outer(slope(z[k - 1]) * carried, h[k - state_shift])
+        return gradient
+
+    return wrong
+
+
 def analysis_mistake(
     name: str, model: str, eq_id: str, title: str, description: str, wrong_latex: str, numpy: Any
 ) -> Mistake:
@@ -224,6 +289,27 @@ def analysis_mistake(
 
 
 FLOW_MISTAKES: tuple[Mistake, ...] = (
+    analysis_mistake(
+        "unrolled-paired-with-h-k",
+        "gradient-flow",
+        "eq-recurrent-grad-unrolled",
+        r"Outer product with $h^k$, not $h^{k-1}$",
+        r"$W_h$ acts at step $k$ on the state it receives, $h^{k-1}$; $h^k$ is what it produces.",
+        r"\frac{\partial L}{\partial W_h} = \sum_{t=1}^{T} \sum_{k=1}^{t} \operatorname{diag}\bigl(\sigma'(z^{k})\bigr)"
+        r" \Bigl(\frac{\partial h^{t}}{\partial h^{k}}\Bigr)^{\!\top}"
+        r" \frac{\partial L^{t}}{\partial h^{t}}\, (h^{k})^\top",
+        _unrolled_variant(state_shift=0, transposed=True),
+    ),
+    analysis_mistake(
+        "unrolled-untransposed-jacobian",
+        "gradient-flow",
+        "eq-recurrent-grad-unrolled",
+        "Jacobian not transposed in the double sum",
+        r"Carrying $\partial L^t / \partial h^t$ back to $h^k$ multiplies by $(\partial h^t/\partial h^k)^\top$.",
+        r"\frac{\partial L}{\partial W_h} = \sum_{t=1}^{T} \sum_{k=1}^{t} \operatorname{diag}\bigl(\sigma'(z^{k})\bigr)"
+        r" \frac{\partial h^{t}}{\partial h^{k}} \frac{\partial L^{t}}{\partial h^{t}}\, (h^{k-1})^\top",
+        _unrolled_variant(state_shift=1, transposed=False),
+    ),
     analysis_mistake(
         "step-jacobian-transposed",
         "gradient-flow",
@@ -276,7 +362,13 @@ GRADIENT_FLOW = declare(
     Model(
         name="gradient-flow",
         title="The flow of gradients through time",
-        equations=("eq-step-jacobian", "eq-jacobian-product", "eq-jacobian-bound", "eq-last-loss-hidden-grad"),
+        equations=(
+            "eq-recurrent-grad-unrolled",
+            "eq-step-jacobian",
+            "eq-jacobian-product",
+            "eq-jacobian-bound",
+            "eq-last-loss-hidden-grad",
+        ),
         parameters=(),
         checks=_flow_checks,
         mistakes=FLOW_MISTAKES,

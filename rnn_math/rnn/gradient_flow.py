@@ -236,3 +236,75 @@ def last_loss_hidden_gradients(
         delta_next = delta(grads[..., k + 1, :], z[..., k, :], activation)  # δ^{k+1}, from L^T alone
         grads[..., k, :] = hidden_gradient(U, no_output, W_h, delta_next)
     return grads
+
+
+@equation(
+    "eq-recurrent-grad-unrolled",
+    title="The recurrent weights' gradient as a double sum over time",
+    latex=(
+        r"\frac{\partial L}{\partial W_h} = \sum_{t=1}^{T} \sum_{k=1}^{t}"
+        r" \operatorname{diag}\bigl(\sigma'(z^{k})\bigr)"
+        r" \Bigl(\frac{\partial h^{t}}{\partial h^{k}}\Bigr)^{\!\top}"
+        r" \frac{\partial L^{t}}{\partial h^{t}}\, (h^{k-1})^\top"
+    ),
+)
+def unrolled_recurrent_gradient(
+    U: Array, W_h: Array, output_grads: Array, z: Array, h: Array, activation: str = "sigmoid"
+) -> Array:
+    """∂L/∂W_h term by term: each loss L^t reaches each earlier use k ≤ t of W_h.
+
+    This is the chain rule written out before BPTT reorganises it: the Jacobian products are
+    formed (so it costs O(T²) products, and is meant for reading, not training). For each k, the
+    factors left of (h^{k−1})ᵀ summed over t ≥ k are δ^k, which turns this double sum into
+    BPTT's [`grad_W_h`][rnn_math.rnn.backward_equations.grad_W_h].
+
+    Parameters
+    ----------
+    U
+        Output weights, shape (|V|, D_h).
+    W_h
+        Recurrent weights, shape (D_h, D_h).
+    output_grads
+        ŷ^t − y^t for t = 1..T, shape (T, |V|); ∂L^t/∂h^t = Uᵀ(ŷ^t − y^t).
+    z
+        Pre-activations z^1..z^T, shape (T, D_h).
+    h
+        Hidden states h^0..h^T, shape (T + 1, D_h).
+    activation
+        ``"sigmoid"`` or ``"tanh"``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (D_h, D_h).
+
+    Raises
+    ------
+    TypeError, ValueError
+        On non-float or non-finite arrays, or shapes that do not fit together.
+    """
+    U = as_float_array("U", U, ndim=2)
+    W_h = as_float_array("W_h", W_h, ndim=2)
+    output_grads = as_float_array("output_grads", output_grads, ndim=2)
+    z = as_float_array("z", z, ndim=2)
+    h = as_float_array("h", h, ndim=2)
+    sizes = check_shapes(
+        [
+            ("U", U.shape, ("V", "D_h")),
+            ("W_h", W_h.shape, ("D_h", "D_h")),
+            ("output_grads", output_grads.shape, ("T", "V")),
+            ("z", z.shape, ("T", "D_h")),
+            ("h", h.shape[-1:], ("D_h",)),
+        ]
+    )
+    T = sizes["T"]
+    if h.shape[0] != T + 1:
+        raise ValueError(f"h: expected h^0..h^T, shape ({T + 1}, D_h) for T = {T}, got {h.shape}")
+    slope = get_activation(activation).derivative
+    gradient = np.zeros_like(W_h, dtype=np.result_type(W_h, z, h, output_grads))
+    for t in range(1, T + 1):
+        loss_at_state = U.T @ output_grads[t - 1]  # ∂L^t/∂h^t
+        for k in range(1, t + 1):
+            carried = hidden_jacobian(W_h, z, k, t, activation).T @ loss_at_state  # ∂L^t/∂h^k
+            gradient += np.outer(slope(z[k - 1]) * carried, h[k - 1])
+    return gradient

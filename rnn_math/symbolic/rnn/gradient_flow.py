@@ -58,3 +58,27 @@ def last_loss_hidden_gradient(
 ) -> Matrix:
     """Twin of ∂L^T/∂h^k = (∂h^T/∂h^k)ᵀ Uᵀ (ŷ^T − y^T), with T = len(z)."""
     return hidden_jacobian(W_h, z, k, len(z), activation).T * (U.T * output_grad_T)
+
+
+@symbolic_twin("eq-recurrent-grad-unrolled")
+def unrolled_recurrent_gradient(
+    U: Matrix,
+    W_h: Matrix,
+    output_grads: Sequence[Matrix],
+    z: Sequence[Matrix],
+    h: Sequence[Matrix],
+    activation: str | Callable[[Expr], Expr] = "sigmoid",
+) -> Matrix:
+    """Twin of ∂L/∂W_h = Σ_t Σ_{k≤t} diag(σ'(z^k)) (∂h^t/∂h^k)ᵀ Uᵀ(ŷ^t − y^t) (h^{k−1})ᵀ.
+
+    ``output_grads[t - 1]`` is ŷ^t − y^t, ``z[k - 1]`` is z^k and ``h[k]`` is h^k (columns).
+    """
+    slope = activation_slope(activation)
+    T = len(z)
+    gradient = sp.zeros(*W_h.shape)
+    for t in range(1, T + 1):
+        loss_at_state = U.T * output_grads[t - 1]
+        for k in range(1, t + 1):
+            carried = hidden_jacobian(W_h, z, k, t, activation).T * loss_at_state
+            gradient += sp.diag(*[slope(entry) for entry in z[k - 1]]) * carried * h[k - 1].T
+    return gradient
