@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from rnn_math.core.activations import get_activation
+from rnn_math.core.validation import batch_targets_and_state
 from rnn_math.rnn.forward import forward, hidden_states
 from rnn_math.rnn.params import RNNParams
 
@@ -195,3 +196,23 @@ def test_truncated_objective_rejects_targets_of_the_wrong_shape():
         ValueError, match=r"targets: expected shape \(2, 6\) \(one index per input step\), got \(2, 5\)"
     ):
         truncated_objective_call(TARGETS[:, :5])
+
+
+# ---- the shared check of a sequence model's targets and initial state ---------------------------
+
+
+def test_batch_targets_and_state_names_targets_that_do_not_match_the_inputs():
+    with pytest.raises(ValueError, match=r"targets: expected shape \(3,\) \(one index per input step\), got \(2,\)"):
+        batch_targets_and_state(np.array([0, 1]), None, V=2, B=1, T=3, D_h=2, batched=False)
+
+
+def test_batch_targets_and_state_names_an_initial_state_of_the_wrong_width():
+    with pytest.raises(ValueError, match=r"h_0: expected shape \(2,\) or \(1, 2\), got \(3,\)"):
+        batch_targets_and_state(np.array([0, 1, 1]), np.zeros(3), V=2, B=1, T=3, D_h=2, batched=False)
+
+
+def test_batch_targets_and_state_shares_one_initial_state_across_the_batch():
+    h_0 = np.array([0.5, -0.25])
+    targets, state = batch_targets_and_state(np.zeros((4, 3), dtype=int), h_0, V=2, B=4, T=3, D_h=2, batched=True)
+    assert targets.shape == (4, 3)
+    np.testing.assert_array_equal(state, np.tile(h_0, (4, 1)))

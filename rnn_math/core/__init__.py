@@ -19,7 +19,14 @@ from rnn_math.core.optimizers import adagrad_memory, adagrad_update, adam_moment
 from rnn_math.core.registry import Equation, equation, lookup, qualified_name, symbolic_twin
 from rnn_math.core.sums import sum_outer, sum_rows
 from rnn_math.core.types import Array, IndexArray
-from rnn_math.core.validation import as_float_array, check_choice, check_shapes, check_targets, common_dtype
+from rnn_math.core.validation import (
+    as_float_array,
+    batch_targets_and_state,
+    check_choice,
+    check_shapes,
+    check_targets,
+    common_dtype,
+)
 
 __all__ = [
     # the registry
@@ -40,6 +47,7 @@ __all__ = [
     "tanh_derivative",
     # input checks
     "as_float_array",
+    "batch_targets_and_state",
     "check_shapes",
     "check_targets",
     "check_choice",

@@ -150,6 +150,51 @@ def check_targets(name: str, targets: ArrayLike, vocab_size: int) -> NDArray[np.
     return array.astype(np.intp, copy=False)
 
 
+def batch_targets_and_state(
+    targets: ArrayLike, h_0: ArrayLike | None, *, V: int, B: int, T: int, D_h: int, batched: bool
+) -> tuple[NDArray[np.intp], NDArray[np.number]]:
+    """Check a sequence model's targets and initial state against its inputs' batch and length.
+
+    Parameters
+    ----------
+    targets
+        One index per input step: shape (B, T), or (T,) when the inputs were one sequence.
+    h_0
+        The initial state, shape (D_h,) (shared by the batch) or (B, D_h); zeros if None. It may
+        be complex (complex-step differentiation).
+    V, B, T, D_h
+        Vocabulary size, batch size, steps and state width of the checked inputs.
+    batched
+        Whether the inputs had a batch axis.
+
+    Returns
+    -------
+    targets : numpy.ndarray
+        Shape (B, T).
+    h_0 : numpy.ndarray
+        Shape (B, D_h), a broadcast view when one state was given for the batch.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for [`check_targets`][rnn_math.core.validation.check_targets] and
+        [`as_float_array`][rnn_math.core.validation.as_float_array], or on shapes that do not match
+        the inputs.
+    """
+    targets_arr = check_targets("targets", targets, V)
+    targets2 = targets_arr if batched else targets_arr[None]
+    if targets2.shape != (B, T):
+        raise ValueError(
+            f"targets: expected shape {(B, T) if batched else (T,)} (one index per input step), got {targets_arr.shape}"
+        )
+    if h_0 is None:
+        return targets2, np.zeros((B, D_h))
+    h0 = as_float_array("h_0", h_0, ndim=(1, 2), allow_complex=True)
+    if h0.shape not in ((D_h,), (B, D_h)):
+        raise ValueError(f"h_0: expected shape ({D_h},) or ({B}, {D_h}), got {h0.shape}")
+    return targets2, np.broadcast_to(h0, (B, D_h))
+
+
 def check_choice(name: str, value: str, choices: Sequence[str]) -> str:
     """Check that `value` is one of `choices`, naming them all if it is not."""
     if value not in choices:

@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from rnn_math.core.types import Array
-from rnn_math.core.validation import as_float_array, check_choice, check_shapes, check_targets
+from rnn_math.core.validation import as_float_array, batch_targets_and_state, check_choice, check_shapes
 from rnn_math.gru.forward_equations import candidate, cho_candidate, new_state, reset_gate, update_gate
 from rnn_math.gru.params import PARAMETER_NAMES, SHAPES, GRUParams
 from rnn_math.rnn.forward_equations import output_logits, softmax, step_loss, total_loss
@@ -151,20 +151,7 @@ def _prepare(
         + [(name, arrays[name].shape, (*lead, *SHAPES[name])) for name in PARAMETER_NAMES]
     )
     B, T, D_h = xs3.shape[0], xs3.shape[1], sizes["D_h"]
-    targets_arr = check_targets("targets", targets, sizes["V"])
-    targets2 = targets_arr if batched else targets_arr[None]
-    if targets2.shape != (B, T):
-        raise ValueError(
-            f"targets: expected shape {(B, T) if batched else (T,)} (one index per input step), got {targets_arr.shape}"
-        )
-    h0: NDArray
-    if h_0 is None:
-        h0 = np.zeros((B, D_h))
-    else:
-        h0 = as_float_array("h_0", h_0, ndim=(1, 2), allow_complex=True)
-        if h0.shape not in ((D_h,), (B, D_h)):
-            raise ValueError(f"h_0: expected shape ({D_h},) or ({B}, {D_h}), got {h0.shape}")
-        h0 = np.broadcast_to(h0, (B, D_h))
+    targets2, h0 = batch_targets_and_state(targets, h_0, V=sizes["V"], B=B, T=T, D_h=D_h, batched=batched)
     dtype = np.result_type(*arrays.values(), xs3, h0)
     arrays = {name: array.astype(dtype, copy=False) for name, array in arrays.items()}
     return arrays, xs3.astype(dtype, copy=False), targets2, h0.astype(dtype, copy=False)
