@@ -216,3 +216,9 @@ def test_batch_targets_and_state_shares_one_initial_state_across_the_batch():
     targets, state = batch_targets_and_state(np.zeros((4, 3), dtype=int), h_0, V=2, B=4, T=3, D_h=2, batched=True)
     assert targets.shape == (4, 3)
     np.testing.assert_array_equal(state, np.tile(h_0, (4, 1)))
+
+
+@pytest.mark.parametrize("size", [0, -1, 2.0, True])
+def test_random_parameters_name_a_size_that_is_not_a_positive_integer(size):
+    with pytest.raises(ValueError, match=rf"D_h: expected a positive integer, got {size!r}"):
+        RNNParams.random(d=2, D_h=size, V=3)

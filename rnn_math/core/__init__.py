@@ -24,8 +24,10 @@ from rnn_math.core.validation import (
     batch_targets_and_state,
     check_choice,
     check_shapes,
+    check_sizes,
     check_targets,
     common_dtype,
+    normal_arrays,
 )
 
 __all__ = [
@@ -49,7 +51,9 @@ __all__ = [
     "as_float_array",
     "batch_targets_and_state",
     "check_shapes",
+    "check_sizes",
     "check_targets",
+    "normal_arrays",
     "check_choice",
     "common_dtype",
     # clipping

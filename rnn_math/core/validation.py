@@ -6,7 +6,7 @@ that a wrong shape fails here with a sentence, not three calls deeper with a bro
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -193,6 +193,29 @@ def batch_targets_and_state(
     if h0.shape not in ((D_h,), (B, D_h)):
         raise ValueError(f"h_0: expected shape ({D_h},) or ({B}, {D_h}), got {h0.shape}")
     return targets2, np.broadcast_to(h0, (B, D_h))
+
+
+def check_sizes(**sizes: object) -> None:
+    """Check that each named size (``d=2, D_h=3, V=4``) is a positive integer (``True`` is not a size).
+
+    Raises
+    ------
+    ValueError
+        Naming the first size that is not, and its value.
+    """
+    for name, value in sizes.items():
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name}: expected a positive integer, got {value!r}")
+
+
+def normal_arrays(shapes: Mapping[str, tuple[int, ...]], *, seed: int, scale: float) -> dict[str, NDArray[np.float64]]:
+    """Seeded draws from N(0, scale²), one array per name, drawn in the order of `shapes`.
+
+    The order is part of the result: the same `shapes`, `seed` and `scale` give the same arrays,
+    which the examples and the pages' computed numbers rely on.
+    """
+    rng = np.random.default_rng(seed)
+    return {name: scale * rng.standard_normal(shape) for name, shape in shapes.items()}
 
 
 def check_choice(name: str, value: str, choices: Sequence[str]) -> str:

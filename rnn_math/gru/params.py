@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from rnn_math.core.types import Array
-from rnn_math.core.validation import as_float_array, check_shapes, common_dtype
+from rnn_math.core.validation import as_float_array, check_shapes, check_sizes, common_dtype, normal_arrays
 
 #: The gates in PyTorch's stacking order: reset, update, candidate ("new").
 GATES = ("r", "z", "n")
@@ -123,17 +123,10 @@ class GRUParams:
         dtype
             float64 (default) or float32.
         """
+        check_sizes(d=d, D_h=D_h, V=V)
         sizes = {"d": d, "D_h": D_h, "V": V}
-        for name, value in sizes.items():
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name}: expected a positive integer, got {value!r}")
-        rng = np.random.default_rng(seed)
-        return cls(
-            **{
-                name: (scale * rng.standard_normal(tuple(sizes[dim] for dim in SHAPES[name]))).astype(dtype)
-                for name in PARAMETER_NAMES
-            }
-        )
+        shapes = {name: tuple(sizes[dim] for dim in SHAPES[name]) for name in PARAMETER_NAMES}
+        return cls(**{name: a.astype(dtype) for name, a in normal_arrays(shapes, seed=seed, scale=scale).items()})
 
     @classmethod
     def from_stacked(

@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from rnn_math.core.types import Array
-from rnn_math.core.validation import as_float_array, check_shapes, common_dtype
+from rnn_math.core.validation import as_float_array, check_shapes, check_sizes, common_dtype, normal_arrays
 
 #: Parameter names in the order the LSTM page introduces them.
 PARAMETER_NAMES = ("W_ih", "W_hh", "b_ih", "b_hh", "U", "b_2")
@@ -131,15 +131,12 @@ class LSTMParams:
         dtype
             float64 (default) or float32.
         """
-        for name, value in (("d", d), ("D_h", D_h), ("V", V)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name}: expected a positive integer, got {value!r}")
-        rng = np.random.default_rng(seed)
+        check_sizes(d=d, D_h=D_h, V=V)
         shapes = {
             "W_ih": (4 * D_h, d), "W_hh": (4 * D_h, D_h), "b_ih": (4 * D_h,), "b_hh": (4 * D_h,),
             "U": (V, D_h), "b_2": (V,),
         }  # fmt: skip
-        arrays = {name: scale * rng.standard_normal(shape) for name, shape in shapes.items()}
+        arrays = normal_arrays(shapes, seed=seed, scale=scale)
         forget = GATE_ORDER.index("f")
         arrays["b_ih"][forget * D_h : (forget + 1) * D_h] += forget_bias
         return cls(**{name: value.astype(dtype) for name, value in arrays.items()})

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from rnn_math.core.types import Array
-from rnn_math.core.validation import as_float_array, check_shapes, common_dtype
+from rnn_math.core.validation import as_float_array, check_shapes, check_sizes, common_dtype, normal_arrays
 
 #: Parameter names in the order the derivation introduces them.
 PARAMETER_NAMES = ("W_h", "W_e", "b_1", "U", "b_2")
@@ -116,9 +116,6 @@ class RNNParams:
         dtype
             float64 (default) or float32.
         """
-        for name, value in (("d", d), ("D_h", D_h), ("V", V)):
-            if not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name}: expected a positive integer, got {value!r}")
-        rng = np.random.default_rng(seed)
+        check_sizes(d=d, D_h=D_h, V=V)
         shapes = {"W_h": (D_h, D_h), "W_e": (D_h, d), "b_1": (D_h,), "U": (V, D_h), "b_2": (V,)}
-        return cls(**{name: (scale * rng.standard_normal(shape)).astype(dtype) for name, shape in shapes.items()})
+        return cls(**{name: a.astype(dtype) for name, a in normal_arrays(shapes, seed=seed, scale=scale).items()})
