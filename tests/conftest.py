@@ -67,3 +67,29 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if failure.exists():
         pytest.fail(f"mkdocs build --strict failed:\n{failure.read_text(encoding='utf-8')}", pytrace=False)
     return site_dir
+
+
+#: The longest test files, started first so that neither ends up alone at the end of a parallel
+#: run (each file runs on one worker; see the Makefile's test target).
+LONG_POLES = ("test_engine.py", "test_verification_page.py", "test_browser_layout.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the files that need the built site after the others, the long poles first in each group.
+
+    The first test that needs the site builds it (minutes, on one core). If site tests came
+    first, every worker would wait for that build with its core idle; after the others, one
+    worker builds while the other runs tests that do not need the site. The sort is stable:
+    within a file, and between files of equal rank, the collection order stays.
+    """
+
+    def file_of(item: pytest.Item) -> str:
+        return item.nodeid.split("::")[0]
+
+    site_files = {file_of(item) for item in items if "built_site" in getattr(item, "fixturenames", ())}
+
+    def rank(item: pytest.Item) -> tuple[bool, bool]:
+        name = file_of(item).rsplit("/", 1)[-1]
+        return file_of(item) in site_files, name not in LONG_POLES
+
+    items.sort(key=rank)
