@@ -33,7 +33,6 @@ __all__ = [
     "normwise_relative_error",
     "rounded",
     "transpose_times",
-    "vector",
     "zeros",
 ]
 
@@ -48,11 +47,6 @@ def matrix(value: ArrayLike) -> Matrix:
     """A float array as rows of exact mpf values; a 1-D array becomes one row."""
     array = np.atleast_2d(np.asarray(value, dtype=np.float64))  # float32 → float64 is exact
     return [[mpmath.mpf(float(v)) for v in row] for row in array]
-
-
-def vector(value: ArrayLike) -> Vector:
-    """A float array, flattened, as a list of exact mpf values."""
-    return [mpmath.mpf(float(v)) for v in np.asarray(value, dtype=np.float64).ravel()]
 
 
 def zeros(rows: int, cols: int) -> Matrix:
