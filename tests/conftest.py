@@ -69,19 +69,18 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return site_dir
 
 
-#: The longest test files, started first (in this order) so that none is left to run alone at the
-#: end of a parallel run (each file runs on one worker; see the Makefile's test target). The
-#: browser visit needs the built site: its worker builds it while another runs the engine's tests.
-LONG_POLES = ("test_engine.py", "test_browser_layout.py", "test_verification_page.py")
+#: The longest test files, started first so that neither ends up alone at the end of a parallel
+#: run (each file runs on one worker; see the Makefile's test target).
+LONG_POLES = ("test_engine.py", "test_verification_page.py", "test_browser_layout.py")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Start the long poles, then the files that do not need the built site, then those that do.
+    """Run the files that need the built site after the others, the long poles first in each group.
 
-    The first test that needs the site builds it (minutes). If every worker started with site
-    tests, all would wait for that one build; with the other files first, one worker builds while
-    the rest keep testing. The sort is stable: within a file, and between files of equal rank,
-    the collection order stays.
+    The first test that needs the site builds it (minutes, on one core). If site tests came
+    first, every worker would wait for that build with its core idle; after the others, one
+    worker builds while the other runs tests that do not need the site. The sort is stable:
+    within a file, and between files of equal rank, the collection order stays.
     """
 
     def file_of(item: pytest.Item) -> str:
@@ -89,9 +88,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     site_files = {file_of(item) for item in items if "built_site" in getattr(item, "fixturenames", ())}
 
-    def rank(item: pytest.Item) -> tuple[int, bool]:
+    def rank(item: pytest.Item) -> tuple[bool, bool]:
         name = file_of(item).rsplit("/", 1)[-1]
-        pole = LONG_POLES.index(name) if name in LONG_POLES else len(LONG_POLES)
-        return pole, file_of(item) in site_files
+        return file_of(item) in site_files, name not in LONG_POLES
 
     items.sort(key=rank)
