@@ -166,7 +166,10 @@ def test_a_model_refuses_a_lemma_covering_equations_it_does_not_declare():
 
 def test_verify_lemmas_with_an_equation_runs_only_the_lemmas_covering_it():
     reports = engine.verify_lemmas(model="rnn", equation="eq-bptt-grad-b2")
-    assert [(r.model, r.name) for r in reports] == [("rnn", "tied-weight lemma")]
+    assert [(r.model, r.name) for r in reports] == [
+        ("rnn", "tied-weight lemma"),
+        ("rnn", "tied-weight sums, every size"),
+    ]
 
 
 # --- rnn-math verify -----------------------------------------------------------------------------
@@ -183,7 +186,7 @@ def test_verify_shows_each_lemma_as_its_own_row_with_sizes_controls_and_timing(m
     row = next(line for line in out.splitlines() if line.startswith("tied-weight lemma"))
     assert "T = 3, D_h = 2, d = 1, |V| = 2" in row
     assert row.split()[-6:-4] == ["proven", "5/5"] and row.split()[-1] == "yes"
-    assert "1 lemmas: all passed" in out
+    assert "2 lemmas: all passed" in out
 
 
 def test_verify_writes_the_lemmas_to_the_json_file(monkeypatch, tmp_path: Path):
@@ -191,7 +194,8 @@ def test_verify_writes_the_lemmas_to_the_json_file(monkeypatch, tmp_path: Path):
     _verify(monkeypatch, "--model", "rnn", "--equation", "eq-bptt-grad-b2", "--json", str(target))
     lemmas = json.loads(target.read_text())["lemmas"]
     assert [(r["model"], r["lemma"], r["passed"], r["controls_rejected"]) for r in lemmas] == [
-        ("rnn", "tied-weight lemma", True, 5)
+        ("rnn", "tied-weight lemma", True, 5),
+        ("rnn", "tied-weight sums, every size", True, 5),
     ]
     assert lemmas[0]["seconds"] > 0
 
@@ -231,11 +235,14 @@ def test_the_page_has_one_row_per_declared_lemma_proven_with_its_controls_and_co
 def test_the_pages_sizes_are_the_declarations_own():
     from rnn_math_docs import lemmas as page
 
-    sentence = page.sizes()
+    fixed, every = page.sizes(), page.every_size()
     for model in (RNN, SEQ2SEQ):
         for lemma in model.lemmas:
             shown = ", ".join(page.size_math(name, value) for name, value in lemma.sizes.items())
-            assert f"{model.title}, the {lemma.name} at {shown}" in sentence  # whose lemma, too
+            if any(isinstance(value, str) for value in lemma.sizes.values()):
+                assert f"{model.title}, the {lemma.name} ({shown})" in every and lemma.name not in fixed
+            else:
+                assert f"{model.title}, the {lemma.name} at {shown}" in fixed  # whose lemma, too
 
 
 def test_each_statement_on_the_page_names_its_model():

@@ -209,7 +209,8 @@ _LEMMA_HEADER = ("lemma", "sizes", "proof", "controls", "seconds", "pass")
 
 
 def _sizes(report: LemmaReport) -> str:
-    return ", ".join(f"{name} = {value}" for name, value in report.sizes.items()) or "—"
+    shown = (f"every {name}" if isinstance(value, str) else f"{name} = {value}" for name, value in report.sizes.items())
+    return ", ".join(shown) or "—"
 
 
 def format_lemmas(lemmas: Sequence[LemmaReport], titles: dict[str, str] | None = None) -> str:

@@ -15,6 +15,10 @@ activation g (so for the sigmoid, tanh and any differentiable σ), give BPTT for
 
 Each is proven at the fixed sizes its [`Lemma`][rnn_math.verification.lemmas.Lemma] names; the
 length T appears in none but the tied-weight lemma, where it is the number of copies summed.
+The one-step lemma (with the base case as its special case δ^{t+1} = 0) and the tied-weight sums
+are proven a second time for **every** size, D_h, d and |V| symbols, entry by entry
+([`one_step_any_size`][rnn_math.rnn.lemmas.one_step_any_size],
+[`tied_sums_any_size`][rnn_math.rnn.lemmas.tied_sums_any_size]).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from rnn_math.rnn.composer import BACKWARD_EQUATIONS
 from rnn_math.symbolic.rnn import forward as sym_forward
 from rnn_math.symbolic.types import Expr
 from rnn_math.verification.declaration import Replacements, equation_functions
+from rnn_math.verification.index_form import entry, prove_entrywise
 from rnn_math.verification.lemmas import Lemma, chain_rule_through_ties, downstream_gradient
 from rnn_math.verification.proof import generic_activation, prove_gradients, symbol_matrix
 
@@ -140,6 +145,82 @@ def tied_weights(replace: Replacements, *, T: int, D_h: int, d: int, V: int) -> 
     return chain_rule_through_ties(T, D_h * D_h) and _tied_sums(T, D_h, d, V, replace)
 
 
+#: The sizes as symbols, for the lemmas proven at every size.
+D_H, D_IN, V_SIZE = sp.symbols("D_h d V", integer=True, positive=True)
+#: How the page and `rnn-math verify` show a size that is a symbol.
+ANY = "any"
+
+
+def _matrix(name: str, rows: Expr, columns: Expr = 1) -> sp.MatrixSymbol:
+    return sp.MatrixSymbol(name, rows, columns)
+
+
+def one_step_any_size(replace: Replacements) -> bool:
+    """The one-step lemma at every size: D_h, d, |V| and the target k symbols.
+
+    The matrices are SymPy matrix symbols of symbolic size; every gradient is compared entry by
+    entry at symbolic indices ([`prove_entrywise`][rnn_math.verification.index_form.prove_entrywise]).
+    An arbitrary R of D_h arguments cannot be written when D_h is a symbol, so R stands as
+    (δ^{t+1})ᵀ z^{t+1} with δ^{t+1} a free vector: a gradient of R(z^{t+1}(θ)) depends on R only
+    through ∇R = δ^{t+1} at the point (the chain rule), so the identity for every value of δ^{t+1}
+    is the identity for every R. δ^{t+1} = 0 is the base case.
+    """
+    eq = equation_functions(BACKWARD_EQUATIONS, replace, side="sympy")
+    g, _ = generic_activation("g")
+    k = sp.Symbol("k", integer=True, nonnegative=True)
+    W_h, W_e, b_1 = _matrix("W_h", D_H, D_H), _matrix("W_e", D_H, D_IN), _matrix("b_1", D_H)
+    U, b_2 = _matrix("U", V_SIZE, D_H), _matrix("b_2", V_SIZE)
+    h_prev, x = _matrix("h_prev", D_H), _matrix("x", D_IN)
+    W_h_next, rest, delta_next = _matrix("W_h_next", D_H, D_H), _matrix("c", D_H), _matrix("delta_next", D_H)
+    z = sym_forward.pre_activation(W_h, h_prev, W_e, x, b_1)
+    h = sym_forward.hidden_state(z, g)
+    theta = sym_forward.output_logits(U, h, b_2)
+    loss = sym_forward.step_loss(theta, k) + entry(delta_next.T * (W_h_next * h + rest), 0, 0)
+    output_grad = eq["eq-bptt-output-grad"](theta, k)
+    delta = eq["eq-bptt-delta"](eq["eq-bptt-hidden-grad"](U, output_grad, W_h_next, delta_next), z, g)
+    closed = {
+        "W_h": eq["eq-bptt-grad-wh"]([delta], [h_prev]),
+        "W_e": eq["eq-bptt-grad-we"]([delta], [x]),
+        "b_1": eq["eq-bptt-grad-b1"]([delta]),
+        "U": eq["eq-bptt-grad-u"]([output_grad], [h]),
+        "b_2": eq["eq-bptt-grad-b2"]([output_grad]),
+        "h_prev": eq["eq-bptt-grad-h0"](W_h, delta),
+        "x": eq["eq-bptt-grad-x"](W_e, delta),
+    }
+    variables = {"W_h": W_h, "W_e": W_e, "b_1": b_1, "U": U, "b_2": b_2, "h_prev": h_prev, "x": x}
+    proofs = prove_entrywise(loss, variables, closed, {k: (sp.Integer(0), V_SIZE - 1)}, stop_at_first=bool(replace))
+    return all(p.proven for p in proofs)
+
+
+def tied_sums_any_size(replace: Replacements, *, T: int) -> bool:
+    """The tied-weight sums at every size: T copies, D_h, d and |V| symbols.
+
+    As in [`tied_weights`][rnn_math.rnn.lemmas.tied_weights], copy t enters through z^t and θ^t
+    only; what follows from them stands as (δ^t)ᵀ z^t + (ŷ^t − y^t)ᵀ θ^t with free vectors (the
+    chain rule, as in [`one_step_any_size`][rnn_math.rnn.lemmas.one_step_any_size]).
+    """
+    eq = equation_functions(BACKWARD_EQUATIONS, replace, side="sympy")
+    W_h, W_e, b_1 = _matrix("W_h", D_H, D_H), _matrix("W_e", D_H, D_IN), _matrix("b_1", D_H)
+    U, b_2 = _matrix("U", V_SIZE, D_H), _matrix("b_2", V_SIZE)
+    h = [_matrix(f"h{t}", D_H) for t in range(T + 1)]
+    xs = [_matrix(f"x{t + 1}", D_IN) for t in range(T)]
+    deltas = [_matrix(f"delta{t + 1}", D_H) for t in range(T)]
+    output_grads = [_matrix(f"g{t + 1}", V_SIZE) for t in range(T)]
+    loss = sp.Add(
+        *[entry(deltas[t].T * (W_h * h[t] + W_e * xs[t] + b_1), 0, 0) for t in range(T)],
+        *[entry(output_grads[t].T * (U * h[t + 1] + b_2), 0, 0) for t in range(T)],
+    )
+    closed = {
+        "W_h": eq["eq-bptt-grad-wh"](deltas, h[:-1]),
+        "W_e": eq["eq-bptt-grad-we"](deltas, xs),
+        "b_1": eq["eq-bptt-grad-b1"](deltas),
+        "U": eq["eq-bptt-grad-u"](output_grads, h[1:]),
+        "b_2": eq["eq-bptt-grad-b2"](output_grads),
+    }
+    variables = {"W_h": W_h, "W_e": W_e, "b_1": b_1, "U": U, "b_2": b_2}
+    return all(p.proven for p in prove_entrywise(loss, variables, closed, {}, stop_at_first=bool(replace)))
+
+
 LEMMAS: tuple[Lemma, ...] = (
     Lemma(
         name="base case",
@@ -162,5 +243,21 @@ LEMMAS: tuple[Lemma, ...] = (
         equations=SUM_EQUATIONS,
         prove=partial(tied_weights, T=TIED_SIZES["T"], D_h=TIED_SIZES["D_h"], d=TIED_SIZES["d"], V=TIED_SIZES["|V|"]),
         sizes=TIED_SIZES,
+    ),
+    Lemma(
+        name="one-step lemma, every size",
+        statement=r"\delta^{t+1} \text{ free} \implies \partial (L^t + (\delta^{t+1})^\top z^{t+1}) / \partial z^t"
+        r" = \delta^t,\ D_h, d, |V| \text{ symbols}",
+        equations=("eq-bptt-output-grad", "eq-bptt-hidden-grad", *STEP_EQUATIONS[1:]),
+        prove=one_step_any_size,
+        sizes={"D_h": ANY, "d": ANY, "|V|": ANY},
+    ),
+    Lemma(
+        name="tied-weight sums, every size",
+        statement=r"\partial L / \partial W = \textstyle\sum_{t=1}^{T} \delta^t (h^{t-1})^\top, \dots,\ "
+        r"D_h, d, |V| \text{ symbols}",
+        equations=SUM_EQUATIONS,
+        prove=partial(tied_sums_any_size, T=TIED_SIZES["T"]),
+        sizes={"T": TIED_SIZES["T"], "D_h": ANY, "d": ANY, "|V|": ANY},
     ),
 )

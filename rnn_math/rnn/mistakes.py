@@ -49,10 +49,11 @@ def _slope_at_h_numpy(grad_h_t: Array, z_t: Array, activation: str = "sigmoid") 
 
 def _slope_at_h_sympy(grad_h_t, z_t, activation="sigmoid"):
     from rnn_math.symbolic.activations import activation_function
+    from rnn_math.symbolic.any_size import apply_entrywise, hadamard
 
     slope = sym_bptt.activation_derivative(activation)
     sigma = activation_function(activation)
-    return grad_h_t.multiply_elementwise(z_t.applyfunc(lambda z: slope(sigma(z))))
+    return hadamard(grad_h_t, apply_entrywise(lambda z: slope(sigma(z)), z_t))
 
 
 def _last_step_only_numpy(deltas: Array, h_prev: Array) -> Array:

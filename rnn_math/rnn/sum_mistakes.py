@@ -13,8 +13,6 @@ alone, so a step's slip (δ^{t+1} where δ^t belongs) cannot be written with its
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import reduce
-from operator import add
 
 import sympy as sp
 
@@ -34,7 +32,7 @@ def _stale_state_numpy(output_grads: Array, h: Array) -> Array:
 
 def _stale_state_sympy(output_grads: Sequence[Matrix], h: Sequence[Matrix]) -> Matrix:
     terms = [output_grads[t] * h[t - 1].T for t in range(1, len(output_grads))]
-    return reduce(add, terms, sp.zeros(output_grads[0].rows, h[0].rows))
+    return sp.Add(*terms) if terms else sp.zeros(output_grads[0].rows, h[0].rows)
 
 
 def _b_2_last_step_numpy(output_grads: Array) -> Array:

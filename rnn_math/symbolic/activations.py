@@ -7,6 +7,7 @@ from collections.abc import Callable
 import sympy as sp
 
 from rnn_math.core.registry import symbolic_twin
+from rnn_math.symbolic.any_size import apply_entrywise
 from rnn_math.symbolic.types import Expr
 
 
@@ -30,9 +31,9 @@ class Sigmoid(sp.Function):
 
 
 def elementwise(function: Callable[[Expr], Expr], value: Expr | sp.MatrixBase) -> Expr | sp.MatrixBase:
-    """Apply a scalar function to a scalar or to every entry of a matrix."""
-    if isinstance(value, sp.MatrixBase):
-        return value.applyfunc(function)
+    """Apply a scalar function to a scalar or to every entry of a matrix (explicit or of symbolic size)."""
+    if isinstance(value, sp.MatrixBase | sp.MatrixExpr):
+        return apply_entrywise(function, value)
     return function(value)
 
 

@@ -6,6 +6,7 @@ A model (or a group of equations) is declared once with
 [`Mistake`][rnn_math.verification.mistakes.Mistake] of its catalogue through them, and returns one
 [`EquationReport`][rnn_math.verification.report.EquationReport] per equation. The building blocks
 are public too: the exact proof ([`prove_gradients`][rnn_math.verification.proof.prove_gradients]),
+the proof at symbolic sizes ([`prove_entrywise`][rnn_math.verification.index_form.prove_entrywise]),
 the 50-digit evaluation ([`rnn_math.verification.evaluate`][rnn_math.verification.evaluate]) and the gradient
 checker ([`check_gradients`][rnn_math.verification.gradcheck.check_gradients]).
 
@@ -20,6 +21,7 @@ from rnn_math.verification.declaration import Check, Model, declare, declared_mo
 from rnn_math.verification.engine import list_equations, models, verify
 from rnn_math.verification.evaluate import relative_error, to_matrix
 from rnn_math.verification.gradcheck import check_gradients
+from rnn_math.verification.index_form import normal_form, prove_entrywise
 from rnn_math.verification.mistakes import Mistake, all_mistakes, get_mistake
 from rnn_math.verification.proof import generic_activation, prove_gradients
 from rnn_math.verification.report import EquationReport
@@ -38,6 +40,8 @@ __all__ = [
     "get_mistake",
     "list_equations",
     "models",
+    "normal_form",
+    "prove_entrywise",
     "prove_gradients",
     "relative_error",
     "to_matrix",

@@ -54,15 +54,15 @@ class Lemma:
         ``prove(replace) -> bool``: the identity holds with the equations replaced by the given
         wrong versions (none for the correct ones). Takes a mistake's ``sympy`` replacements.
     sizes
-        The fixed sizes it is proven at (``{"D_h": 2, "d": 2, "|V|": 2}``): the very values `prove`
-        uses, shown on the page as they are.
+        The sizes it is proven at (``{"D_h": 2, "d": 2, "|V|": 2}``): the very values `prove`
+        uses, shown on the page as they are; ``"any"`` for a size that is a symbol in the proof.
     """
 
     name: str
     statement: str
     equations: tuple[str, ...]
     prove: Callable[[Replacements], bool]
-    sizes: Mapping[str, int] = field(default_factory=dict)
+    sizes: Mapping[str, int | str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.name or not isinstance(self.name, str):
@@ -114,7 +114,7 @@ class LemmaReport:
     model: str
     statement: str
     equations: tuple[str, ...]
-    sizes: dict[str, int]
+    sizes: dict[str, int | str]
     code: str
     proven: bool
     controls: int

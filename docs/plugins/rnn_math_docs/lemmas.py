@@ -32,8 +32,13 @@ def _ref(eq_id: str) -> str:
 _WORD_SUBSCRIPT = re.compile(r"_([A-Za-z]{2,})")
 
 
-def size_math(name: str, value: int) -> str:
-    """One size as inline math: ``d_hi = 1`` as $d_{\text{hi}} = 1$ (``|V|`` written so a table cell survives it)."""
+def size_math(name: str, value: int | str) -> str:
+    """One size as inline math: ``d_hi = 1`` as $d_{\text{hi}} = 1$ (``|V|`` written so a table cell survives it).
+
+    A size that is a symbol in the proof (``"any"``) reads "every $D_h$".
+    """
+    if isinstance(value, str):
+        return "every " + inline_math(_WORD_SUBSCRIPT.sub(r"_{\\text{\1}}", name))
     return inline_math(_WORD_SUBSCRIPT.sub(r"_{\\text{\1}}", f"{name} = {value}"))
 
 
@@ -96,7 +101,19 @@ def summary() -> str:
     )
 
 
+def _at_every_size(report: LemmaReport) -> bool:
+    return any(isinstance(value, str) for value in report.sizes.values())
+
+
 def sizes() -> str:
-    """The sizes of every lemma, as a sentence: what the proofs are checked at, from the declarations."""
+    """The sizes of every lemma proven at fixed sizes, as a sentence, from the declarations."""
     titles = _model_titles()
-    return "; ".join(f"{titles[r.model]}, the {r.name} at {sizes_cell(r)}" for r in lemma_reports())
+    return "; ".join(
+        f"{titles[r.model]}, the {r.name} at {sizes_cell(r)}" for r in lemma_reports() if not _at_every_size(r)
+    )
+
+
+def every_size() -> str:
+    """The lemmas proven with symbolic sizes, as a sentence, from the declarations."""
+    titles = _model_titles()
+    return "; ".join(f"{titles[r.model]}, the {r.name} ({sizes_cell(r)})" for r in lemma_reports() if _at_every_size(r))

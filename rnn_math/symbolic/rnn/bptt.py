@@ -16,15 +16,16 @@ import sympy as sp
 
 from rnn_math.core.registry import symbolic_twin
 from rnn_math.symbolic.activations import activation_function
+from rnn_math.symbolic.any_size import apply_entrywise, hadamard, one_hot_column
 from rnn_math.symbolic.rnn.forward import SymbolicForward, softmax
 from rnn_math.symbolic.types import Expr, Matrix
 
 Activation = str | Callable[[Expr], Expr]
 
 
-def one_hot(k: int, size: int) -> Matrix:
-    """The one-hot column y with its 1 at index k."""
-    return sp.Matrix(size, 1, lambda i, _: 1 if i == k else 0)
+def one_hot(k: int | Expr, size: int | Expr) -> Matrix:
+    """The one-hot column y with its 1 at index k (δ_{ik} if k or the size is a symbol)."""
+    return one_hot_column(k, size)
 
 
 def activation_derivative(activation: Activation) -> Callable[[Expr], Expr]:
@@ -40,9 +41,9 @@ def activation_derivative(activation: Activation) -> Callable[[Expr], Expr]:
 
 
 @symbolic_twin("eq-bptt-output-grad")
-def output_gradient(theta_t: Matrix, target_t: int) -> Matrix:
+def output_gradient(theta_t: Matrix, target_t: int | Expr) -> Matrix:
     """Twin of ∂L/∂θ^t = ŷ^t − y^t, with ŷ^t the softmax of θ^t."""
-    return softmax(theta_t) - one_hot(target_t, theta_t.rows)
+    return softmax(theta_t) - one_hot(target_t, theta_t.shape[0])
 
 
 @symbolic_twin("eq-bptt-grad-u")
@@ -66,7 +67,7 @@ def hidden_gradient(U: Matrix, output_grad_t: Matrix, W_h: Matrix, delta_next: M
 @symbolic_twin("eq-bptt-delta")
 def delta(grad_h_t: Matrix, z_t: Matrix, activation: Activation = "sigmoid") -> Matrix:
     """Twin of δ^t = ∂L/∂h^t ⊙ σ'(z^t)."""
-    return grad_h_t.multiply_elementwise(z_t.applyfunc(activation_derivative(activation)))
+    return hadamard(grad_h_t, apply_entrywise(activation_derivative(activation), z_t))
 
 
 @symbolic_twin("eq-bptt-grad-wh")

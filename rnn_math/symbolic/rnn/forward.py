@@ -9,6 +9,7 @@ import sympy as sp
 
 from rnn_math.core.registry import symbolic_twin
 from rnn_math.symbolic.activations import activation_function, elementwise
+from rnn_math.symbolic.any_size import apply_entrywise, column_entry, entry_sum, softmax_column
 from rnn_math.symbolic.types import Expr, Matrix
 
 
@@ -33,14 +34,13 @@ def output_logits(U: Matrix, h_t: Matrix, b_2: Matrix) -> Matrix:
 @symbolic_twin("eq-softmax")
 def softmax(theta_t: Matrix) -> Matrix:
     """Twin of the softmax: every exponential divided by their sum."""
-    exponentials = theta_t.applyfunc(sp.exp)
-    return exponentials / sum(exponentials)
+    return softmax_column(theta_t)
 
 
 @symbolic_twin("eq-loss-step")
-def step_loss(theta_t: Matrix, target_t: int) -> Expr:
+def step_loss(theta_t: Matrix, target_t: int | Expr) -> Expr:
     """Twin of L^t = −θ_k + log Σ_j exp θ_j, for the correct index k = `target_t`."""
-    return -theta_t[target_t] + sp.log(sum(theta_t.applyfunc(sp.exp)))
+    return -column_entry(theta_t, target_t) + sp.log(entry_sum(apply_entrywise(sp.exp, theta_t)))
 
 
 @symbolic_twin("eq-loss-total")
