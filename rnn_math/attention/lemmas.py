@@ -1,39 +1,42 @@
 """The attention model's backward pass for every pair of lengths (T, T'): the lemmas of the induction.
 
 Write L_{≥t} for the loss of decoder steps t, t + 1, …, T'. Step t reads s_{t−1}, y_{t−1} and every
-annotation h_j (the encoder's states), and its own copies of W_out, b_out, W_dec, V, c, W_c, W_a,
-U_a, v_a. From step t + 1 on, the loss depends on s_t only through the next pre-activation
-a_{t+1} = W_dec^{(t+1)} s_t + (V y_t + W_c c_{t+1} + c) and the next scores' pre-activations
-m_{t+1,j} = W_a^{(t+1)} s_t + (U_a h_j) — the context c_{t+1} depends on s_t only through those
-scores — and it also reads every annotation h_j, directly. So
+annotation h_j (the encoder's states), with its own copies of W_out, b_out, W_dec, V, c, W_c, W_a,
+U_a, v_a. From step t + 1 on, the loss depends on s_t only through W_dec^{(t+1)} s_t in the next
+pre-activation a_{t+1} = W_dec^{(t+1)} s_t + V y_t + c + W_c c_{t+1} and through W_a^{(t+1)} s_t in
+the next scores' pre-activations m_{t+1,j} = W_a^{(t+1)} s_t + U_a h_j (the context c_{t+1} depends
+on s_t only through those scores); everything else it reads is the annotations. So
 
-    L_{≥t} = L_t(o_t) + R(a_{t+1}, m_{t+1,1}, …, m_{t+1,T}, h_1, …, h_T)
+    L_{≥t} = L_t(o_t) + R(W_dec^{(t+1)} s_t, W_a^{(t+1)} s_t, …, W_a^{(t+1)} s_t, h_1, …, h_T)
 
-for an arbitrary differentiable R, with δ^dec_{t+1} = ∂R/∂a_{t+1} and ε_{t+1,j} = ∂R/∂m_{t+1,j}
-(R's partial derivatives in those slots), and ∂R/∂h_j the share of h_j's gradient that the later
-steps send. The lemmas prove R as an undefined SymPy function of exactly these arguments (the rest
-of each argument a column of free symbols), so they hold for every such R:
+(one W_a^{(t+1)} s_t per source position) for a differentiable R, in which the rest of each
+argument (V y_t + c, U_a h_j, the context and every later step) is R's own. Its partial
+derivatives are δ^dec_{t+1} (in the first argument), ε_{t+1,j} (in the score of position j) and
+what the later steps send to h_j, U_aᵀ ε_{t+1,j} included (in h_j). A first derivative of
+L_t + R depends on R only through R's gradient at the point, so each lemma writes R as pᵀ x summed
+over its arguments x, with every entry of each gradient p its own symbol: the same identity for
+every differentiable R. The three lemmas:
 
 - [`decoder_step`][rnn_math.attention.lemmas.decoder_step] without R: the decoder's last step
-  (the base case, δ^dec_{T'+1} = 0 and ε_{T'+1,j} = 0);
+  (the base case: δ^dec_{T'+1} = 0, ε_{T'+1,j} = 0);
 - [`decoder_step`][rnn_math.attention.lemmas.decoder_step] with R: one decoder step. Its gradient
   with respect to s_{t−1} is W_decᵀ δ^dec_t + W_aᵀ Σ_j ε_{t,j}, the hand-off's form (at t = 1,
-  exactly the hand-off); with respect to h_j (s_{t−1} held fixed) it is this step's share
+  exactly the hand-off); with respect to h_j it is this step's share
   α_{t,j} ∂L/∂c_t + U_aᵀ ε_{t,j} plus what R sends, so from t = T' down to 1 the shares add up to
-  the sum over steps of the annotation gradient;
-- [`encoder_step`][rnn_math.attention.lemmas.encoder_step]: an encoder step, last or earlier. Each
-  read of h_j by a decoder step is taken as that step's copy of h_j (the untied view of the
-  tied-weight lemma, whose copies' gradients add): one step's read — its scores and its
-  context — is written out, with s_{t−1} and the other annotations as they are at that point,
-  and everything else is R: the read step's pre-activation a_t from its context on, every other
-  read of h_j, and what follows h_j in the encoder — the next encoder pre-activation z_{j+1}
-  (an earlier step) or, for the last step, s_0 = h_T through a_1 and m_{1,j} (the hand-off, here
-  from the very step whose read is written out).
+  the annotation gradient's sum over steps;
+- [`encoder_steps`][rnn_math.attention.lemmas.encoder_steps]: an encoder step, the last and an
+  earlier one. Each decoder step's read of h_j is taken as that step's copy of h_j (the untied
+  view of the tied-weight lemma: the copies' gradients add). One step's read (its scores and its
+  context) is written out, with s_{t−1} and the other annotation as they are at that point; R
+  holds the rest: the reading step's pre-activation from its context on, every other read of h_j,
+  and what follows h_j in the encoder, the next encoder pre-activation z_{j+1} (an earlier step)
+  or, for the last step, s_0 = h_T through a_1 and the first step's scores (the hand-off; the
+  read written out is then the first step's).
 
 The sums over decoder steps (W_out, b_out, W_dec, V, c, W_c, W_a, U_a, v_a) and over encoder steps
-(W_h, W_e, b_1) are the RNN's tied-weight lemma's pattern and are not restated here. Within a
+(W_h, W_e, b_1) follow the RNN's tied-weight lemma's pattern and are not restated here. Within a
 step, the sums over the T source positions (the softmax's normaliser, the context, and the
-position sums of W_a's, U_a's and v_a's gradients) are proven at T = 2, the size of these lemmas.
+position sums in W_a's, U_a's and v_a's gradients) are proven at T = 2, the size of these lemmas.
 """
 
 from __future__ import annotations
