@@ -9,7 +9,10 @@ here and every mistake of [`rnn_math.attention.mistakes`][rnn_math.attention.mis
 - NumPy's backward pass against the closed form evaluated at 50 digits, on a batch of two pairs
   (T = T' = 3, D_h = n_a = 3), gradient by gradient;
 - the forward pass (scores, weights, contexts, decoder states) against its twins at 50 digits;
-- central differences and complex step on every entry of every gradient.
+- central differences and complex step on every entry of every gradient;
+- the lemmas of [`rnn_math.attention.lemmas`][rnn_math.attention.lemmas] (the decoder's last step,
+  one decoder step, the hand-off and the encoder's steps), which make the proof hold for every
+  pair of lengths (T, T').
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from rnn_math.attention.lemmas import LEMMAS
 from rnn_math.attention.mistakes import MISTAKES
 from rnn_math.attention.params import PARAMETER_NAMES, AttentionParams
 from rnn_math.attention.passes import BACKWARD_EQUATIONS as COMPOSED
@@ -189,5 +193,6 @@ ATTENTION = declare(
         loss=loss,
         order=75,
         borrowed=tuple(eq_id for eq_id in CHECKED if eq_id not in BACKWARD_EQUATIONS),
+        lemmas=LEMMAS,
     )
 )
