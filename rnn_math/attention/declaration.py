@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from rnn_math.attention.luong_declaration import LUONG_EQUATIONS, LUONG_MISTAKES, luong_checks
 from rnn_math.attention.mistakes import MISTAKES
 from rnn_math.attention.params import PARAMETER_NAMES, AttentionParams
 from rnn_math.attention.passes import BACKWARD_EQUATIONS as COMPOSED
@@ -176,14 +177,19 @@ def checks() -> list[Check]:
     ]
 
 
+def both_forms_checks() -> list[Check]:
+    """The additive form's checks, then the multiplicative form's (Luong, Pham and Manning, 2015)."""
+    return checks() + luong_checks()
+
+
 ATTENTION = declare(
     Model(
         name="attention",
         title="The encoder-decoder with attention",
-        equations=FORWARD_EQUATIONS + BACKWARD_EQUATIONS,
+        equations=FORWARD_EQUATIONS + BACKWARD_EQUATIONS + LUONG_EQUATIONS,
         parameters=tuple(PARAMETER_NAMES),
-        checks=checks,
-        mistakes=MISTAKES,
+        checks=both_forms_checks,
+        mistakes=MISTAKES + LUONG_MISTAKES,
         composer=run_backward,
         symbolic_composer=sym.closed_form_gradients,
         loss=loss,
