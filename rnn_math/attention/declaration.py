@@ -10,6 +10,9 @@ here and every mistake of [`rnn_math.attention.mistakes`][rnn_math.attention.mis
   (T = T' = 3, D_h = n_a = 3), gradient by gradient;
 - the forward pass (scores, weights, contexts, decoder states) against its twins at 50 digits;
 - central differences and complex step on every entry of every gradient.
+
+The same four checks of the multiplicative score, its equations and its mistakes come from
+[`rnn_math.attention.luong_declaration`][rnn_math.attention.luong_declaration].
 """
 
 from __future__ import annotations

@@ -207,5 +207,5 @@ def run_luong_backward(
         "W_a": eq["eq-luong-grad-wa"](grad_e, fp.s, annotations),
         "W_c": eq["eq-attention-grad-wc"](deltas_dec, fp.contexts),
     }
-    loss = complex(fp.loss).real if np.iscomplexobj(fp.loss) else float(fp.loss)
-    return LuongBackward(loss, grads, g, deltas_dec, grad_c, grad_e, grad_s0, grad_h, deltas_enc, fp)
+    # The backward pass is taken at real parameters, so the loss is real: .real only narrows the type.
+    return LuongBackward(fp.loss.real, grads, g, deltas_dec, grad_c, grad_e, grad_s0, grad_h, deltas_enc, fp)
