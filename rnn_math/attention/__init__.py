@@ -9,6 +9,8 @@ The modules follow the derivation of the Attention page:
 - [`backward_equations`][rnn_math.attention.backward_equations]: the gradient of each of them,
   through the softmax's Jacobian back to the encoder states, the hand-off and the tied sums;
 - [`passes`][rnn_math.attention.passes]: the forward and backward passes composed from them;
+- [`luong_equations`][rnn_math.attention.luong_equations] and [`luong_passes`][rnn_math.attention.luong_passes]:
+  the multiplicative score of Luong, Pham and Manning (2015), the gradients it changes, and its passes;
 - `mistakes` and `declaration`, which check the model and are imported from their modules.
 """
 

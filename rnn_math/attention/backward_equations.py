@@ -14,6 +14,7 @@ import numpy as np
 
 from rnn_math.core.activations import tanh_derivative
 from rnn_math.core.registry import equation
+from rnn_math.core.sums import sum_outer, sum_rows
 from rnn_math.core.types import Array
 
 
@@ -184,7 +185,7 @@ def grad_v_a(grad_e: Array, m: Array) -> Array:
     numpy.ndarray
         Shape (n_a,), like v_a.
     """
-    return (grad_e[..., None] * np.tanh(m)).reshape(-1, m.shape[-1]).sum(axis=0)
+    return sum_rows(grad_e[..., None] * np.tanh(m))
 
 
 @equation(
@@ -207,7 +208,7 @@ def grad_W_a(eps: Array, s_prev: Array) -> Array:
     numpy.ndarray
         Shape (n_a, D_h), like W_a.
     """
-    return eps.sum(axis=-2).reshape(-1, eps.shape[-1]).T @ s_prev.reshape(-1, s_prev.shape[-1])
+    return sum_outer(eps.sum(axis=-2), s_prev)
 
 
 @equation(
@@ -230,7 +231,7 @@ def grad_U_a(eps: Array, h: Array) -> Array:
     numpy.ndarray
         Shape (n_a, D_h), like U_a.
     """
-    return eps.sum(axis=-3).reshape(-1, eps.shape[-1]).T @ h.reshape(-1, h.shape[-1])
+    return sum_outer(eps.sum(axis=-3), h)
 
 
 @equation(
@@ -253,7 +254,7 @@ def grad_W_c(deltas_dec: Array, contexts: Array) -> Array:
     numpy.ndarray
         Shape (D_h, D_h), like W_c.
     """
-    return deltas_dec.reshape(-1, deltas_dec.shape[-1]).T @ contexts.reshape(-1, contexts.shape[-1])
+    return sum_outer(deltas_dec, contexts)
 
 
 @equation(

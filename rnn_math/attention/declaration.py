@@ -13,6 +13,9 @@ here and every mistake of [`rnn_math.attention.mistakes`][rnn_math.attention.mis
 - the lemmas of [`rnn_math.attention.lemmas`][rnn_math.attention.lemmas] (the decoder's last step,
   one decoder step, the hand-off and the encoder's steps), which make the proof hold for every
   pair of lengths (T, T').
+
+The same four checks of the multiplicative score, its equations and its mistakes come from
+[`rnn_math.attention.luong_declaration`][rnn_math.attention.luong_declaration].
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from rnn_math.attention.lemmas import LEMMAS
+from rnn_math.attention.luong_declaration import LUONG_EQUATIONS, LUONG_MISTAKES, luong_checks
 from rnn_math.attention.mistakes import MISTAKES
 from rnn_math.attention.params import PARAMETER_NAMES, AttentionParams
 from rnn_math.attention.passes import BACKWARD_EQUATIONS as COMPOSED
@@ -180,14 +184,19 @@ def checks() -> list[Check]:
     ]
 
 
+def both_forms_checks() -> list[Check]:
+    """The additive form's checks, then the multiplicative form's (Luong, Pham and Manning, 2015)."""
+    return checks() + luong_checks()
+
+
 ATTENTION = declare(
     Model(
         name="attention",
         title="The encoder-decoder with attention",
-        equations=FORWARD_EQUATIONS + BACKWARD_EQUATIONS,
+        equations=FORWARD_EQUATIONS + BACKWARD_EQUATIONS + LUONG_EQUATIONS,
         parameters=tuple(PARAMETER_NAMES),
-        checks=checks,
-        mistakes=MISTAKES,
+        checks=both_forms_checks,
+        mistakes=MISTAKES + LUONG_MISTAKES,
         composer=run_backward,
         symbolic_composer=sym.closed_form_gradients,
         loss=loss,
