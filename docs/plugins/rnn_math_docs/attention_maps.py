@@ -39,7 +39,7 @@ def heat_map(attended: Attended, caption: str) -> str:
         )
     head = "".join(f'<th scope="col" lang="en">{escape(w)}</th>' for w in attended.english)
     rows = []
-    for word, row in zip(attended.hindi, weights):
+    for word, row in zip(attended.hindi, weights, strict=True):
         label = "⟨/s⟩" if word == END else escape(word)
         rows.append(f'<tr><th scope="row" lang="hi">{label}</th>{"".join(_cell(float(w)) for w in row)}</tr>')
     label = escape(f"Attention weights of the translation of “{' '.join(attended.english)}”", quote=True)

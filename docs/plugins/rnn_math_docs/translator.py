@@ -65,6 +65,8 @@ def setup() -> str:
     plain, attention = (results()[name] for name in NAMES)
     cfg, t = plain.config, plain.translator
     both = f"{cfg.d_en}, {cfg.d_hi}"
+    widths = f"{attention.config.d_en}, {attention.config.d_hi}"
+    counts = [str(parameter_count(name)) for name in NAMES]
     return markdown_table(
         ["", NAMES["encoder-decoder"], NAMES["attention"]],
         [
@@ -73,8 +75,8 @@ def setup() -> str:
             ["Hindi words $n_{\\text{hi}}$ (⟨/s⟩ included)", str(len(t.hindi)), "the same"],
             ["hidden size $D_h$ (encoder and decoder)", str(cfg.D_h), str(attention.config.D_h)],
             ["attention width $n_a$", "—", str(attention.config.n_a)],
-            ["embedding sizes $d_{\\text{en}}$, $d_{\\text{hi}}$", both, f"{attention.config.d_en}, {attention.config.d_hi}"],
-            ["parameters (embeddings included)", str(parameter_count("encoder-decoder")), str(parameter_count("attention"))],
+            ["embedding sizes $d_{\\text{en}}$, $d_{\\text{hi}}$", both, widths],
+            ["parameters (embeddings included)", *counts],
             ["initialisation", f"$\\mathcal{{N}}(0, {cfg.init_scale}^2)$, random seed {cfg.seed}", "the same"],
             [
                 "optimiser",
@@ -92,7 +94,7 @@ def loss_curve() -> str:
     """The summed training loss of both models after every epoch, on a logarithmic axis."""
     figure, axes = new_figure(6.4, 3.2)
     parts = []
-    for (name, result), colour in zip(results().items(), ("#3f51b5", "#e65100")):
+    for (name, result), colour in zip(results().items(), ("#3f51b5", "#e65100"), strict=True):
         losses = result.losses
         axes.semilogy(np.arange(1, len(losses) + 1), losses, color=colour, label=NAMES[name])
         parts.append(f"{NAMES[name]} {number(losses[0], 1)} at the first epoch, {number(losses[-1], 3)} at the last")
@@ -108,7 +110,7 @@ def _translation_table(held_out: bool) -> str:
     scored = evaluations(held_out)
     plain, attention = scored["encoder-decoder"], scored["attention"]
     rows = []
-    for a, b in zip(plain.rows, attention.rows):
+    for a, b in zip(plain.rows, attention.rows, strict=True):
         rows.append(
             [a.pair.english_text, a.pair.hindi_text, " ".join(a.got), "✓" if a.exact else "✗", " ".join(b.got)]
             + ["✓" if b.exact else "✗"]
@@ -135,8 +137,8 @@ def comparison() -> str:
     for name, scored in evaluations().items():
         total = scored.total
         rows.append(
-            [NAMES[name], str(parameter_count(name)), f"{total.exact} of {total.sentences}", percent(total.exact_fraction)]
-            + [f"{total.words_right} of {total.words}", percent(total.word_fraction)]
+            [NAMES[name], str(parameter_count(name)), f"{total.exact} of {total.sentences}"]
+            + [percent(total.exact_fraction), f"{total.words_right} of {total.words}", percent(total.word_fraction)]
         )
     header = ["", "parameters", "exact sentences", "", "words in place", ""]
     return markdown_table(header, rows, "lrrrrr")
@@ -170,12 +172,12 @@ def length_verdict() -> str:
     """Whether the difference between the models grows with sentence length, from the computed numbers."""
     scored = evaluations()
     plain, attention = (scored[name].by_length(_groups()) for name in NAMES)
-    gaps = [b.word_fraction - a.word_fraction for a, b in zip(plain, attention)]
+    gaps = [b.word_fraction - a.word_fraction for a, b in zip(plain, attention, strict=True)]
     counts = [a.sentences for a in plain]
-    if all(later > earlier for earlier, later in zip(gaps, gaps[1:])):
+    if all(later > earlier for earlier, later in zip(gaps, gaps[1:], strict=False)):
         return "The difference in words in place grows with every longer group of sentences."
-    ahead = [_group_name(g) for g, gap in zip(_groups(), gaps) if gap > 0]
-    behind = [_group_name(g) for g, gap in zip(_groups(), gaps) if gap < 0]
+    ahead = [_group_name(g) for g, gap in zip(_groups(), gaps, strict=True) if gap > 0]
+    behind = [_group_name(g) for g, gap in zip(_groups(), gaps, strict=True) if gap < 0]
     said = "The difference does not grow steadily with length at this size."
     if ahead:
         said += f" Attention places more words for {', '.join(ahead)} English words"
@@ -202,7 +204,7 @@ def length_table() -> str:
     scored = evaluations()
     plain, attention = (scored[name].by_length(_groups()) for name in NAMES)
     rows = []
-    for group, a, b in zip(_groups(), plain, attention):
+    for group, a, b in zip(_groups(), plain, attention, strict=True):
         rows.append(
             [_group_name(group), str(a.sentences), str(a.exact), str(b.exact), percent(a.word_fraction)]
             + [percent(b.word_fraction), f"{100 * (b.word_fraction - a.word_fraction):+.0f} points"]
@@ -218,7 +220,7 @@ def length_figure() -> str:
     groups = _groups()
     x = np.arange(len(groups))
     figure, axes = new_figure(6.4, 3.2)
-    for offset, (name, colour) in zip((-0.2, 0.2), zip(NAMES, ("#3f51b5", "#e65100"))):
+    for offset, (name, colour) in zip((-0.2, 0.2), zip(NAMES, ("#3f51b5", "#e65100"), strict=True), strict=True):
         values = [100 * s.word_fraction for s in scored[name].by_length(groups)]
         axes.bar(x + offset, values, width=0.4, color=colour, label=NAMES[name])
     axes.set_xticks(x, [_group_name(g) for g in groups])

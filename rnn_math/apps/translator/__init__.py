@@ -19,6 +19,15 @@ print(translator.translate("I go"))   # मैं जाता हूँ
 """
 
 from rnn_math.apps.errors import TrainingDivergedError
+from rnn_math.apps.translator.evaluation import Evaluation, Score, evaluate, length_groups, word_matches
+from rnn_math.apps.translator.models import (
+    ATTENTION,
+    ENCODER_DECODER,
+    MODELS,
+    Decoding,
+    TranslatorModel,
+    model_of,
+)
 from rnn_math.apps.translator.phrases import (
     END,
     HELD_OUT_FILE,
@@ -30,15 +39,6 @@ from rnn_math.apps.translator.phrases import (
     english_words,
     load_pairs,
     parse_pairs,
-)
-from rnn_math.apps.translator.evaluation import Evaluation, Score, evaluate, length_groups, word_matches
-from rnn_math.apps.translator.models import (
-    ATTENTION,
-    ENCODER_DECODER,
-    MODELS,
-    Decoding,
-    TranslatorModel,
-    model_of,
 )
 from rnn_math.apps.translator.training import (
     ATTENTION_CONFIG,

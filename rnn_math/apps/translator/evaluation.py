@@ -31,7 +31,8 @@ def word_matches(got: Sequence[str], reference: Sequence[str]) -> tuple[int, int
     >>> word_matches(["मैं", "जाता"], ["मैं", "जाता", "हूँ"])
     (2, 3)
     """
-    return sum(a == b for a, b in zip(got, reference)), max(len(got), len(reference))
+    matched = sum(a == b for a, b in zip(got, reference, strict=False))  # words past the shorter match nothing
+    return matched, max(len(got), len(reference))
 
 
 @dataclass(frozen=True)

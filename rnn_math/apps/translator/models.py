@@ -102,7 +102,7 @@ class EncoderDecoder:
         return Seq2SeqParams(**values)
 
     def gradients(self, params: Params, source: IndexArray, targets: IndexArray) -> tuple[float, dict[str, Array]]:
-        """Loss and gradients from [`rnn_math.seq2seq.passes.run_backward`][rnn_math.seq2seq.passes.run_backward]."""
+        """Loss and gradients from the encoder-decoder's [`run_backward`][rnn_math.seq2seq.passes.run_backward]."""
         result = seq2seq_backward(_of(params, Seq2SeqParams), source, targets)
         return float(result.loss), result.grads.as_dict()
 
@@ -138,7 +138,7 @@ class Attention:
         return AttentionParams(**values)
 
     def gradients(self, params: Params, source: IndexArray, targets: IndexArray) -> tuple[float, dict[str, Array]]:
-        """Loss and gradients from [`rnn_math.attention.passes.run_backward`][rnn_math.attention.passes.run_backward]."""
+        """Loss and gradients from attention's [`run_backward`][rnn_math.attention.passes.run_backward]."""
         result = attention_backward(_of(params, AttentionParams), source, targets)
         return float(result.loss), result.grads
 
