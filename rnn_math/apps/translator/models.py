@@ -4,8 +4,8 @@ Training and decoding need four things of a model, and only these: parameters dr
 vocabularies and sizes, parameters rebuilt from arrays by name (after an optimiser step), the
 loss with every gradient from the model's own derived backward pass, and greedy decoding of one
 sentence. [`TranslatorModel`][rnn_math.apps.translator.models.TranslatorModel] names them;
-[`ENCODER_DECODER`][rnn_math.apps.translator.models.ENCODER_DECODER] and
-[`ATTENTION`][rnn_math.apps.translator.models.ATTENTION] provide them, from
+`ENCODER_DECODER` ([`EncoderDecoder`][rnn_math.apps.translator.models.EncoderDecoder]) and
+`ATTENTION` ([`Attention`][rnn_math.apps.translator.models.Attention]) provide them, from
 [`rnn_math.seq2seq`][rnn_math.seq2seq] and [`rnn_math.attention`][rnn_math.attention].
 """
 

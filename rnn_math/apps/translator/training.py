@@ -46,7 +46,7 @@ class TrainingConfig:
 
     `model` is ``"encoder-decoder"`` (default) or ``"attention"``; `n_a`, the attention width,
     is read by the attention model only.
-    [`ATTENTION_CONFIG`][rnn_math.apps.translator.training.ATTENTION_CONFIG] is the attention
+    `ATTENTION_CONFIG` (in this module) is the attention
     model with about as many parameters as the default encoder-decoder.
     """
 
