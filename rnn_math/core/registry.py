@@ -153,13 +153,22 @@ def symbolic_twin(eq_id: str) -> Callable[[F], F]:
     return register
 
 
+#: Set once every mathematical module has been imported: the walk lists every folder of the
+#: package, and the passes look their equations up on every call (thousands of times in training).
+_all_imported = False
+
+
 def _import_all_modules() -> None:
-    """Import every mathematical module of the package so that its decorators have run."""
+    """Import every mathematical module of the package so that its decorators have run (once)."""
+    global _all_imported
+    if _all_imported:
+        return
     import rnn_math
 
     for module in pkgutil.walk_packages(rnn_math.__path__, prefix="rnn_math."):
         if not module.name.startswith(_NOT_MATHEMATICS):
             importlib.import_module(module.name)
+    _all_imported = True  # only after a complete walk: an import that failed is retried next time
 
 
 def registry() -> dict[str, Equation]:

@@ -4,8 +4,11 @@ An application of the encoder-decoder model ([`rnn_math.seq2seq`][rnn_math.seq2s
 packaged phrase pairs, trains the model with full-batch Adam on gradients from its own derived
 backward pass, and translates new sentences by greedy decoding. The modules read in that order:
 [`phrases`][rnn_math.apps.translator.phrases] (phrase pairs and word vocabularies),
-[`translator`][rnn_math.apps.translator.translator] (the trained translator, decoding) and
-[`training`][rnn_math.apps.translator.training] (the settings and the loop).
+[`models`][rnn_math.apps.translator.models] (the encoder-decoder with and without attention, as
+training and decoding see them), [`translator`][rnn_math.apps.translator.translator] (the trained
+translator, decoding), [`training`][rnn_math.apps.translator.training] (the settings and the
+loop) and [`evaluation`][rnn_math.apps.translator.evaluation] (scores against reference
+translations).
 
 ```python
 from rnn_math.apps.translator import load_pairs, train_translator
@@ -16,6 +19,15 @@ print(translator.translate("I go"))   # मैं जाता हूँ
 """
 
 from rnn_math.apps.errors import TrainingDivergedError
+from rnn_math.apps.translator.evaluation import Evaluation, Score, evaluate, length_groups, word_matches
+from rnn_math.apps.translator.models import (
+    ATTENTION,
+    ENCODER_DECODER,
+    MODELS,
+    Decoding,
+    TranslatorModel,
+    model_of,
+)
 from rnn_math.apps.translator.phrases import (
     END,
     HELD_OUT_FILE,
@@ -28,10 +40,29 @@ from rnn_math.apps.translator.phrases import (
     load_pairs,
     parse_pairs,
 )
-from rnn_math.apps.translator.training import TrainingConfig, TrainingResult, length_buckets, train_translator
-from rnn_math.apps.translator.translator import Translator, UnknownWordError
+from rnn_math.apps.translator.training import (
+    ATTENTION_CONFIG,
+    TrainingConfig,
+    TrainingResult,
+    length_buckets,
+    train_translator,
+)
+from rnn_math.apps.translator.translator import Attended, Translator, UnknownWordError
 
 __all__ = [
+    "ATTENTION",
+    "ATTENTION_CONFIG",
+    "ENCODER_DECODER",
+    "MODELS",
+    "Attended",
+    "Decoding",
+    "Evaluation",
+    "Score",
+    "TranslatorModel",
+    "evaluate",
+    "length_groups",
+    "model_of",
+    "word_matches",
     "END",
     "HELD_OUT_FILE",
     "START",

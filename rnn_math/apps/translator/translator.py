@@ -2,7 +2,11 @@
 
 Translation is greedy: at each decoder step the most probable word is emitted and read back in,
 until the end token or a maximum length. The translator is made by
-[`train_translator`][rnn_math.apps.translator.training.train_translator].
+[`train_translator`][rnn_math.apps.translator.training.train_translator]; its parameters say
+which model it is (the encoder-decoder, with or without attention,
+[`rnn_math.apps.translator.models`][rnn_math.apps.translator.models]), and a translator with
+attention also tells where each Hindi word looked
+([`Translator.attend`][rnn_math.apps.translator.translator.Translator.attend]).
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from rnn_math.apps.translator.models import Decoding, Params, TranslatorModel, model_of
 from rnn_math.apps.translator.phrases import END, WordVocabulary, english_words
-from rnn_math.seq2seq import Seq2SeqParams, context, decoder_logits, decoder_state, embed, encode
+from rnn_math.core.types import Array
 
 
 class UnknownWordError(ValueError):
@@ -23,12 +28,39 @@ class UnknownWordError(ValueError):
 
 
 @dataclass(frozen=True)
-class Translator:
-    """Trained parameters with the two vocabularies they index."""
+class Attended:
+    """A translation with its attention weights: which English words each Hindi word looked at.
 
-    params: Seq2SeqParams
+    Attributes
+    ----------
+    english
+        The English words, as read (lower case, punctuation stripped).
+    hindi
+        The Hindi words emitted, the end token included when it was emitted.
+    weights
+        Shape (len(hindi), len(english)); row t sums to 1.
+    """
+
+    english: tuple[str, ...]
+    hindi: tuple[str, ...]
+    weights: Array
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Trained parameters (of either model) with the two vocabularies they index."""
+
+    params: Params
     english: WordVocabulary
     hindi: WordVocabulary
+
+    def __post_init__(self) -> None:
+        model_of(self.params)  # refuses anything that is neither model's parameters
+
+    @property
+    def model(self) -> TranslatorModel:
+        """The model the parameters belong to (it decodes them)."""
+        return model_of(self.params)
 
     def source_indices(self, sentence: str) -> NDArray[np.intp]:
         """The indices of an English sentence's words.
@@ -74,19 +106,12 @@ class Translator:
         list of int
             Hindi word indices, ending with the end token's unless `max_length` cut it short.
         """
-        if not isinstance(max_length, (int, np.integer)) or max_length < 1:
+        return list(self._decode(source, max_length).tokens)
+
+    def _decode(self, source: NDArray[np.intp], max_length: int) -> Decoding:
+        if isinstance(max_length, bool) or not isinstance(max_length, (int, np.integer)) or max_length < 1:
             raise ValueError(f"max_length: expected a positive integer, got {max_length!r}")
-        p = self.params
-        _, _, h = encode(p, np.asarray(source)[None])
-        s = context(h)
-        token, end, out = p.start, self.hindi.index(END), []
-        for _ in range(max_length):
-            _, s = decoder_state(p.W_dec, s, p.V, embed(p.E_hi, np.array([token])), p.c)
-            token = int(np.argmax(decoder_logits(p.W_out, s, p.b_out)[0]))
-            out.append(token)
-            if token == end:
-                break
-        return out
+        return self.model.decode(self.params, np.asarray(source), self.hindi.index(END), int(max_length))
 
     def translate(self, sentence: str, max_length: int = 12) -> str:
         """Translate an English sentence by greedy decoding; the end token is not shown.
@@ -96,3 +121,19 @@ class Translator:
         """
         words = [self.hindi.words[i] for i in self.translate_indices(self.source_indices(sentence), max_length)]
         return " ".join(words[:-1]) if words and words[-1] == END else " ".join(words) + " …"
+
+    def attend(self, sentence: str, max_length: int = 12) -> Attended:
+        """Translate greedily and return, for each Hindi word, its attention weights over the English words.
+
+        Raises
+        ------
+        TypeError
+            If the translator has no attention (the encoder-decoder reads one context vector).
+        UnknownWordError, ValueError
+            As [`translate`][rnn_math.apps.translator.translator.Translator.translate].
+        """
+        if self.model.name != "attention":
+            raise TypeError(f"translator: expected a translator with attention, got the {self.model.name}")
+        decoding = self._decode(self.source_indices(sentence), max_length)
+        assert decoding.weights is not None  # the attention model always returns them
+        return Attended(english_words(sentence), tuple(self.hindi.words[i] for i in decoding.tokens), decoding.weights)
