@@ -29,7 +29,7 @@ import sympy as sp
 
 from rnn_math.rnn.composer import BACKWARD_EQUATIONS
 from rnn_math.symbolic.rnn import forward as sym_forward
-from rnn_math.symbolic.types import Expr
+from rnn_math.symbolic.types import Expr, Matrix
 from rnn_math.verification.declaration import Replacements, equation_functions
 from rnn_math.verification.index_form import entry, prove_entrywise
 from rnn_math.verification.lemmas import Lemma, chain_rule_through_ties, downstream_gradient
@@ -44,6 +44,22 @@ TIED_SIZES: dict[str, int] = {"T": 3, "D_h": 2, "d": 1, "|V|": 2}
 STEP_EQUATIONS = ("eq-bptt-output-grad", "eq-bptt-delta", "eq-bptt-grad-h0", "eq-bptt-grad-x")
 #: The sum equations the tied-weight lemma covers.
 SUM_EQUATIONS = ("eq-bptt-grad-wh", "eq-bptt-grad-we", "eq-bptt-grad-b1", "eq-bptt-grad-u", "eq-bptt-grad-b2")
+
+
+def _step_gradients(eq: dict, W_h, W_e, h_prev, x, h, output_grad, delta) -> dict[str, Matrix]:
+    """The registered equations' gradients of step t's copies, of h^{t−1} and of x^t.
+
+    Step t's copies: the sum equations over one step are exactly its term.
+    """
+    return {
+        "W_h": eq["eq-bptt-grad-wh"]([delta], [h_prev]),
+        "W_e": eq["eq-bptt-grad-we"]([delta], [x]),
+        "b_1": eq["eq-bptt-grad-b1"]([delta]),
+        "U": eq["eq-bptt-grad-u"]([output_grad], [h]),
+        "b_2": eq["eq-bptt-grad-b2"]([output_grad]),
+        "h_prev": eq["eq-bptt-grad-h0"](W_h, delta),
+        "x": eq["eq-bptt-grad-x"](W_e, delta),
+    }
 
 
 def _step_proof(D_h: int, d: int, V: int, k: int, downstream: bool, replace: Replacements) -> bool:
@@ -67,16 +83,7 @@ def _step_proof(D_h: int, d: int, V: int, k: int, downstream: bool, replace: Rep
         delta_next = sp.zeros(D_h, 1)  # δ^{T+1} = 0: nothing follows the last step
     output_grad = eq["eq-bptt-output-grad"](theta, k)
     delta = eq["eq-bptt-delta"](eq["eq-bptt-hidden-grad"](U, output_grad, W_h_next, delta_next), z, g)
-    # Step t's copies: the sum equations over one step are exactly its term.
-    closed = {
-        "W_h": eq["eq-bptt-grad-wh"]([delta], [h_prev]),
-        "W_e": eq["eq-bptt-grad-we"]([delta], [x]),
-        "b_1": eq["eq-bptt-grad-b1"]([delta]),
-        "U": eq["eq-bptt-grad-u"]([output_grad], [h]),
-        "b_2": eq["eq-bptt-grad-b2"]([output_grad]),
-        "h_prev": eq["eq-bptt-grad-h0"](W_h, delta),
-        "x": eq["eq-bptt-grad-x"](W_e, delta),
-    }
+    closed = _step_gradients(eq, W_h, W_e, h_prev, x, h, output_grad, delta)
     variables = {"W_h": W_h, "W_e": W_e, "b_1": b_1, "U": U, "b_2": b_2, "h_prev": h_prev, "x": x}
     return all(p.proven for p in prove_gradients(loss, variables, closed, stop_at_first=bool(replace)))
 
@@ -178,15 +185,7 @@ def one_step_any_size(replace: Replacements) -> bool:
     loss = sym_forward.step_loss(theta, k) + entry(delta_next.T * (W_h_next * h + rest), 0, 0)
     output_grad = eq["eq-bptt-output-grad"](theta, k)
     delta = eq["eq-bptt-delta"](eq["eq-bptt-hidden-grad"](U, output_grad, W_h_next, delta_next), z, g)
-    closed = {
-        "W_h": eq["eq-bptt-grad-wh"]([delta], [h_prev]),
-        "W_e": eq["eq-bptt-grad-we"]([delta], [x]),
-        "b_1": eq["eq-bptt-grad-b1"]([delta]),
-        "U": eq["eq-bptt-grad-u"]([output_grad], [h]),
-        "b_2": eq["eq-bptt-grad-b2"]([output_grad]),
-        "h_prev": eq["eq-bptt-grad-h0"](W_h, delta),
-        "x": eq["eq-bptt-grad-x"](W_e, delta),
-    }
+    closed = _step_gradients(eq, W_h, W_e, h_prev, x, h, output_grad, delta)
     variables = {"W_h": W_h, "W_e": W_e, "b_1": b_1, "U": U, "b_2": b_2, "h_prev": h_prev, "x": x}
     proofs = prove_entrywise(loss, variables, closed, {k: (sp.Integer(0), V_SIZE - 1)}, stop_at_first=bool(replace))
     return all(p.proven for p in proofs)

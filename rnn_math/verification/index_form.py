@@ -59,8 +59,8 @@ def _collapse_deltas(body: Expr, limits: list[Limit], ranges: Ranges) -> tuple[E
                 if index not in factor.args[:2]:
                     continue
                 other = factor.args[1] if factor.args[0] == index else factor.args[0]
-                bounds = ranges.get(other) or next(((lo, hi) for i, lo, hi in limits if i == other), None)
-                if bounds != (low, high) or other == index:
+                # `ranges` holds every free index and every summation index of this monomial.
+                if ranges.get(other) != (low, high) or other == index:
                     continue
                 body = sp.Mul(*[f for f in factors if f is not factor]).xreplace({index: other})
                 limits = [lim for lim in limits if lim is not limit]

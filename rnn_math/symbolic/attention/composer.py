@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import sympy as sp
 
@@ -109,6 +110,54 @@ def unrolled_loss(
     return SymbolicAttention(x, z, h, inputs, y, m, e, alpha, contexts, a, s, o, loss)
 
 
+class UnrolledRecurrence(Protocol):
+    """What the encoder's and the decoder's RNN gradients read of an unrolled pass (either score)."""
+
+    @property
+    def x(self) -> list[Matrix]: ...
+    @property
+    def h(self) -> list[Matrix]: ...
+    @property
+    def inputs(self) -> list[int]: ...
+    @property
+    def y(self) -> list[Matrix]: ...
+    @property
+    def s(self) -> list[Matrix]: ...
+
+
+def recurrent_gradients(
+    eq: Mapping[str, Callable[..., Matrix]],
+    params: Mapping[str, Matrix],
+    unrolled: UnrolledRecurrence,
+    source: Sequence[int],
+    deltas_enc: Sequence[Matrix],
+    deltas_dec: Sequence[Matrix],
+    output_grads: Sequence[Matrix],
+) -> dict[str, Matrix]:
+    """The gradients of the tables, the encoder, the decoder and the output layer, from δ^enc, δ^dec and ŷ − y.
+
+    They are the encoder-decoder's equations, whatever the score: both forms of attention call this.
+    """
+    p, u, g = params, unrolled, list(output_grads)
+    deltas_enc, deltas_dec = list(deltas_enc), list(deltas_dec)
+    return {
+        "E_en": eq["eq-embedding-grad"](
+            p["E_en"].rows, list(source), [eq["eq-bptt-grad-x"](p["W_e"], d) for d in deltas_enc]
+        ),
+        "W_h": eq["eq-bptt-grad-wh"](deltas_enc, u.h[:-1]),
+        "W_e": eq["eq-bptt-grad-we"](deltas_enc, u.x),
+        "b_1": eq["eq-bptt-grad-b1"](deltas_enc),
+        "E_hi": eq["eq-embedding-grad"](
+            p["E_hi"].rows, u.inputs, [eq["eq-bptt-grad-x"](p["V"], d) for d in deltas_dec]
+        ),
+        "W_dec": eq["eq-decoder-grad-wdec"](deltas_dec, u.s[:-1]),
+        "V": eq["eq-decoder-grad-v"](deltas_dec, u.y),
+        "c": eq["eq-decoder-grad-c"](deltas_dec),
+        "W_out": eq["eq-decoder-grad-wout"](g, u.s[1:]),
+        "b_out": eq["eq-decoder-grad-bout"](g),
+    }
+
+
 def closed_form_gradients(
     params: Mapping[str, Matrix],
     unrolled: SymbolicAttention,
@@ -164,20 +213,7 @@ def closed_form_gradients(
         deltas_enc[j] = eq["eq-bptt-delta"](grad_h, u.z[j], "tanh")
         grad_from_next = eq["eq-encoder-state-grad"](p["W_h"], deltas_enc[j])
     return {
-        "E_en": eq["eq-embedding-grad"](
-            p["E_en"].rows, list(source), [eq["eq-bptt-grad-x"](p["W_e"], d) for d in deltas_enc]
-        ),
-        "W_h": eq["eq-bptt-grad-wh"](deltas_enc, u.h[:-1]),
-        "W_e": eq["eq-bptt-grad-we"](deltas_enc, u.x),
-        "b_1": eq["eq-bptt-grad-b1"](deltas_enc),
-        "E_hi": eq["eq-embedding-grad"](
-            p["E_hi"].rows, u.inputs, [eq["eq-bptt-grad-x"](p["V"], d) for d in deltas_dec]
-        ),
-        "W_dec": eq["eq-decoder-grad-wdec"](deltas_dec, u.s[:-1]),
-        "V": eq["eq-decoder-grad-v"](deltas_dec, u.y),
-        "c": eq["eq-decoder-grad-c"](deltas_dec),
-        "W_out": eq["eq-decoder-grad-wout"](g, u.s[1:]),
-        "b_out": eq["eq-decoder-grad-bout"](g),
+        **recurrent_gradients(eq, p, u, source, deltas_enc, deltas_dec, g),
         "W_a": eq["eq-attention-grad-wa"](eps, u.s[:-1]),
         "U_a": eq["eq-attention-grad-ua"](eps, annotations),
         "v_a": eq["eq-attention-grad-va"](grad_e, u.m),

@@ -16,7 +16,7 @@ import sympy as sp
 
 from rnn_math.core.registry import symbolic_twin
 from rnn_math.symbolic import seq2seq as sym_seq2seq
-from rnn_math.symbolic.attention.composer import parameter_symbols
+from rnn_math.symbolic.attention.composer import parameter_symbols, recurrent_gradients
 from rnn_math.symbolic.attention.equations import attention_context, attention_decoder_state, attention_weights
 from rnn_math.symbolic.rnn.forward import hidden_state, pre_activation
 from rnn_math.symbolic.types import Expr, Matrix
@@ -188,20 +188,7 @@ def luong_closed_form_gradients(
         deltas_enc[j] = eq["eq-bptt-delta"](grad_h, u.z[j], "tanh")
         grad_from_next = eq["eq-encoder-state-grad"](p["W_h"], deltas_enc[j])
     return {
-        "E_en": eq["eq-embedding-grad"](
-            p["E_en"].rows, list(source), [eq["eq-bptt-grad-x"](p["W_e"], d) for d in deltas_enc]
-        ),
-        "W_h": eq["eq-bptt-grad-wh"](deltas_enc, u.h[:-1]),
-        "W_e": eq["eq-bptt-grad-we"](deltas_enc, u.x),
-        "b_1": eq["eq-bptt-grad-b1"](deltas_enc),
-        "E_hi": eq["eq-embedding-grad"](
-            p["E_hi"].rows, u.inputs, [eq["eq-bptt-grad-x"](p["V"], d) for d in deltas_dec]
-        ),
-        "W_dec": eq["eq-decoder-grad-wdec"](deltas_dec, u.s[:-1]),
-        "V": eq["eq-decoder-grad-v"](deltas_dec, u.y),
-        "c": eq["eq-decoder-grad-c"](deltas_dec),
-        "W_out": eq["eq-decoder-grad-wout"](g, u.s[1:]),
-        "b_out": eq["eq-decoder-grad-bout"](g),
+        **recurrent_gradients(eq, p, u, source, deltas_enc, deltas_dec, g),
         "W_a": eq["eq-luong-grad-wa"](grad_e, u.s, annotations),
         "W_c": eq["eq-attention-grad-wc"](deltas_dec, u.contexts),
     }
